@@ -1,0 +1,76 @@
+/**
+ * One error class for everything a user can act on. It carries the exit code and, where there is a
+ * next step, a hint. The top-level handler (src/cli/run.ts) prints `error: <message>` and
+ * `hint: <hint>`, the cause chain only with --verbose.
+ *
+ * Messages and hints never contain a secret key, a session token or a bearer token.
+ */
+
+/** Documented exit codes (README "Exit codes"). Scripts depend on them: never renumber. */
+export const ExitCode = {
+  ok: 0,
+  /** An unexpected failure: a bug in eks-auth. */
+  internal: 1,
+  /** Bad command line: unknown flag, missing --cluster, conflicting options. */
+  usage: 2,
+  /** Bad or incomplete configuration: missing profile, malformed file, no region, profile loop. */
+  config: 3,
+  /** No usable credentials, or STS refused them (AccessDenied, expired SSO session, MFA needed). */
+  credentials: 4,
+  /** A service could not be reached or kept failing (timeout, connection refused, 5xx after retries). */
+  network: 5,
+  /** `verify`: the token was rejected. */
+  tokenRejected: 6,
+  /** `explain`: the identity is not mapped to any Kubernetes user. */
+  notMapped: 7,
+  /** `aws-auth check`: the ConfigMap has errors. */
+  lintFailed: 8,
+} as const;
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+export interface EksAuthErrorOptions {
+  hint?: string;
+  cause?: unknown;
+  /** A short machine-readable reason, for --json output and tests (e.g. "profile-not-found"). */
+  reason?: string;
+}
+
+export class EksAuthError extends Error {
+  override readonly name = 'EksAuthError';
+  readonly exitCode: ExitCodeValue;
+  readonly hint: string | undefined;
+  readonly reason: string | undefined;
+
+  constructor(exitCode: ExitCodeValue, message: string, options: EksAuthErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.exitCode = exitCode;
+    this.hint = options.hint;
+    this.reason = options.reason;
+  }
+}
+
+export function isEksAuthError(err: unknown): err is EksAuthError {
+  return err instanceof EksAuthError;
+}
+
+/**
+ * Wraps a failure with what was being attempted, keeping the original as `cause`:
+ * `could not assume role arn:…: AccessDenied …`. An EksAuthError keeps its exit code and hint.
+ */
+export function wrapError(
+  err: unknown,
+  doing: string,
+  fallbackCode: ExitCodeValue,
+  hint?: string,
+): EksAuthError {
+  if (err instanceof EksAuthError) {
+    return new EksAuthError(err.exitCode, `${doing}: ${err.message}`, {
+      hint: err.hint ?? hint,
+      cause: err,
+      reason: err.reason,
+    });
+  }
+  const detail = err instanceof Error ? err.message : String(err);
+  return new EksAuthError(fallbackCode, `${doing}: ${detail}`, { hint, cause: err });
+}

@@ -1,0 +1,106 @@
+/**
+ * The outside world, as small interfaces passed to every use case (`deps`). The CLI layer builds the
+ * real ones (src/cli/deps.ts); tests pass fakes: a fixed clock, an env object, a temp dir, a recording STS.
+ */
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Messages for stderr. Nothing here ever reaches stdout. Never pass a secret or a token. */
+export interface Logger {
+  /** `warning: …` lines, always shown. */
+  warn(message: string): void;
+  /** Trace lines, shown only with --verbose. */
+  verbose(message: string): void;
+}
+
+export interface FilePort {
+  /** The file's text, or undefined when it does not exist. Other failures throw. */
+  readText(path: string): string | undefined;
+}
+
+/** AWS credentials. `expiration` is set for temporary credentials. */
+export interface AwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  expiration?: Date;
+}
+
+/** Where STS is, for AssumeRole calls and for the presigned URL. */
+export interface StsEndpoint {
+  /** `https://sts.us-west-2.amazonaws.com` or an override such as `https://127.0.0.1:4566`; no trailing slash. */
+  url: string;
+  /** The host[:port] that is signed as `host`. */
+  host: string;
+  /** Region in the credential scope (us-east-1 for the global endpoint). */
+  signingRegion: string;
+  /** The configured region. */
+  region: string;
+  partition: string;
+}
+
+export interface AssumeRoleRequest {
+  roleArn: string;
+  roleSessionName: string;
+  externalId?: string;
+  durationSeconds?: number;
+  serialNumber?: string;
+  tokenCode?: string;
+}
+
+export interface AssumeRoleWithWebIdentityRequest {
+  roleArn: string;
+  roleSessionName: string;
+  webIdentityToken: string;
+  durationSeconds?: number;
+}
+
+export interface CallerIdentity {
+  account: string;
+  arn: string;
+  userId: string;
+}
+
+/** STS calls. The real one (src/aws/sts-client.ts) is the only importer of @aws-sdk/client-sts. */
+export interface StsPort {
+  assumeRole(req: AssumeRoleRequest, credentials: AwsCredentials, endpoint: StsEndpoint): Promise<AwsCredentials>;
+  assumeRoleWithWebIdentity(req: AssumeRoleWithWebIdentityRequest, endpoint: StsEndpoint): Promise<AwsCredentials>;
+  getCallerIdentity(credentials: AwsCredentials, endpoint: StsEndpoint): Promise<CallerIdentity>;
+}
+
+/**
+ * Credential sources that come from the AWS SDK (src/aws/sdk-sources.ts is the only importer of
+ * @aws-sdk/credential-providers). Each returns the credentials or throws.
+ */
+export interface SdkSourcesPort {
+  /** `credential_process` of the named profile. */
+  fromProcess(profile: string, files: AwsFileLocations): Promise<AwsCredentials>;
+  /** SSO (`sso_session` or legacy `sso_start_url`) of the named profile. */
+  fromSso(profile: string, files: AwsFileLocations): Promise<AwsCredentials>;
+  /** ECS / EKS Pod Identity container credentials (AWS_CONTAINER_CREDENTIALS_*). */
+  fromContainer(): Promise<AwsCredentials>;
+  /** EC2 instance metadata (IMDSv2). */
+  fromInstanceMetadata(): Promise<AwsCredentials>;
+}
+
+export interface AwsFileLocations {
+  configFile: string;
+  credentialsFile: string;
+}
+
+/** Asks the user for a line (an MFA code). Undefined when there is no interactive user. */
+export interface PromptPort {
+  ask(question: string): Promise<string>;
+}
+
+export interface Deps {
+  env: Env;
+  now: () => Date;
+  homedir: string;
+  files: FilePort;
+  log: Logger;
+  /** Lazily loaded: the env-credential hot path never touches the SDK. */
+  sts: () => Promise<StsPort>;
+  sdkSources: () => Promise<SdkSourcesPort>;
+  prompt?: PromptPort;
+}

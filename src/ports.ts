@@ -11,6 +11,8 @@ export interface Logger {
   warn(message: string): void;
   /** Trace lines, shown only with --verbose. */
   verbose(message: string): void;
+  /** Marks a value (secret key, session token, bearer token) that must never appear on stderr. */
+  protect(value: string | undefined): void;
 }
 
 export interface FilePort {

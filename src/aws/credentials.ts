@@ -1,0 +1,215 @@
+/**
+ * Executes a credential plan: gets the source credentials, then assumes each role hop on top.
+ * Environment and static keys need no SDK code (the hot path); everything else loads the SDK
+ * adapters lazily through deps.
+ */
+import { EksAuthError, ExitCode, wrapError } from '../errors';
+import type { AwsCredentials, Deps, StsEndpoint } from '../ports';
+import { requireProfile, type AwsConfigFiles } from './config';
+import { describeSource, type CredentialPlan, type CredentialSource, type RoleHop } from './profile-chain';
+
+export interface ExecuteOptions {
+  files: AwsConfigFiles;
+  endpoint: StsEndpoint;
+  /** May we ask the user for an MFA code? */
+  interactive: boolean;
+}
+
+/** Resolves the plan to credentials. Never logs a secret; registers each one with deps.log.protect. */
+export async function executePlan(plan: CredentialPlan, options: ExecuteOptions, deps: Deps): Promise<AwsCredentials> {
+  let credentials = await resolveSources(plan, options, deps);
+  for (const hop of plan.hops) {
+    credentials = await assumeHop(hop, credentials, options, deps);
+  }
+  return credentials;
+}
+
+async function resolveSources(plan: CredentialPlan, options: ExecuteOptions, deps: Deps): Promise<AwsCredentials> {
+  const failures: string[] = [];
+  for (const source of plan.sources) {
+    try {
+      deps.log.verbose(`credentials: trying ${describeSource(source)}`);
+      const credentials = await resolveSource(source, options, deps);
+      protect(credentials, deps);
+      deps.log.verbose(`credentials: using ${describeSource(source)}`);
+      return credentials;
+    } catch (err) {
+      // In the default chain, container and instance metadata are probes: a miss moves on.
+      if (!plan.probing) throw err;
+      failures.push(`${describeSource(source)}: ${(err as Error).message}`);
+      deps.log.verbose(`credentials: ${describeSource(source)} failed: ${(err as Error).message}`);
+    }
+  }
+  const profile = plan.visited.length > 0 ? `profile "${plan.profile}" holds no credentials` : `no profile "${plan.profile}"`;
+  const tried = [profile, ...failures].join('; ');
+  throw new EksAuthError(ExitCode.credentials, `unable to locate credentials (${tried})`, {
+    hint: `set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, pass --profile, or configure credentials with \`aws configure\` (profile "${plan.profile}")`,
+    reason: 'no-credentials',
+  });
+}
+
+function protect(credentials: AwsCredentials, deps: Deps): void {
+  deps.log.protect(credentials.secretAccessKey);
+  deps.log.protect(credentials.sessionToken);
+}
+
+async function resolveSource(source: CredentialSource, options: ExecuteOptions, deps: Deps): Promise<AwsCredentials> {
+  switch (source.kind) {
+    case 'env':
+      return envCredentials(deps);
+    case 'static':
+      return staticCredentials(options.files, source.profile);
+    case 'process':
+      return withContext(
+        (await deps.sdkSources()).fromProcess(source.profile, options.files),
+        `credential_process of profile "${source.profile}" failed`,
+        ExitCode.credentials,
+        `run the credential_process command of profile "${source.profile}" by hand to see its error`,
+      );
+    case 'sso':
+      return withContext(
+        (await deps.sdkSources()).fromSso(source.profile, options.files),
+        `could not get SSO credentials for profile "${source.profile}"`,
+        ExitCode.credentials,
+        `if the SSO session has expired, run: aws sso login --profile ${source.profile}`,
+      );
+    case 'web-identity':
+      return webIdentityCredentials(source, options, deps);
+    case 'container':
+      return withContext((await deps.sdkSources()).fromContainer(), 'could not get container credentials', ExitCode.credentials);
+    case 'imds':
+      return withContext((await deps.sdkSources()).fromInstanceMetadata(), 'could not get EC2 instance metadata credentials', ExitCode.credentials);
+  }
+}
+
+async function withContext(
+  promise: Promise<AwsCredentials>,
+  doing: string,
+  code: typeof ExitCode.credentials,
+  hint?: string,
+): Promise<AwsCredentials> {
+  try {
+    return await promise;
+  } catch (err) {
+    throw wrapError(err, doing, code, hint);
+  }
+}
+
+/** AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN (or the older AWS_SECURITY_TOKEN), and AWS_CREDENTIAL_EXPIRATION as botocore reads it. */
+export function envCredentials(deps: Pick<Deps, 'env'>): AwsCredentials {
+  const { env } = deps;
+  const credentials: AwsCredentials = {
+    accessKeyId: env.AWS_ACCESS_KEY_ID as string,
+    secretAccessKey: env.AWS_SECRET_ACCESS_KEY as string,
+  };
+  const sessionToken = env.AWS_SESSION_TOKEN || env.AWS_SECURITY_TOKEN;
+  if (sessionToken) credentials.sessionToken = sessionToken;
+  if (env.AWS_CREDENTIAL_EXPIRATION) {
+    const expiration = new Date(env.AWS_CREDENTIAL_EXPIRATION);
+    if (Number.isNaN(expiration.getTime())) {
+      throw new EksAuthError(ExitCode.config, `AWS_CREDENTIAL_EXPIRATION is not a date: ${env.AWS_CREDENTIAL_EXPIRATION}`, {
+        hint: 'use an ISO 8601 time such as 2026-01-01T00:00:00Z, or unset it',
+        reason: 'bad-setting',
+      });
+    }
+    credentials.expiration = expiration;
+  }
+  return credentials;
+}
+
+function staticCredentials(files: AwsConfigFiles, profileName: string): AwsCredentials {
+  const profile = requireProfile(files, profileName);
+  const credentials: AwsCredentials = {
+    accessKeyId: profile.get('aws_access_key_id') as string,
+    secretAccessKey: profile.get('aws_secret_access_key') as string,
+  };
+  const sessionToken = profile.get('aws_session_token') ?? profile.get('aws_security_token');
+  if (sessionToken) credentials.sessionToken = sessionToken;
+  return credentials;
+}
+
+async function webIdentityCredentials(
+  source: Extract<CredentialSource, { kind: 'web-identity' }>,
+  options: ExecuteOptions,
+  deps: Deps,
+): Promise<AwsCredentials> {
+  const where = source.profile ? `profile "${source.profile}"` : 'AWS_WEB_IDENTITY_TOKEN_FILE';
+  let token: string | undefined;
+  try {
+    token = deps.files.readText(source.tokenFile);
+  } catch (err) {
+    throw new EksAuthError(ExitCode.credentials, `cannot read the web identity token file ${source.tokenFile} (${where}): ${(err as Error).message}`, {
+      cause: err,
+      reason: 'web-identity-token',
+    });
+  }
+  if (token === undefined || token.trim() === '') {
+    throw new EksAuthError(ExitCode.credentials, `the web identity token file ${source.tokenFile} (${where}) is ${token === undefined ? 'missing' : 'empty'}`, {
+      hint: 'in a pod, check the projected service account token volume (IRSA); elsewhere, fix the path',
+      reason: 'web-identity-token',
+    });
+  }
+  deps.log.protect(token.trim());
+  const sts = await deps.sts();
+  try {
+    return await sts.assumeRoleWithWebIdentity(
+      {
+        roleArn: source.roleArn,
+        roleSessionName: source.sessionName ?? defaultSessionName(deps),
+        webIdentityToken: token.trim(),
+        ...(source.durationSeconds ? { durationSeconds: source.durationSeconds } : {}),
+      },
+      options.endpoint,
+    );
+  } catch (err) {
+    throw wrapError(err, `could not assume role ${source.roleArn} with web identity (${where})`, ExitCode.credentials);
+  }
+}
+
+/** botocore names sessions `botocore-session-<unix time>`; ours say who made them. */
+export function defaultSessionName(deps: Pick<Deps, 'now'>): string {
+  return `eks-auth-${Math.floor(deps.now().getTime() / 1000)}`;
+}
+
+async function assumeHop(hop: RoleHop, source: AwsCredentials, options: ExecuteOptions, deps: Deps): Promise<AwsCredentials> {
+  const via = hop.profile ? ` (profile "${hop.profile}")` : '';
+  deps.log.verbose(`credentials: assuming ${hop.roleArn}${via}`);
+  let tokenCode: string | undefined;
+  if (hop.mfaSerial) tokenCode = await askMfaCode(hop, options, deps);
+  const sts = await deps.sts();
+  try {
+    const credentials = await sts.assumeRole(
+      {
+        roleArn: hop.roleArn,
+        roleSessionName: hop.sessionName ?? defaultSessionName(deps),
+        ...(hop.externalId ? { externalId: hop.externalId } : {}),
+        ...(hop.durationSeconds ? { durationSeconds: hop.durationSeconds } : {}),
+        ...(hop.mfaSerial && tokenCode ? { serialNumber: hop.mfaSerial, tokenCode } : {}),
+      },
+      source,
+      options.endpoint,
+    );
+    protect(credentials, deps);
+    return credentials;
+  } catch (err) {
+    throw wrapError(err, `could not assume role ${hop.roleArn}${via}`, ExitCode.credentials);
+  }
+}
+
+async function askMfaCode(hop: RoleHop, options: ExecuteOptions, deps: Deps): Promise<string> {
+  const profile = hop.profile ?? 'default';
+  if (!options.interactive || !deps.prompt) {
+    throw new EksAuthError(ExitCode.credentials, `profile "${profile}" needs an MFA code (mfa_serial ${hop.mfaSerial}) but this session is not interactive`, {
+      hint: `run \`eks-auth login --profile ${profile}\` in a terminal once; the MFA session is then cached until it expires`,
+      reason: 'mfa-required',
+    });
+  }
+  const code = (await deps.prompt.ask(`Enter MFA code for ${hop.mfaSerial}: `)).trim();
+  if (!/^\d{6}$/.test(code)) {
+    throw new EksAuthError(ExitCode.credentials, `the MFA code for ${hop.mfaSerial} must be 6 digits`, {
+      hint: 'enter the current code from your MFA device',
+      reason: 'mfa-invalid',
+    });
+  }
+  return code;
+}

@@ -1,0 +1,81 @@
+/**
+ * The AWS shared config/credentials file format, parsed as the AWS CLI does (botocore reads these
+ * files with Python's RawConfigParser): `[section]` headers, `key = value` or `key: value`, keys
+ * lower-cased, `#`/`;` comment lines, no inline comments (`region = x # y` keeps `x # y`, as the
+ * AWS CLI does), and indented lines after an empty `key =` forming a nested map (the `services`
+ * and `s3` sub-sections). Hand-written because it runs on every kubectl call; pinned by tests
+ * against @smithy/shared-ini-file-loader on the common subset.
+ */
+
+export type IniValue = string | Readonly<Record<string, string>>;
+export type IniSection = Record<string, IniValue>;
+export type IniFile = Record<string, IniSection>;
+
+export interface IniProblem {
+  line: number;
+  message: string;
+}
+
+export interface ParsedIni {
+  sections: IniFile;
+  problems: IniProblem[];
+}
+
+const SECTION = /^\[([^\]]*)\]\s*(?:[#;].*)?$/;
+
+/** Parses INI text. Lines it cannot read are reported as problems (with line numbers), not thrown. */
+export function parseIni(text: string): ParsedIni {
+  const sections: IniFile = Object.create(null);
+  const problems: IniProblem[] = [];
+  let current: IniSection | undefined;
+  let nestedKey: string | undefined;
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i] as string;
+    const trimmed = raw.trim();
+    if (trimmed === '' || trimmed.startsWith('#') || trimmed.startsWith(';')) continue;
+    const indented = raw.length > 0 && (raw[0] === ' ' || raw[0] === '\t');
+    if (indented && current && nestedKey !== undefined) {
+      const eq = findDelimiter(trimmed);
+      if (eq > 0) {
+        const existing = current[nestedKey];
+        const nested: Record<string, string> = typeof existing === 'object' ? { ...existing } : {};
+        nested[trimmed.slice(0, eq).trim().toLowerCase()] = trimmed.slice(eq + 1).trim();
+        current[nestedKey] = nested;
+      } else {
+        problems.push({ line: i + 1, message: `expected an indented "key = value" under "${nestedKey} ="` });
+      }
+      continue;
+    }
+    nestedKey = undefined;
+    const header = SECTION.exec(trimmed);
+    if (header) {
+      const name = (header[1] as string).trim();
+      current = sections[name] ??= Object.create(null) as IniSection;
+      continue;
+    }
+    const eq = findDelimiter(trimmed);
+    if (eq <= 0) {
+      // The line is not quoted: a mistyped line may hold a secret key.
+      problems.push({ line: i + 1, message: 'expected "key = value" or a [section] header' });
+      continue;
+    }
+    if (!current) {
+      problems.push({ line: i + 1, message: 'a setting appears before any [section] header' });
+      continue;
+    }
+    const key = trimmed.slice(0, eq).trim().toLowerCase();
+    const value = trimmed.slice(eq + 1).trim();
+    current[key] = value;
+    if (value === '') nestedKey = key;
+  }
+  return { sections, problems };
+}
+
+function findDelimiter(line: string): number {
+  const eq = line.indexOf('=');
+  const colon = line.indexOf(':');
+  if (eq === -1) return colon;
+  if (colon === -1) return eq;
+  return Math.min(eq, colon);
+}

@@ -1,0 +1,77 @@
+/**
+ * From flags and environment to everything a command needs to talk to AWS: the profile chain,
+ * region, STS endpoint and credentials.
+ */
+import type { AwsCredentials, Deps, StsEndpoint } from '../ports';
+import { findProfile, loadAwsConfigFiles, type AwsConfigFiles, type Profile } from './config';
+import { executePlan } from './credentials';
+import { resolveStsEndpoint } from './endpoint';
+import { describePlan, planCredentials, type CredentialPlan } from './profile-chain';
+import { resolveRegion, resolveServiceEndpointUrl, resolveStsSettings, type RegionChoice } from './settings';
+
+/** The credential flags shared by token, whoami, explain and kubeconfig. */
+export interface AwsInput {
+  profile?: string;
+  region?: string;
+  /** --role-arn: assumed on top of the profile's credentials. */
+  roleArn?: string;
+  externalId?: string;
+  sessionName?: string;
+  durationSeconds?: number;
+  /** May we prompt for an MFA code? */
+  interactive?: boolean;
+}
+
+/** Everything resolved before any network call. */
+export interface AwsTarget {
+  files: AwsConfigFiles;
+  plan: CredentialPlan;
+  profile: Profile | undefined;
+  region: RegionChoice;
+  stsEndpoint: StsEndpoint;
+  serviceEndpointUrl(service: 'eks' | 'sts'): string | undefined;
+}
+
+export interface AwsContext extends AwsTarget {
+  credentials: AwsCredentials;
+}
+
+/** Plans the chain and picks region and endpoint; reads only the two config files. */
+export function resolveAwsTarget(input: AwsInput, deps: Pick<Deps, 'env' | 'homedir' | 'files' | 'log'>): AwsTarget {
+  const files = loadAwsConfigFiles(deps);
+  const plan = planCredentials({ profileFlag: input.profile, env: deps.env, files });
+  if (input.roleArn) {
+    plan.hops.push({
+      roleArn: input.roleArn,
+      ...(input.externalId ? { externalId: input.externalId } : {}),
+      ...(input.sessionName ? { sessionName: input.sessionName } : {}),
+      ...(input.durationSeconds ? { durationSeconds: input.durationSeconds } : {}),
+    });
+  }
+  const profile = findProfile(files, plan.profile);
+  const region = resolveRegion(input.region, deps.env, profile);
+  const stsEndpoint = resolveStsEndpoint({ region: region.region, ...resolveStsSettings(deps.env, profile, files) });
+  for (const warning of plan.warnings) deps.log.warn(warning);
+  deps.log.verbose(`profile: ${plan.profile} (from ${plan.profileFrom})${plan.visited.length > 1 ? `, chain ${plan.visited.join(' -> ')}` : ''}`);
+  deps.log.verbose(`region: ${region.region} (from ${region.source}); STS ${stsEndpoint.url} signing for ${stsEndpoint.signingRegion}`);
+  deps.log.verbose(`credentials plan: ${describePlan(plan)}`);
+  return {
+    files,
+    plan,
+    profile,
+    region,
+    stsEndpoint,
+    serviceEndpointUrl: (service) => resolveServiceEndpointUrl(service, deps.env, profile, files),
+  };
+}
+
+/** Resolves the target, then the credentials (network calls for role hops, SSO, etc.). */
+export async function resolveAwsContext(input: AwsInput, deps: Deps): Promise<AwsContext> {
+  const target = resolveAwsTarget(input, deps);
+  const credentials = await executePlan(
+    target.plan,
+    { files: target.files, endpoint: target.stsEndpoint, interactive: input.interactive ?? false },
+    deps,
+  );
+  return { ...target, credentials };
+}

@@ -1,0 +1,40 @@
+/**
+ * Credential sources taken from @aws-sdk/credential-providers: the only file that imports it.
+ * Loaded lazily, only when a plan needs one of them.
+ */
+import { fromHttp, fromInstanceMetadata, fromProcess, fromSSO } from '@aws-sdk/credential-providers';
+import type { AwsCredentials, SdkSourcesPort } from '../ports';
+
+interface SdkCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  expiration?: Date;
+}
+
+function toCredentials(c: SdkCredentials): AwsCredentials {
+  const out: AwsCredentials = { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey };
+  if (c.sessionToken) out.sessionToken = c.sessionToken;
+  if (c.expiration) out.expiration = c.expiration;
+  return out;
+}
+
+export function createSdkSourcesPort(): SdkSourcesPort {
+  return {
+    async fromProcess(profile, files) {
+      return toCredentials(await fromProcess({ profile, filepath: files.credentialsFile, configFilepath: files.configFile })());
+    },
+    async fromSso(profile, files) {
+      return toCredentials(await fromSSO({ profile, filepath: files.credentialsFile, configFilepath: files.configFile })());
+    },
+    async fromContainer() {
+      // fromHttp covers ECS (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI) and EKS Pod Identity
+      // (AWS_CONTAINER_CREDENTIALS_FULL_URI with AWS_CONTAINER_AUTHORIZATION_TOKEN[_FILE]).
+      return toCredentials(await fromHttp({ timeout: 2000, maxRetries: 2 })());
+    },
+    async fromInstanceMetadata() {
+      // One short attempt, as the AWS CLI does: off EC2 this must not hang.
+      return toCredentials(await fromInstanceMetadata({ timeout: 1000, maxRetries: 0 })());
+    },
+  };
+}

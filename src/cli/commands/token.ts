@@ -1,0 +1,36 @@
+/** `eks-auth token` for yargs: help, completion and error messages. Normal runs take the fast path in bin.ts. */
+import type { CommandModule, Options } from 'yargs';
+import { TOKEN_FLAGS, type TokenArgs } from '../token-args';
+import { runToken } from '../token-run';
+
+function toYargsOptions(): Record<string, Options> {
+  const options: Record<string, Options> = {};
+  for (const [name, spec] of Object.entries(TOKEN_FLAGS)) {
+    options[name] = {
+      type: spec.type,
+      alias: [...spec.aliases],
+      describe: spec.describe,
+      ...('choices' in spec ? { choices: [...spec.choices] } : {}),
+    };
+  }
+  return options;
+}
+
+export const tokenCommand: CommandModule<object, TokenArgs> = {
+  command: 'token',
+  describe: 'Print an ExecCredential (or bare token) for kubectl to authenticate to an EKS cluster',
+  builder: (yargs) =>
+    yargs
+      .options(toYargsOptions())
+      .example('$0 token --cluster demo --region eu-west-1', 'ExecCredential JSON for kubectl')
+      .example('$0 token --cluster demo --role-arn arn:aws:iam::111122223333:role/admin --token-only', 'A bare token for scripts') as never,
+  handler: (argv) => runToken(argv),
+};
+
+/** `eks-auth eks get-token …`, so that kubeconfigs written for `aws eks get-token` only change `command`. */
+export const eksGetTokenCommand: CommandModule<object, TokenArgs> = {
+  command: 'eks <get-token>',
+  describe: false,
+  builder: tokenCommand.builder as never,
+  handler: (argv) => runToken(argv),
+};

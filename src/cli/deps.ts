@@ -1,0 +1,69 @@
+/**
+ * Builds the real ports from the process: environment, clock, files, stderr, and the lazily loaded
+ * SDK adapters. The only place (with bin.ts and run.ts) that touches `process`.
+ */
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import type { Deps, FilePort, Logger, PromptPort, SdkSourcesPort, StsPort } from '../ports';
+import { registerSecret, writeStderr } from './stderr';
+
+export const nodeFiles: FilePort = {
+  readText(path: string): string | undefined {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  },
+};
+
+export function stderrLogger(verbose: boolean): Logger {
+  return {
+    warn: (message) => writeStderr(`warning: ${message}`),
+    verbose: verbose ? (message) => writeStderr(`debug: ${message}`) : () => {},
+    protect: registerSecret,
+  };
+}
+
+let stsPort: Promise<StsPort> | undefined;
+let sdkSourcesPort: Promise<SdkSourcesPort> | undefined;
+
+/** Loaded on first use only: the env-credential hot path never pays for the SDK. */
+function loadSts(): Promise<StsPort> {
+  stsPort ??= import('../aws/sts-client').then((m) => m.createStsPort());
+  return stsPort;
+}
+
+function loadSdkSources(): Promise<SdkSourcesPort> {
+  sdkSourcesPort ??= import('../aws/sdk-sources').then((m) => m.createSdkSourcesPort());
+  return sdkSourcesPort;
+}
+
+/** Reads a line from the terminal (MFA codes); the question goes to stderr, never stdout. */
+function terminalPrompt(): PromptPort {
+  return {
+    async ask(question: string): Promise<string> {
+      const { createInterface } = await import('node:readline');
+      const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+      try {
+        return await new Promise<string>((resolve) => rl.question(question, resolve));
+      } finally {
+        rl.close();
+      }
+    },
+  };
+}
+
+export function createDeps(options: { verbose: boolean }): Deps {
+  return {
+    env: process.env,
+    now: () => new Date(),
+    homedir: homedir(),
+    files: nodeFiles,
+    log: stderrLogger(options.verbose),
+    sts: loadSts,
+    sdkSources: loadSdkSources,
+    prompt: terminalPrompt(),
+  };
+}

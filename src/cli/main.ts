@@ -1,0 +1,41 @@
+/**
+ * The full command line (yargs): help, completion and every command. Loaded only when the fast
+ * path in bin.ts does not handle the invocation, so `eks-auth token` never pays for yargs.
+ *
+ * Each command lives in src/cli/commands/<name>.ts as a yargs CommandModule whose handler turns
+ * argv into a typed input and calls the use case in src/commands/<name>.ts through runAction.
+ */
+import yargs, { type CommandModule } from 'yargs';
+import { ExitCode } from '../errors';
+import { version } from './run';
+import { writeStderr } from './stderr';
+import { eksGetTokenCommand, tokenCommand } from './commands/token';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const COMMANDS: CommandModule<any, any>[] = [
+  tokenCommand,
+  eksGetTokenCommand,
+];
+
+export async function main(args: string[]): Promise<void> {
+  const cli = yargs(args)
+    .scriptName('eks-auth')
+    .usage('$0 <command> [options]\n\nAuthenticate kubectl to Amazon EKS with AWS IAM, and see why access fails.')
+    .option('verbose', { type: 'boolean', default: false, describe: 'Trace credential resolution and show error causes on stderr' })
+    .version(version())
+    .help()
+    .alias('h', 'help')
+    .completion('completion', 'Print a shell completion script (bash/zsh)')
+    .strict()
+    .demandCommand(1, 'a command is required')
+    .recommendCommands()
+    .fail((message, err) => {
+      if (err) throw err;
+      writeStderr(`error: ${message}`);
+      writeStderr(`hint: run \`eks-auth ${args[0] && !args[0].startsWith('-') ? `${args[0]} ` : ''}--help\` for usage`);
+      process.exit(ExitCode.usage);
+    });
+  cli.wrap(Math.min(120, cli.terminalWidth()));
+  for (const command of COMMANDS) cli.command(command);
+  await cli.parseAsync();
+}

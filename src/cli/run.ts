@@ -1,0 +1,61 @@
+/**
+ * The top-level handler shared by every command: runs a use case, prints `error:`/`hint:` lines on
+ * failure (the cause chain and stack only with --verbose) and sets the documented exit code.
+ */
+import { EksAuthError, ExitCode, type ExitCodeValue } from '../errors';
+import { writeStderr } from './stderr';
+
+declare const EKS_AUTH_VERSION: string | undefined;
+
+export function version(): string {
+  return typeof EKS_AUTH_VERSION === 'string' ? EKS_AUTH_VERSION : 'dev';
+}
+
+/** Prints an error the way every command does and returns its exit code. */
+export function reportError(err: unknown, verbose: boolean): ExitCodeValue {
+  if (err instanceof EksAuthError) {
+    writeStderr(`error: ${err.message}`);
+    if (err.hint) writeStderr(`hint: ${err.hint}`);
+    if (verbose) printCauses(err);
+    return err.exitCode;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  writeStderr(`error: unexpected failure: ${message}`);
+  writeStderr(
+    `hint: this is a bug in eks-auth ${version()}; please report it with the output of the same command run with --verbose`,
+  );
+  if (verbose && err instanceof Error && err.stack) writeStderr(err.stack);
+  return ExitCode.internal;
+}
+
+function printCauses(err: Error): void {
+  let cause: unknown = err.cause;
+  for (let depth = 0; cause !== undefined && depth < 10; depth++) {
+    if (cause instanceof Error) {
+      writeStderr(`cause: ${cause.name}: ${cause.message}`);
+      if (!(cause instanceof EksAuthError) && cause.stack) writeStderr(cause.stack);
+      cause = cause.cause;
+    } else {
+      writeStderr(`cause: ${String(cause)}`);
+      break;
+    }
+  }
+}
+
+/**
+ * Runs `action`, writes its result (if a string) to stdout, and sets process.exitCode.
+ * `action` may return a number to choose a non-zero exit code itself (e.g. `verify` on rejection
+ * after printing its own --json result).
+ */
+export async function runAction(
+  verbose: boolean,
+  action: () => Promise<string | number | void>,
+): Promise<void> {
+  try {
+    const result = await action();
+    if (typeof result === 'string') process.stdout.write(result.endsWith('\n') ? result : `${result}\n`);
+    else if (typeof result === 'number') process.exitCode = result;
+  } catch (err) {
+    process.exitCode = reportError(err, verbose);
+  }
+}

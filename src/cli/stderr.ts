@@ -1,0 +1,26 @@
+/**
+ * The one writer to stderr. Defence in depth: every line passes through a redactor that removes
+ * bearer tokens and any secret value registered during the run (secret keys, session tokens), so a
+ * message that accidentally quotes one never leaks it.
+ */
+const secrets = new Set<string>();
+const TOKEN_PATTERN = /k8s-aws-v1\.[A-Za-z0-9_-]+/g;
+// Presigned URLs carry the session token and signature in the query.
+const SIGNED_QUERY_PATTERN = /(X-Amz-(?:Security-Token|Signature|Credential)=)[^&\s"']+/gi;
+
+/** Registers a value that must never appear on stderr. Short values are ignored (false positives). */
+export function registerSecret(value: string | undefined): void {
+  if (value !== undefined && value.length >= 8) secrets.add(value);
+}
+
+export function redact(text: string): string {
+  let out = text.replace(TOKEN_PATTERN, 'k8s-aws-v1.[redacted]').replace(SIGNED_QUERY_PATTERN, '$1[redacted]');
+  for (const secret of secrets) {
+    if (out.includes(secret)) out = out.split(secret).join('[redacted]');
+  }
+  return out;
+}
+
+export function writeStderr(text: string): void {
+  process.stderr.write(redact(text.endsWith('\n') ? text : `${text}\n`));
+}

@@ -1,0 +1,130 @@
+/**
+ * The `token` command line: one table of flags that both the fast parser (used on every kubectl
+ * call, no yargs) and the yargs command (help, completion, errors) are built from, so the two
+ * cannot drift apart. The fast parser handles only well-formed invocations and returns undefined
+ * for anything else, which then goes to yargs for a proper message.
+ */
+import { EksAuthError, ExitCode } from '../errors';
+
+interface FlagSpec {
+  type: 'string' | 'number' | 'boolean';
+  aliases: readonly string[];
+  describe: string;
+  choices?: readonly string[];
+}
+
+/** Every `token` flag, with the peers' spellings as aliases so existing kubeconfigs only change `command`. */
+export const TOKEN_FLAGS = {
+  cluster: {
+    type: 'string',
+    aliases: ['cluster-name', 'cluster-id', 'i'],
+    describe: 'EKS cluster name, or id for local clusters on Outposts (signed as x-k8s-aws-id)',
+  },
+  region: { type: 'string', aliases: [], describe: "The cluster's region (else AWS_REGION, AWS_DEFAULT_REGION, the profile's region)" },
+  profile: { type: 'string', aliases: [], describe: 'AWS profile (beats AWS_PROFILE and ignores environment keys, as with the AWS CLI)' },
+  'role-arn': { type: 'string', aliases: ['role', 'r'], describe: 'Assume this role on top of the profile credentials' },
+  'external-id': { type: 'string', aliases: [], describe: 'External id for --role-arn' },
+  'session-name': { type: 'string', aliases: [], describe: 'Role session name for --role-arn (default eks-auth-<unix time>)' },
+  duration: { type: 'number', aliases: [], describe: 'Session duration in seconds for --role-arn (900-43200)' },
+  'token-only': { type: 'boolean', aliases: [], describe: 'Print only the token (same as --output token)' },
+  output: { type: 'string', aliases: ['o'], describe: 'json: ExecCredential (default); token: the bare token', choices: ['json', 'token'] },
+  verbose: { type: 'boolean', aliases: ['v'], describe: 'Trace credential resolution on stderr' },
+} as const satisfies Record<string, FlagSpec>;
+
+type Flags = typeof TOKEN_FLAGS;
+export type TokenFlagName = keyof Flags;
+export type TokenArgs = {
+  [K in TokenFlagName]?: Flags[K]['type'] extends 'boolean' ? boolean : Flags[K]['type'] extends 'number' ? number : string;
+};
+
+const BY_SPELLING = new Map<string, TokenFlagName>();
+for (const [name, spec] of Object.entries(TOKEN_FLAGS) as [TokenFlagName, FlagSpec][]) {
+  BY_SPELLING.set(name, name);
+  for (const alias of spec.aliases) BY_SPELLING.set(alias, name);
+}
+
+/**
+ * Parses `token …`, `eks get-token …` (as in `aws eks get-token`) argv without yargs.
+ * Undefined when the invocation is anything else or not plainly well formed.
+ */
+export function parseTokenArgv(argv: readonly string[]): TokenArgs | undefined {
+  let i: number;
+  if (argv[0] === 'token') i = 1;
+  else if (argv[0] === 'eks' && argv[1] === 'get-token') i = 2;
+  else return undefined;
+  const out: Record<string, string | number | boolean> = {};
+  for (; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    let spelling: string;
+    let inline: string | undefined;
+    if (arg.startsWith('--')) {
+      const eq = arg.indexOf('=');
+      spelling = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+      if (eq !== -1) inline = arg.slice(eq + 1);
+    } else if (arg.length === 2 && arg[0] === '-' && arg[1] !== '-') {
+      spelling = arg.slice(1);
+    } else {
+      return undefined;
+    }
+    const name = BY_SPELLING.get(spelling);
+    if (!name) return undefined;
+    const spec: FlagSpec = TOKEN_FLAGS[name];
+    if (spec.type === 'boolean') {
+      if (inline === undefined) out[name] = true;
+      else if (inline === 'true' || inline === 'false') out[name] = inline === 'true';
+      else return undefined;
+      continue;
+    }
+    const value = inline ?? argv[++i];
+    if (value === undefined || (inline === undefined && value.startsWith('-') && value.length > 1)) return undefined;
+    if (spec.choices && !spec.choices.includes(value)) return undefined;
+    if (spec.type === 'number') {
+      const n = Number(value);
+      if (value.trim() === '' || !Number.isFinite(n)) return undefined;
+      out[name] = n;
+    } else {
+      out[name] = value;
+    }
+  }
+  return out as TokenArgs;
+}
+
+export interface TokenCommandOptions {
+  clusterId: string;
+  region?: string;
+  profile?: string;
+  roleArn?: string;
+  externalId?: string;
+  sessionName?: string;
+  durationSeconds?: number;
+  output: 'json' | 'token';
+  verbose: boolean;
+}
+
+/** Checks what the parsers cannot (required flags, ranges, conflicts) and names the fields for the use case. */
+export function toTokenOptions(args: TokenArgs): TokenCommandOptions {
+  if (!args.cluster) {
+    throw new EksAuthError(ExitCode.usage, 'missing required flag --cluster', {
+      hint: 'eks-auth token --cluster <name> [--region <region>] (aliases: --cluster-name, -i/--cluster-id)',
+      reason: 'usage',
+    });
+  }
+  if (args.duration !== undefined && (!Number.isInteger(args.duration) || args.duration < 900 || args.duration > 43200)) {
+    throw new EksAuthError(ExitCode.usage, `--duration must be a whole number of seconds from 900 to 43200, not ${args.duration}`, { reason: 'usage' });
+  }
+  if (!args['role-arn'] && (args['external-id'] || args['session-name'] || args.duration !== undefined)) {
+    throw new EksAuthError(ExitCode.usage, '--external-id, --session-name and --duration apply to --role-arn, which is not given', {
+      hint: 'add --role-arn <arn>, or set these in the profile (external_id, role_session_name, duration_seconds)',
+      reason: 'usage',
+    });
+  }
+  const tokenOnly = args['token-only'] === true || args.output === 'token';
+  const options: TokenCommandOptions = { clusterId: args.cluster, output: tokenOnly ? 'token' : 'json', verbose: args.verbose === true };
+  if (args.region) options.region = args.region;
+  if (args.profile) options.profile = args.profile;
+  if (args['role-arn']) options.roleArn = args['role-arn'];
+  if (args['external-id']) options.externalId = args['external-id'];
+  if (args['session-name']) options.sessionName = args['session-name'];
+  if (args.duration !== undefined) options.durationSeconds = args.duration;
+  return options;
+}

@@ -50,8 +50,14 @@ export class EksAuthError extends Error {
   }
 }
 
+/**
+ * True for an EksAuthError from any bundle: the lazily loaded SDK adapters are separate bundles
+ * with their own copy of this class, so `instanceof` alone would miss theirs.
+ */
 export function isEksAuthError(err: unknown): err is EksAuthError {
-  return err instanceof EksAuthError;
+  if (err instanceof EksAuthError) return true;
+  const e = err as { name?: unknown; exitCode?: unknown } | null;
+  return typeof e === 'object' && e !== null && e.name === 'EksAuthError' && typeof e.exitCode === 'number';
 }
 
 /**
@@ -64,7 +70,7 @@ export function wrapError(
   fallbackCode: ExitCodeValue,
   hint?: string,
 ): EksAuthError {
-  if (err instanceof EksAuthError) {
+  if (isEksAuthError(err)) {
     return new EksAuthError(err.exitCode, `${doing}: ${err.message}`, {
       hint: err.hint ?? hint,
       cause: err,

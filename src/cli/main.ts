@@ -10,11 +10,15 @@ import { ExitCode } from '../errors';
 import { version } from './run';
 import { writeStderr } from './stderr';
 import { eksGetTokenCommand, tokenCommand } from './commands/token';
+import { whoamiCommand } from './commands/whoami';
+import { kubeconfigCommand } from './commands/kubeconfig';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const COMMANDS: CommandModule<any, any>[] = [
   tokenCommand,
   eksGetTokenCommand,
+  whoamiCommand,
+  kubeconfigCommand,
 ];
 
 export async function main(args: string[]): Promise<void> {

@@ -2,7 +2,7 @@
  * The top-level handler shared by every command: runs a use case, prints `error:`/`hint:` lines on
  * failure (the cause chain and stack only with --verbose) and sets the documented exit code.
  */
-import { EksAuthError, ExitCode, type ExitCodeValue } from '../errors';
+import { ExitCode, isEksAuthError, type ExitCodeValue } from '../errors';
 import { writeStderr } from './stderr';
 
 declare const EKS_AUTH_VERSION: string | undefined;
@@ -13,7 +13,7 @@ export function version(): string {
 
 /** Prints an error the way every command does and returns its exit code. */
 export function reportError(err: unknown, verbose: boolean): ExitCodeValue {
-  if (err instanceof EksAuthError) {
+  if (isEksAuthError(err)) {
     writeStderr(`error: ${err.message}`);
     if (err.hint) writeStderr(`hint: ${err.hint}`);
     if (verbose) printCauses(err);
@@ -33,7 +33,7 @@ function printCauses(err: Error): void {
   for (let depth = 0; cause !== undefined && depth < 10; depth++) {
     if (cause instanceof Error) {
       writeStderr(`cause: ${cause.name}: ${cause.message}`);
-      if (!(cause instanceof EksAuthError) && cause.stack) writeStderr(cause.stack);
+      if (!isEksAuthError(cause) && cause.stack) writeStderr(cause.stack);
       cause = cause.cause;
     } else {
       writeStderr(`cause: ${String(cause)}`);

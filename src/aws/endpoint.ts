@@ -1,0 +1,146 @@
+/**
+ * Where STS is for a region and its settings: the host the presigned URL names and the region its
+ * credential scope carries. Every rule here is read from botocore's STS endpoint ruleset
+ * (botocore/data/sts/2011-06-15/endpoint-rule-set-1.json), its partitions data
+ * (botocore/data/partitions.json) and its client setup (botocore/client.py, botocore/args.py), and
+ * checked against `aws eks get-token` by test/integration/aws-cli-oracle.test.ts.
+ */
+import { EksAuthError, ExitCode } from '../errors';
+import type { StsEndpoint } from '../ports';
+
+/** The inputs of STS endpoint resolution, already read from flags, environment and config files. */
+export interface StsEndpointSettings {
+  region: string;
+  /** `sts_regional_endpoints` / AWS_STS_REGIONAL_ENDPOINTS; `regional` when unset. */
+  stsRegionalEndpoints?: 'regional' | 'legacy';
+  /** `use_fips_endpoint` / AWS_USE_FIPS_ENDPOINT. */
+  useFipsEndpoint?: boolean;
+  /** `use_dualstack_endpoint` / AWS_USE_DUALSTACK_ENDPOINT. */
+  useDualstackEndpoint?: boolean;
+  /** An override from AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL or the config file, already chosen by the caller. */
+  endpointUrl?: string;
+  /** Where endpointUrl came from, for error messages (e.g. `endpoint_url in [profile dev]`); AWS_ENDPOINT_URL_STS when unset. */
+  endpointUrlSource?: string;
+}
+
+/** A partition's name and DNS suffixes (botocore partitions.json `outputs`). */
+export interface PartitionInfo {
+  name: string;
+  dnsSuffix: string;
+  dualStackDnsSuffix: string;
+}
+
+interface PartitionRule extends PartitionInfo {
+  regionRegex: RegExp;
+  /** The partition's pseudo-region, listed explicitly in partitions.json because no regex matches it. */
+  globalRegion?: string;
+}
+
+// partitions.json (botocore 1.43), in its order.
+const PARTITIONS: readonly PartitionRule[] = [
+  { name: 'aws', dnsSuffix: 'amazonaws.com', dualStackDnsSuffix: 'api.aws', regionRegex: /^(us|eu|ap|sa|ca|me|af|il|mx)-\w+-\d+$/, globalRegion: 'aws-global' },
+  { name: 'aws-cn', dnsSuffix: 'amazonaws.com.cn', dualStackDnsSuffix: 'api.amazonwebservices.com.cn', regionRegex: /^cn-\w+-\d+$/, globalRegion: 'aws-cn-global' },
+  { name: 'aws-eusc', dnsSuffix: 'amazonaws.eu', dualStackDnsSuffix: 'api.amazonwebservices.eu', regionRegex: /^eusc-(de)-\w+-\d+$/ },
+  { name: 'aws-iso', dnsSuffix: 'c2s.ic.gov', dualStackDnsSuffix: 'api.aws.ic.gov', regionRegex: /^us-iso-\w+-\d+$/, globalRegion: 'aws-iso-global' },
+  { name: 'aws-iso-b', dnsSuffix: 'sc2s.sgov.gov', dualStackDnsSuffix: 'api.aws.scloud', regionRegex: /^us-isob-\w+-\d+$/, globalRegion: 'aws-iso-b-global' },
+  { name: 'aws-iso-e', dnsSuffix: 'cloud.adc-e.uk', dualStackDnsSuffix: 'api.cloud-aws.adc-e.uk', regionRegex: /^eu-isoe-\w+-\d+$/, globalRegion: 'aws-iso-e-global' },
+  { name: 'aws-iso-f', dnsSuffix: 'csp.hci.ic.gov', dualStackDnsSuffix: 'api.aws.hci.ic.gov', regionRegex: /^us-isof-\w+-\d+$/, globalRegion: 'aws-iso-f-global' },
+  { name: 'aws-us-gov', dnsSuffix: 'amazonaws.com', dualStackDnsSuffix: 'api.aws', regionRegex: /^us-gov-\w+-\d+$/, globalRegion: 'aws-us-gov-global' },
+];
+
+// The ruleset's UseGlobalEndpoint branch: with `legacy`, exactly these regions use sts.amazonaws.com.
+const LEGACY_GLOBAL_REGIONS: ReadonlySet<string> = new Set([
+  'ap-northeast-1', 'ap-south-1', 'ap-southeast-1', 'ap-southeast-2', 'aws-global', 'ca-central-1',
+  'eu-central-1', 'eu-north-1', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'sa-east-1', 'us-east-1',
+  'us-east-2', 'us-west-1', 'us-west-2',
+]);
+
+const GLOBAL_HOST = 'sts.amazonaws.com';
+const GLOBAL_SIGNING_REGION = 'us-east-1';
+
+// botocore utils.validate_region_name: the region becomes a host label.
+const VALID_REGION = /^(?![0-9]+$)(?!-)[a-zA-Z0-9-]{1,63}(?<!-)$/;
+
+/**
+ * The partition of a region, as the endpoint rules' `aws.partition` function decides it: an explicitly
+ * listed pseudo-region, else the first region regex that matches, else `aws`.
+ */
+export function partitionOf(region: string): PartitionInfo {
+  const rule =
+    PARTITIONS.find((p) => p.globalRegion === region) ?? PARTITIONS.find((p) => p.regionRegex.test(region));
+  const { name, dnsSuffix, dualStackDnsSuffix } = rule ?? (PARTITIONS[0] as PartitionRule);
+  return { name, dnsSuffix, dualStackDnsSuffix };
+}
+
+/**
+ * The STS endpoint for the presigned URL and for STS calls. Throws EksAuthError(config) for an
+ * invalid region or an endpoint override that is not an http(s) URL of a host.
+ */
+export function resolveStsEndpoint(s: StsEndpointSettings): StsEndpoint {
+  let region = s.region;
+  let fips = s.useFipsEndpoint === true;
+  // botocore client.py _normalize_fips_region: `fips-` / `-fips` pseudo-regions mean the region
+  // itself with FIPS turned on.
+  const normalised = region.replaceAll('fips-', '').replaceAll('-fips', '');
+  if (normalised !== region) {
+    region = normalised;
+    fips = true;
+  }
+  if (!VALID_REGION.test(region)) {
+    throw new EksAuthError(ExitCode.config, `region "${s.region}" is not a valid AWS region name`, {
+      hint: 'use a region such as us-west-2 (--region, AWS_REGION or region = … in the profile)',
+      reason: 'invalid-region',
+    });
+  }
+  const partition = partitionOf(region);
+
+  // The AWS CLI lets an override win over legacy, FIPS and dual-stack (the ruleset alone would
+  // refuse FIPS or dual-stack with a custom endpoint) and signs for the region as configured.
+  if (s.endpointUrl !== undefined) {
+    const host = parseOverrideHost(s.endpointUrl, s.endpointUrlSource ?? 'AWS_ENDPOINT_URL_STS');
+    return { url: `${host.protocol}//${host.host}`, host: host.host, signingRegion: region, region, partition: partition.name };
+  }
+
+  const dualStack = s.useDualstackEndpoint === true;
+  let hostname: string;
+  if (fips && dualStack) {
+    hostname = `sts-fips.${region}.${partition.dualStackDnsSuffix}`;
+  } else if (fips) {
+    // The ruleset's one exception: GovCloud's regular STS hosts are already FIPS endpoints.
+    hostname = partition.name === 'aws-us-gov' ? `sts.${region}.amazonaws.com` : `sts-fips.${region}.${partition.dnsSuffix}`;
+  } else if (dualStack) {
+    hostname = `sts.${region}.${partition.dualStackDnsSuffix}`;
+  } else if (region === 'aws-global' || (s.stsRegionalEndpoints === 'legacy' && LEGACY_GLOBAL_REGIONS.has(region))) {
+    hostname = GLOBAL_HOST;
+  } else {
+    hostname = `sts.${region}.${partition.dnsSuffix}`;
+  }
+  // Host names are case-insensitive and SigV4 signers (botocore) sign them lower-cased.
+  const host = hostname.toLowerCase();
+  // endpoints.json gives aws-global the credential scope us-east-1 whatever host the rules pick
+  // (sts-fips.aws-global.amazonaws.com with FIPS, as the AWS CLI does).
+  const signingRegion = hostname === GLOBAL_HOST || region === 'aws-global' ? GLOBAL_SIGNING_REGION : region;
+  return { url: `https://${host}`, host, signingRegion, region, partition: partition.name };
+}
+
+function parseOverrideHost(endpointUrl: string, source: string): URL {
+  // A URL with userinfo may carry a password: never repeat it.
+  const quoted = endpointUrl.includes('@') ? source : `${source} "${endpointUrl}"`;
+  const fail = (problem: string): never => {
+    throw new EksAuthError(ExitCode.config, `${quoted} ${problem}`, {
+      hint: `set ${source} to an http(s) URL of a host, such as https://127.0.0.1:4566, or unset it`,
+      reason: 'invalid-endpoint-url',
+    });
+  };
+  let url: URL;
+  try {
+    url = new URL(endpointUrl);
+  } catch {
+    return fail('is not a URL');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') fail('is not an http or https URL');
+  if (url.username !== '' || url.password !== '') fail('must not contain a user name or password');
+  // The verifier requires the presigned URL's path to be exactly `/`.
+  if (url.pathname !== '/' || url.search !== '' || url.hash !== '') fail('must not have a path, query or fragment');
+  return url;
+}

@@ -1,0 +1,104 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { partitionOf, resolveStsEndpoint, type StsEndpointSettings } from '../../src/aws/endpoint';
+import { EksAuthError, ExitCode } from '../../src/errors';
+import { LEGACY_GLOBAL_REGIONS, STS_ENDPOINT_TABLE } from '../fixtures/sts-endpoint-table';
+
+function describeSettings(s: StsEndpointSettings): string {
+  const flags = [
+    s.stsRegionalEndpoints && `sts_regional_endpoints=${s.stsRegionalEndpoints}`,
+    s.useFipsEndpoint && 'fips',
+    s.useDualstackEndpoint && 'dual-stack',
+    s.endpointUrl && `endpoint ${s.endpointUrl}`,
+  ].filter(Boolean);
+  return `${s.region}${flags.length > 0 ? ` (${flags.join(', ')})` : ''}`;
+}
+
+describe('resolveStsEndpoint table (expected values from botocore, checked against the AWS CLI by the oracle test)', () => {
+  for (const row of STS_ENDPOINT_TABLE) {
+    test(`${describeSettings(row.settings)} → ${row.expected.host} signed for ${row.expected.signingRegion}`, () => {
+      assert.deepEqual(resolveStsEndpoint(row.settings), row.expected);
+    });
+  }
+
+  test('the table covers every legacy region and every partition', () => {
+    const legacyRows = STS_ENDPOINT_TABLE.filter((r) => r.settings.stsRegionalEndpoints === 'legacy' && r.expected.host === 'sts.amazonaws.com');
+    assert.deepEqual(new Set(legacyRows.map((r) => r.settings.region)), new Set(LEGACY_GLOBAL_REGIONS));
+    assert.equal(LEGACY_GLOBAL_REGIONS.length, 16);
+    const partitions = new Set(STS_ENDPOINT_TABLE.map((r) => r.expected.partition));
+    assert.deepEqual([...partitions].sort(), ['aws', 'aws-cn', 'aws-eusc', 'aws-iso', 'aws-iso-b', 'aws-iso-e', 'aws-iso-f', 'aws-us-gov']);
+  });
+});
+
+describe('partitionOf', () => {
+  // botocore data/partitions.json: `outputs` of the partition whose regionRegex (or explicit region list) matches.
+  const rows: [string, string, string, string][] = [
+    ['eu-central-2', 'aws', 'amazonaws.com', 'api.aws'],
+    ['aws-global', 'aws', 'amazonaws.com', 'api.aws'],
+    ['cn-northwest-1', 'aws-cn', 'amazonaws.com.cn', 'api.amazonwebservices.com.cn'],
+    ['aws-cn-global', 'aws-cn', 'amazonaws.com.cn', 'api.amazonwebservices.com.cn'],
+    ['us-gov-east-1', 'aws-us-gov', 'amazonaws.com', 'api.aws'],
+    ['aws-us-gov-global', 'aws-us-gov', 'amazonaws.com', 'api.aws'],
+    ['us-iso-west-1', 'aws-iso', 'c2s.ic.gov', 'api.aws.ic.gov'],
+    ['aws-iso-global', 'aws-iso', 'c2s.ic.gov', 'api.aws.ic.gov'],
+    ['us-isob-west-1', 'aws-iso-b', 'sc2s.sgov.gov', 'api.aws.scloud'],
+    ['eu-isoe-west-1', 'aws-iso-e', 'cloud.adc-e.uk', 'api.cloud-aws.adc-e.uk'],
+    ['us-isof-east-1', 'aws-iso-f', 'csp.hci.ic.gov', 'api.aws.hci.ic.gov'],
+    ['aws-iso-f-global', 'aws-iso-f', 'csp.hci.ic.gov', 'api.aws.hci.ic.gov'],
+    ['eusc-de-east-1', 'aws-eusc', 'amazonaws.eu', 'api.amazonwebservices.eu'],
+    ['xx-new-9', 'aws', 'amazonaws.com', 'api.aws'],
+    ['local', 'aws', 'amazonaws.com', 'api.aws'],
+  ];
+  for (const [region, name, dnsSuffix, dualStackDnsSuffix] of rows) {
+    test(`puts ${region} in ${name}`, () => {
+      assert.deepEqual(partitionOf(region), { name, dnsSuffix, dualStackDnsSuffix });
+    });
+  }
+});
+
+describe('resolveStsEndpoint errors', () => {
+  function configError(settings: StsEndpointSettings): EksAuthError {
+    let caught: unknown;
+    try {
+      resolveStsEndpoint(settings);
+    } catch (err) {
+      caught = err;
+    }
+    assert.ok(caught instanceof EksAuthError, `expected an EksAuthError, got ${String(caught)}`);
+    assert.equal(caught.exitCode, ExitCode.config);
+    assert.ok(caught.hint, 'has a hint');
+    return caught;
+  }
+
+  // botocore validate_region_name rejects the same names ("Provided region_name … doesn't match a supported format").
+  for (const region of ['', 'us_west_2', '-us-west-2', 'us-west-2-', '123', 'us west', 'sts.evil.com/x', 'a'.repeat(64)]) {
+    test(`rejects the region name ${JSON.stringify(region)} as a config error`, () => {
+      const err = configError({ region });
+      assert.equal(err.reason, 'invalid-region');
+      assert.match(err.message, /is not a valid AWS region name/);
+    });
+  }
+
+  for (const endpointUrl of ['127.0.0.1:4566', 'localhost:4566', 'ftp://127.0.0.1', 'https://127.0.0.1/sts', 'https://127.0.0.1/?a=b', 'not a url']) {
+    test(`rejects the endpoint override ${JSON.stringify(endpointUrl)}, naming the variable`, () => {
+      const err = configError({ region: 'us-west-2', endpointUrl });
+      assert.equal(err.reason, 'invalid-endpoint-url');
+      assert.match(err.message, /^AWS_ENDPOINT_URL_STS /);
+      assert.match(err.hint!, /AWS_ENDPOINT_URL_STS/);
+    });
+  }
+
+  test('names the source the caller gives for the override', () => {
+    const err = configError({ region: 'us-west-2', endpointUrl: 'sts', endpointUrlSource: 'endpoint_url in [profile dev]' });
+    assert.match(err.message, /^endpoint_url in \[profile dev\] "sts" is not a URL$/);
+    assert.match(err.hint!, /set endpoint_url in \[profile dev\] to an http\(s\) URL/);
+  });
+
+  for (const endpointUrl of ['https://user:hunter2secret@127.0.0.1:4566', 'user:hunter2secret@127.0.0.1:4566']) {
+    test(`does not repeat the password of the override ${endpointUrl.replace('hunter2secret', '…')}`, () => {
+      const err = configError({ region: 'us-west-2', endpointUrl });
+      assert.match(err.message, /^AWS_ENDPOINT_URL_STS /);
+      assert.doesNotMatch(`${err.message} ${err.hint}`, /hunter2secret/);
+    });
+  }
+});

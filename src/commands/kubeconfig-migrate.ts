@@ -1,0 +1,90 @@
+/**
+ * `eks-auth kubeconfig migrate`: rewrites every user whose exec runs `aws eks get-token` or
+ * `aws-iam-authenticator token` (any apiVersion, v1alpha1 included) into the equivalent
+ * `eks-auth token` entry. Clusters, contexts and every other user stay as they are.
+ */
+import { buildExecConfig, describeExec, recogniseExec } from '../kube/exec-entry';
+import {
+  kubeconfigPaths,
+  listEntries,
+  readKubeconfig,
+  serializeKubeconfig,
+  setEntryBody,
+  withKubeconfigLock,
+  writeKubeconfigFile,
+  type KubeconfigFile,
+} from '../kube/kubeconfig-file';
+import type { Deps } from '../ports';
+import { warnAboutExtraDocuments } from './kubeconfig';
+
+export interface KubeconfigMigrateInput {
+  /** `--kubeconfig`: the one file to migrate; default every KUBECONFIG file, else ~/.kube/config. */
+  kubeconfig?: string;
+  dryRun?: boolean;
+  /** The absolute path of the eks-auth executable (`--absolute-command`); default `eks-auth`. */
+  absoluteCommand?: string;
+}
+
+interface FileResult {
+  migrated: number;
+  lines: string[];
+}
+
+/** Migrates the files and returns the diff-like summary for stdout. */
+export async function kubeconfigMigrate(input: KubeconfigMigrateInput, deps: Pick<Deps, 'env' | 'homedir' | 'log'>): Promise<string> {
+  const out: string[] = [];
+  for (const path of kubeconfigPaths({ explicit: input.kubeconfig, env: deps.env, homedir: deps.homedir })) {
+    const planned = readKubeconfig(path);
+    if (!planned.exists) {
+      if (input.kubeconfig) out.push(`${path} does not exist: nothing to migrate`);
+      continue;
+    }
+    warnAboutExtraDocuments(planned, deps);
+    let result = migrateUsers(planned, input.absoluteCommand);
+    if (result.migrated > 0 && !input.dryRun) {
+      result = withKubeconfigLock([path], () => {
+        // Re-read under the lock: another writer may have finished in between.
+        const file = readKubeconfig(path);
+        const done = migrateUsers(file, input.absoluteCommand);
+        if (done.migrated > 0) writeKubeconfigFile(path, serializeKubeconfig(file));
+        return done;
+      });
+    }
+    out.push(...result.lines);
+    if (result.migrated === 0) out.push(`No aws eks get-token or aws-iam-authenticator users to migrate in ${path}`);
+    else if (input.dryRun) out.push(`Would migrate ${plural(result.migrated)} in ${path} (dry run: nothing written)`);
+    else out.push(`Migrated ${plural(result.migrated)} in ${path}`);
+  }
+  return out.join('\n');
+}
+
+/** Rewrites the recognised users of one file in memory; the lines say what changed. */
+function migrateUsers(file: KubeconfigFile, absoluteCommand: string | undefined): FileResult {
+  const lines: string[] = [];
+  let migrated = 0;
+  for (const { name, value } of listEntries(file, 'users')) {
+    const user = value.user;
+    const exec = typeof user === 'object' && user !== null ? (user as Record<string, unknown>).exec : undefined;
+    const recognised = recogniseExec(exec);
+    if (recognised === undefined || recognised.tool === 'eks-auth') continue;
+    lines.push(`user ${name}:`);
+    lines.push(`- ${describeExec(exec)}`);
+    if ('unsupported' in recognised) {
+      lines.push(`! not migrated: ${recognised.unsupported}; edit this user by hand`);
+      continue;
+    }
+    const next = buildExecConfig(recognised.settings, absoluteCommand);
+    setEntryBody(file, 'users', name, { ...(user as Record<string, unknown>), exec: next });
+    lines.push(`+ ${describeExec(next)}`);
+    for (const note of recognised.notes) lines.push(`! ${note}`);
+    if (!recognised.settings.region) {
+      lines.push('! no region in this entry: eks-auth takes it from AWS_REGION, AWS_DEFAULT_REGION or the profile');
+    }
+    migrated++;
+  }
+  return { migrated, lines };
+}
+
+function plural(n: number): string {
+  return n === 1 ? '1 user' : `${n} users`;
+}

@@ -1,0 +1,306 @@
+/**
+ * A fake kube-apiserver that authenticates EKS tokens the way EKS does: it decodes the bearer token,
+ * checks the presigned URL (the rules of aws-iam-authenticator's pkg/token), replays it against
+ * the STS front with its own `x-k8s-aws-id` and accepts the caller as the ARN STS answers.
+ *
+ * It serves just enough for kubectl: /version, discovery (/api, /apis, /api/v1,
+ * /apis/authentication.k8s.io/v1), pods in `default` (one pod, `hello`), ConfigMaps given by the test,
+ * and SelfSubjectReview (`kubectl auth whoami`, username = the ARN).
+ */
+import { Agent, createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeToken } from '../../src/token/encode';
+import { httpsRequest } from './https-request';
+import type { CleanupContext } from './processes';
+import { makeTlsCert, type TlsCert } from './tls';
+
+export interface ConfigMapFixture {
+  data?: Record<string, string>;
+  /** Merged into the served metadata (labels, annotations...). */
+  metadata?: Record<string, unknown>;
+}
+
+export interface KubeApiOptions {
+  /** The cluster name or id this server expects in `x-k8s-aws-id`. */
+  clusterId: string;
+  /** The STS front, `https://127.0.0.1:PORT`: token URLs must point exactly there. */
+  stsUrl: string;
+  /** PEM of the CA that signed the STS front's certificate. */
+  caPem: string;
+  /** This server's certificate; a new one (openssl) when omitted. */
+  tls?: TlsCert;
+  /** ConfigMaps by `namespace/name`, e.g. `{'kube-system/aws-auth': {data: {mapRoles: '...'}}}`. */
+  configMaps?: Record<string, ConfigMapFixture>;
+  t?: CleanupContext;
+}
+
+/** What the server decided for one request. */
+export interface AuthOutcome {
+  ok: boolean;
+  /** The caller's ARN as STS returned it (only when ok). */
+  arn?: string;
+  /** The HTTP status the STS front answered, or 401 when the token failed before reaching it. */
+  status: number;
+  /** Why it failed: `no-token`, `decode`, `url`, `sts-403`, `sts-unreachable`... */
+  reason?: string;
+  method: string;
+  path: string;
+}
+
+export interface KubeApi {
+  /** `https://127.0.0.1:PORT`, for the kubeconfig's cluster.server. */
+  server: string;
+  caFile: string;
+  caPem: string;
+  /** base64 of the CA PEM, for the kubeconfig's certificate-authority-data. */
+  caData: string;
+  /** Every authentication decision, in order. */
+  outcomes: AuthOutcome[];
+  /** Requests received so far, authenticated or not. */
+  readonly requests: number;
+  /** The served ConfigMaps; tests may change them between cases. */
+  configMaps: Record<string, ConfigMapFixture>;
+  stop(): Promise<void>;
+}
+
+const ALLOWED_QUERY_KEYS = new Set([
+  'action', 'version', 'x-amz-algorithm', 'x-amz-credential', 'x-amz-date', 'x-amz-expires',
+  'x-amz-security-token', 'x-amz-signature', 'x-amz-signedheaders',
+]);
+
+const UNAUTHORIZED = { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 };
+const CREATED = '2026-01-01T00:00:00Z';
+
+type Checked = { url: URL } | { reason: string };
+
+/**
+ * The presigned-URL checks aws-iam-authenticator (pkg/token) makes before the STS call,
+ * then a rebuilt URL carrying only the validated parameters (the CVE-2022-2385 fix).
+ */
+export function checkTokenUrl(token: string, stsOrigin: string): Checked {
+  let raw: string;
+  try {
+    raw = decodeToken(token);
+  } catch {
+    return { reason: 'decode' };
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return { reason: 'url' };
+  }
+  if (url.origin !== stsOrigin || url.username || url.password || url.pathname !== '/') return { reason: 'host' };
+  const seen = new Set<string>();
+  for (const [key] of url.searchParams) {
+    const lower = key.toLowerCase();
+    if (!ALLOWED_QUERY_KEYS.has(lower)) return { reason: 'query-key' };
+    if (seen.has(lower)) return { reason: 'duplicate-key' };
+    seen.add(lower);
+  }
+  const params = url.searchParams;
+  if (params.get('Action') !== 'GetCallerIdentity') return { reason: 'action' };
+  if (!(params.get('X-Amz-SignedHeaders') ?? '').split(';').includes('x-k8s-aws-id')) return { reason: 'cluster-not-signed' };
+  const expires = params.get('X-Amz-Expires');
+  if (expires === null || !/^\d+$/.test(expires) || Number(expires) > 900) return { reason: 'expires' };
+  if (!params.get('X-Amz-Date')) return { reason: 'date' };
+  const rebuilt = new URL('/', stsOrigin);
+  for (const [key, value] of params) rebuilt.searchParams.append(key, value);
+  return { url: rebuilt };
+}
+
+/** Starts the fake apiserver on 127.0.0.1 (a free port). */
+export async function startKubeApi(options: KubeApiOptions): Promise<KubeApi> {
+  const dir = mkdtempSync(join(tmpdir(), 'eks-auth-kube-api-'));
+  const tls = options.tls ?? makeTlsCert(dir);
+  const stsOrigin = new URL(options.stsUrl).origin;
+  const stsAgent = new Agent({ keepAlive: true, ca: options.caPem, maxSockets: 64 });
+  const outcomes: AuthOutcome[] = [];
+  const configMaps = options.configMaps ?? {};
+  let requests = 0;
+
+  async function authenticate(req: IncomingMessage): Promise<AuthOutcome> {
+    const base = { method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0] ?? '/' };
+    const header = req.headers.authorization ?? '';
+    if (!header.startsWith('Bearer ')) return { ...base, ok: false, status: 401, reason: 'no-token' };
+    const checked = checkTokenUrl(header.slice('Bearer '.length).trim(), stsOrigin);
+    if ('reason' in checked) return { ...base, ok: false, status: 401, reason: checked.reason };
+    try {
+      const res = await httpsRequest(checked.url, {
+        agent: stsAgent,
+        headers: { 'x-k8s-aws-id': options.clusterId, accept: 'application/json' },
+        timeoutMs: 10_000,
+      });
+      if (res.status !== 200) return { ...base, ok: false, status: res.status, reason: `sts-${res.status}` };
+      const arn = JSON.parse(res.body)?.GetCallerIdentityResponse?.GetCallerIdentityResult?.Arn;
+      if (typeof arn !== 'string') return { ...base, ok: false, status: res.status, reason: 'sts-response' };
+      return { ...base, ok: true, status: 200, arn };
+    } catch {
+      return { ...base, ok: false, status: 401, reason: 'sts-unreachable' };
+    }
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    requests++;
+    for await (const _chunk of req) {
+      // Drain the body (SelfSubjectReview posts one); its content does not matter here.
+    }
+    const outcome = await authenticate(req);
+    outcomes.push(outcome);
+    if (!outcome.ok || outcome.arn === undefined) return send(res, 401, UNAUTHORIZED);
+    const [status, body] = route(req, outcome.arn, server.address());
+    send(res, status, body);
+  }
+
+  function route(req: IncomingMessage, arn: string, address: ReturnType<Server['address']>): [number, unknown] {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const get = req.method === 'GET';
+    if (get && path === '/version') return [200, VERSION];
+    if (get && path === '/api') {
+      const port = address !== null && typeof address === 'object' ? address.port : 0;
+      return [200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: `127.0.0.1:${port}` }] }];
+    }
+    if (get && path === '/apis') return [200, API_GROUPS];
+    if (get && path === '/api/v1') return [200, CORE_RESOURCES];
+    if (get && path === '/apis/authentication.k8s.io/v1') return [200, AUTHENTICATION_RESOURCES];
+    if (req.method === 'POST' && path === '/apis/authentication.k8s.io/v1/selfsubjectreviews') {
+      return [201, selfSubjectReview(arn)];
+    }
+    const pods = /^\/api\/v1\/namespaces\/([^/]+)\/pods$/.exec(path);
+    if (get && pods) {
+      const names = pods[1] === 'default' ? ['hello'] : [];
+      return [200, wantsTable(req) ? podTable(names, pods[1] as string) : podList(names, pods[1] as string)];
+    }
+    const cm = /^\/api\/v1\/namespaces\/([^/]+)\/configmaps\/([^/]+)$/.exec(path);
+    if (get && cm) {
+      const [, namespace = '', name = ''] = cm;
+      const fixture = configMaps[`${namespace}/${name}`];
+      if (!fixture) return [404, notFound('configmaps', name)];
+      return [200, configMap(namespace, name, fixture)];
+    }
+    return [404, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server could not find the requested resource', reason: 'NotFound', code: 404 }];
+  }
+
+  const server = createServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => {
+    handle(req, res).catch(() => send(res, 500, { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 500 }));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  const port = address !== null && typeof address === 'object' ? address.port : 0;
+  const caFile = join(dir, 'kube-api-ca.pem');
+  writeFileSync(caFile, tls.certPem);
+
+  let stopping: Promise<void> | undefined;
+  const api: KubeApi = {
+    server: `https://127.0.0.1:${port}`,
+    caFile,
+    caPem: tls.certPem,
+    caData: Buffer.from(tls.certPem).toString('base64'),
+    outcomes,
+    get requests() {
+      return requests;
+    },
+    configMaps,
+    stop() {
+      stopping ??= new Promise<void>((resolve) => {
+        stsAgent.destroy();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }).then(() => rmSync(dir, { recursive: true, force: true }));
+      return stopping;
+    },
+  };
+  options.t?.after(() => api.stop());
+  return api;
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  if (res.headersSent) return void res.end();
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function wantsTable(req: IncomingMessage): boolean {
+  return /as=Table/.test(req.headers.accept ?? '');
+}
+
+function notFound(kind: string, name: string): unknown {
+  return {
+    kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `${kind} "${name}" not found`,
+    reason: 'NotFound', details: { name, kind }, code: 404,
+  };
+}
+
+const VERSION = {
+  major: '1', minor: '33', gitVersion: 'v1.33.0-eks-fake', gitCommit: '0000000000000000000000000000000000000000',
+  gitTreeState: 'clean', buildDate: CREATED, goVersion: 'go1.24.0', compiler: 'gc', platform: 'linux/amd64',
+};
+
+const API_GROUPS = {
+  kind: 'APIGroupList', apiVersion: 'v1',
+  groups: [{
+    name: 'authentication.k8s.io',
+    versions: [{ groupVersion: 'authentication.k8s.io/v1', version: 'v1' }],
+    preferredVersion: { groupVersion: 'authentication.k8s.io/v1', version: 'v1' },
+  }],
+};
+
+const CORE_RESOURCES = {
+  kind: 'APIResourceList', groupVersion: 'v1',
+  resources: [
+    { name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', verbs: ['get', 'list'], shortNames: ['po'] },
+    { name: 'configmaps', singularName: 'configmap', namespaced: true, kind: 'ConfigMap', verbs: ['get', 'list'], shortNames: ['cm'] },
+  ],
+};
+
+const AUTHENTICATION_RESOURCES = {
+  kind: 'APIResourceList', apiVersion: 'v1', groupVersion: 'authentication.k8s.io/v1',
+  resources: [{ name: 'selfsubjectreviews', singularName: 'selfsubjectreview', namespaced: false, kind: 'SelfSubjectReview', verbs: ['create'] }],
+};
+
+function selfSubjectReview(arn: string): unknown {
+  return {
+    kind: 'SelfSubjectReview', apiVersion: 'authentication.k8s.io/v1', metadata: { creationTimestamp: null },
+    status: { userInfo: { username: arn, groups: ['system:authenticated'], extra: { arn: [arn] } } },
+  };
+}
+
+function podList(names: string[], namespace: string): unknown {
+  return {
+    kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '1' },
+    items: names.map((name) => ({
+      kind: 'Pod', apiVersion: 'v1',
+      metadata: { name, namespace, uid: `uid-${name}`, resourceVersion: '1', creationTimestamp: CREATED },
+      spec: { containers: [{ name, image: `example/${name}` }] },
+      status: { phase: 'Running' },
+    })),
+  };
+}
+
+// kubectl get asks for a server-side Table first; serving one keeps its output like a real cluster's.
+function podTable(names: string[], namespace: string): unknown {
+  const column = (name: string, format = '') => ({ name, type: 'string', format, description: name, priority: 0 });
+  return {
+    kind: 'Table', apiVersion: 'meta.k8s.io/v1', metadata: { resourceVersion: '1' },
+    columnDefinitions: [column('Name', 'name'), column('Ready'), column('Status'), column('Restarts'), column('Age')],
+    rows: names.map((name) => ({
+      cells: [name, '1/1', 'Running', '0', '1d'],
+      object: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: { name, namespace, creationTimestamp: CREATED } },
+    })),
+  };
+}
+
+function configMap(namespace: string, name: string, fixture: ConfigMapFixture): unknown {
+  return {
+    kind: 'ConfigMap', apiVersion: 'v1',
+    metadata: { name, namespace, uid: `uid-${namespace}-${name}`, resourceVersion: '1', creationTimestamp: CREATED, ...fixture.metadata },
+    data: fixture.data ?? {},
+  };
+}

@@ -48,12 +48,20 @@ for (const [name, spec] of Object.entries(TOKEN_FLAGS) as [TokenFlagName, FlagSp
  * Undefined when the invocation is anything else or not plainly well formed.
  */
 export function parseTokenArgv(argv: readonly string[]): TokenArgs | undefined {
-  let i: number;
-  if (argv[0] === 'token') i = 1;
-  else if (argv[0] === 'eks' && argv[1] === 'get-token') i = 2;
-  else return undefined;
   const out: Record<string, string | number | boolean> = {};
-  for (; i < argv.length; i++) {
+  if (argv[0] === 'token') return parseFlags(argv, 1, argv.length, out) ? (out as TokenArgs) : undefined;
+  // `aws eks update-kubeconfig` writes [--region, R, eks, get-token, …]: AWS CLI global options come
+  // before the command, so an entry switches to eks-auth by changing only `command`.
+  let eks = argv.indexOf('eks');
+  while (eks !== -1 && argv[eks + 1] !== 'get-token') eks = argv.indexOf('eks', eks + 1);
+  if (eks === -1) return undefined;
+  if (!parseFlags(argv, 0, eks, out) || !parseFlags(argv, eks + 2, argv.length, out)) return undefined;
+  return out as TokenArgs;
+}
+
+/** Parses argv[start, end) as flags into `out`; false when anything is not a plainly valid flag. */
+function parseFlags(argv: readonly string[], start: number, end: number, out: Record<string, string | number | boolean>): boolean {
+  for (let i = start; i < end; i++) {
     const arg = argv[i] as string;
     let spelling: string;
     let inline: string | undefined;
@@ -64,29 +72,30 @@ export function parseTokenArgv(argv: readonly string[]): TokenArgs | undefined {
     } else if (arg.length === 2 && arg[0] === '-' && arg[1] !== '-') {
       spelling = arg.slice(1);
     } else {
-      return undefined;
+      return false;
     }
     const name = BY_SPELLING.get(spelling);
-    if (!name) return undefined;
+    if (!name) return false;
     const spec: FlagSpec = TOKEN_FLAGS[name];
     if (spec.type === 'boolean') {
       if (inline === undefined) out[name] = true;
       else if (inline === 'true' || inline === 'false') out[name] = inline === 'true';
-      else return undefined;
+      else return false;
       continue;
     }
-    const value = inline ?? argv[++i];
-    if (value === undefined || (inline === undefined && value.startsWith('-') && value.length > 1)) return undefined;
-    if (spec.choices && !spec.choices.includes(value)) return undefined;
+    const value = inline ?? (i + 1 < end ? argv[++i] : undefined);
+    // A separate value that starts with `-` (even a lone `-`) is a flag or positional to yargs: leave it to yargs.
+    if (value === undefined || (inline === undefined && value.startsWith('-'))) return false;
+    if (spec.choices && !spec.choices.includes(value)) return false;
     if (spec.type === 'number') {
       const n = Number(value);
-      if (value.trim() === '' || !Number.isFinite(n)) return undefined;
+      if (value.trim() === '' || !Number.isFinite(n)) return false;
       out[name] = n;
     } else {
       out[name] = value;
     }
   }
-  return out as TokenArgs;
+  return true;
 }
 
 export interface TokenCommandOptions {

@@ -66,13 +66,13 @@ describe('kubectl -> eks-auth -> kube-apiserver -> STS', () => {
     assert.ok(outcomes.every((o) => o.ok && o.arn === ALICE.arn), JSON.stringify(outcomes));
   });
 
-  test('kubectl 1.27 with a v1beta1 entry in `aws eks get-token` spelling assumes the profile role chain', async (t) => {
+  test('kubectl 1.27 runs an `aws eks update-kubeconfig` entry with only its command changed, assuming the profile role chain', async (t) => {
     if (!requirePeer(t, ...PEERS)) return;
     const p = peers as Peers;
     const before = p.kube.outcomes.length;
     const res = await kubectl(
       27,
-      { apiVersion: 'client.authentication.k8s.io/v1beta1', args: ['eks', 'get-token', '--cluster-name', 'demo', '--region', 'us-east-1', '--output', 'json'] },
+      { apiVersion: 'client.authentication.k8s.io/v1beta1', args: ['--region', 'us-east-1', 'eks', 'get-token', '--cluster-name', 'demo', '--output', 'json'] },
       userEnv({ AWS_PROFILE: 'admin' }),
     );
     assert.equal(res.code, 0, res.stderr);

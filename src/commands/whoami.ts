@@ -16,6 +16,8 @@ export interface WhoamiResult {
   canonicalArn: string;
   account: string;
   userId: string;
+  /** The access key id that signs (not a secret; aws-auth's {{AccessKeyID}} template uses it). */
+  accessKeyId: string;
   sessionName?: string;
   profile: string;
   profileFrom: string;
@@ -44,6 +46,7 @@ export async function whoami(input: AwsInput, deps: Deps): Promise<WhoamiResult>
     canonicalArn: principal.canonicalArn,
     account: identity.account,
     userId: identity.userId,
+    accessKeyId: context.credentials.accessKeyId,
     ...(principal.sessionName ? { sessionName: principal.sessionName } : {}),
     profile: context.plan.profile,
     profileFrom: context.plan.profileFrom,
@@ -63,6 +66,7 @@ export function formatWhoami(result: WhoamiResult, json: boolean): string {
     ['Kubernetes maps', `${result.canonicalArn}${result.canonicalArn !== result.arn ? '  (the role, as aws-auth mapRoles and access entries match it)' : ''}`],
     ['Account', result.account],
     ['User id', result.userId],
+    ['Access key id', result.accessKeyId],
   ];
   if (result.sessionName) rows.push(['Session name', result.sessionName]);
   rows.push(

@@ -156,6 +156,26 @@ describe('credential chains against a signature-checking STS', () => {
     assert.match(res.stdout, /warning: AWS_ACCESS_KEY_ID in the environment takes precedence over AWS_PROFILE=hop2/);
   });
 
+  test('explain with credential flags maps the identity eks-auth would sign as', async (t) => {
+    if (!requirePeer(t, ...PEERS)) return;
+    const p = peers as Peers;
+    const awsAuth = join(p.dir, 'aws-auth.yaml');
+    writeFileSync(
+      awsAuth,
+      [
+        'apiVersion: v1', 'kind: ConfigMap', 'metadata: {name: aws-auth, namespace: kube-system}', 'data:', '  mapRoles: |',
+        '    - rolearn: arn:aws:iam::333333333333:role/hop2', '      username: hop2-{{SessionName}}', '      groups: [ops]', '',
+      ].join('\n'),
+    );
+    const res = await runEksAuth(['explain', '--aws-auth', awsAuth, '--profile', 'hop2', '--json'], env());
+    assert.equal(res.code, 0, res.stderr);
+    const out = JSON.parse(res.stdout) as { username: string; groups: string[] };
+    assert.equal(out.username, 'hop2-s2');
+    assert.deepEqual(out.groups, ['ops']);
+    const unmapped = await runEksAuth(['explain', '--aws-auth', awsAuth, '--profile', 'hop1'], env());
+    assert.equal(unmapped.code, 7, unmapped.stderr);
+  });
+
   test('throttling is retried; the token still comes', async (t) => {
     if (!requirePeer(t, ...PEERS)) return;
     const p = peers as Peers;

@@ -1,0 +1,39 @@
+/** `eks-auth aws-auth check` for yargs. */
+import type { Argv, CommandModule } from 'yargs';
+import { awsAuthCheck, formatAwsAuthCheck, summariseAwsAuthCheck } from '../../commands/aws-auth-check';
+import { ExitCode } from '../../errors';
+import { nodeFiles } from '../deps';
+import { writeStdout } from '../output';
+import { runAction } from '../run';
+import { writeStderr } from '../stderr';
+
+interface CheckArgs {
+  file: string;
+  strict?: boolean;
+  verbose?: boolean;
+}
+
+const checkCommand: CommandModule<object, CheckArgs> = {
+  command: 'check <file>',
+  describe: 'Lint an aws-auth ConfigMap before kubectl apply; exit 8 on errors',
+  builder: (yargs) =>
+    yargs
+      .positional('file', { type: 'string', demandOption: true, describe: 'ConfigMap manifest, kubectl get -o yaml|json output, or the bare data' })
+      .option('strict', { type: 'boolean', default: false, describe: 'Fail on warnings too' })
+      .example('$0 aws-auth check aws-auth.yaml && kubectl apply -f aws-auth.yaml', 'Guard an apply') as Argv<CheckArgs>,
+  handler: (argv) =>
+    runAction(argv.verbose === true, async () => {
+      const report = await awsAuthCheck({ file: argv.file, strict: argv.strict === true }, { files: nodeFiles });
+      if (report.findings.length > 0) writeStdout(`${formatAwsAuthCheck(report)}\n`);
+      writeStderr(summariseAwsAuthCheck(report));
+      return report.failed ? ExitCode.lintFailed : ExitCode.ok;
+    }),
+};
+
+/** `eks-auth aws-auth`, with `check` as its subcommand. */
+export const awsAuthCommand: CommandModule<object, CheckArgs> = {
+  command: 'aws-auth <command>',
+  describe: 'Work with the aws-auth ConfigMap',
+  builder: (yargs) => yargs.command(checkCommand).demandCommand(1, 'aws-auth needs a subcommand: check') as Argv<CheckArgs>,
+  handler: () => {},
+};

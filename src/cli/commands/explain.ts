@@ -1,0 +1,115 @@
+/** `eks-auth explain` for yargs. */
+import { execFile } from 'node:child_process';
+import type { CommandModule } from 'yargs';
+import {
+  explain,
+  formatExplainJson,
+  formatExplainText,
+  identityFromToken,
+  notMappedError,
+  type AwsAuthSource,
+  type ExplainIdentity,
+  type KubectlPort,
+} from '../../commands/explain';
+import { EksAuthError, ExitCode } from '../../errors';
+import type { Deps } from '../../ports';
+import { createHttpsGet } from '../../token/replay';
+import { whoami } from '../../commands/whoami';
+import { awsYargsOptions, toAwsInput, type AwsArgs } from '../aws-options';
+import { createDeps } from '../deps';
+import { writeStdout } from '../output';
+import { reportError, runAction } from '../run';
+
+interface ExplainArgs extends AwsArgs {
+  cluster?: string;
+  'aws-auth'?: string;
+  'from-cluster'?: boolean;
+  kubeconfig?: string;
+  context?: string;
+  arn?: string;
+  token?: string;
+  'sts-endpoint'?: string;
+  json?: boolean;
+  verbose?: boolean;
+}
+
+/** kubectl from PATH, with the user's environment (KUBECONFIG, exec plugins). */
+export const kubectlFromPath: KubectlPort = {
+  run: (args) =>
+    new Promise((resolve, reject) => {
+      execFile('kubectl', [...args], { maxBuffer: 16 * 1024 * 1024, timeout: 60_000 }, (err, stdout, stderr) => {
+        if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') {
+          reject(
+            new EksAuthError(ExitCode.config, 'kubectl is not on PATH; --from-cluster runs kubectl get configmap aws-auth', {
+              reason: 'no-kubectl',
+              hint: 'install kubectl, or save the ConfigMap elsewhere and pass it with --aws-auth FILE',
+            }),
+          );
+          return;
+        }
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        resolve({ exitCode: code, stdout, stderr });
+      });
+    }),
+};
+
+function awsAuthSource(argv: ExplainArgs): AwsAuthSource {
+  if (argv['aws-auth'] && argv['from-cluster']) {
+    throw new EksAuthError(ExitCode.usage, '--aws-auth and --from-cluster exclude each other', { reason: 'usage' });
+  }
+  if (argv['aws-auth']) return { kind: 'file', path: argv['aws-auth'] };
+  if (argv['from-cluster']) {
+    return { kind: 'cluster', ...(argv.kubeconfig ? { kubeconfig: argv.kubeconfig } : {}), ...(argv.context ? { context: argv.context } : {}) };
+  }
+  throw new EksAuthError(ExitCode.usage, 'say where the aws-auth ConfigMap is: --aws-auth FILE or --from-cluster', { reason: 'usage' });
+}
+
+async function identityOf(argv: ExplainArgs, deps: Deps): Promise<ExplainIdentity> {
+  if (argv.arn && argv.token) throw new EksAuthError(ExitCode.usage, '--arn and --token exclude each other', { reason: 'usage' });
+  if (argv.arn) return { arn: argv.arn };
+  if (argv.token) {
+    if (!argv.cluster) {
+      throw new EksAuthError(ExitCode.usage, '--token needs --cluster: STS checks the token against the cluster id', { reason: 'usage' });
+    }
+    return identityFromToken(
+      { token: argv.token, clusterId: argv.cluster, ...(argv['sts-endpoint'] ? { stsEndpoint: argv['sts-endpoint'] } : {}) },
+      { now: deps.now, log: deps.log, httpGet: createHttpsGet() },
+    );
+  }
+  // Neither: explain the identity eks-auth itself would sign as (the credential flags, as `token` takes them).
+  const who = await whoami({ ...toAwsInput(argv), interactive: process.stdin.isTTY === true }, deps);
+  return { arn: who.arn, accessKeyId: who.accessKeyId };
+}
+
+export const explainCommand: CommandModule<object, ExplainArgs> = {
+  command: 'explain',
+  describe: 'Apply the aws-auth ConfigMap to an identity: Kubernetes username and groups, or why nothing matches',
+  builder: (yargs) =>
+    yargs
+      .option('cluster', { type: 'string', alias: ['cluster-name', 'cluster-id', 'i'], describe: 'The cluster name or id (needed with --token)' })
+      .option('aws-auth', { type: 'string', describe: 'Read the ConfigMap from this file (manifest, kubectl -o yaml|json output, or bare data)' })
+      .option('from-cluster', { type: 'boolean', describe: 'Read the ConfigMap with kubectl get configmap aws-auth -n kube-system' })
+      .option('kubeconfig', { type: 'string', describe: 'kubeconfig for --from-cluster' })
+      .option('context', { type: 'string', describe: 'kubeconfig context for --from-cluster' })
+      .option('arn', { type: 'string', describe: 'The identity: an ARN from aws sts get-caller-identity, or an IAM role/user ARN' })
+      .option('token', { type: 'string', describe: 'The identity behind this token (verified with STS for --cluster)' })
+      .option('sts-endpoint', { type: 'string', describe: 'With --token: also accept a loopback STS, https://127.0.0.1:PORT (tests only)' })
+      .option('json', { type: 'boolean', describe: 'Print {"username": …, "groups": […], …} as JSON' })
+      .options(awsYargsOptions())
+      .example('$0 explain --aws-auth aws-auth.yaml --arn arn:aws:sts::111122223333:assumed-role/dev/alice', 'What does alice get?')
+      .example('$0 explain --from-cluster --profile dev', 'What does profile dev get on the current cluster?') as never,
+  handler: (argv) => {
+    const verbose = argv.verbose === true;
+    return runAction(verbose, async () => {
+      const deps = createDeps({ verbose });
+      const awsAuth = awsAuthSource(argv);
+      const identity = await identityOf(argv, deps);
+      const report = await explain({ awsAuth, identity }, { files: deps.files, kubectl: kubectlFromPath, log: deps.log });
+      const failure = notMappedError(report);
+      if (!failure) return argv.json ? formatExplainJson(report) : formatExplainText(report);
+      if (!argv.json) throw failure;
+      writeStdout(`${formatExplainJson(report)}\n`);
+      return reportError(failure, verbose);
+    });
+  },
+};

@@ -1,0 +1,212 @@
+/**
+ * `eks-auth explain`: applies the aws-auth ConfigMap to an identity and tells which Kubernetes
+ * username and groups it gets, or why nothing matches and which entry came closest.
+ *
+ * The identity is an input (`{arn}`); a token (identityFromToken) or resolved credentials are just
+ * ways to obtain it.
+ */
+import { parsePrincipal, stripRolePath } from '../aws/arn';
+import { EksAuthError, ExitCode } from '../errors';
+import { mapIdentity, parseAwsAuth, type AwsAuthEntry, type MappingResult } from '../kube/aws-auth';
+import type { FilePort, Logger } from '../ports';
+import { verify, type VerifyDeps, type VerifyInput } from './verify';
+
+/** Who to explain: an ARN as STS reports it (or an IAM role/user ARN), plus what templates may use. */
+export interface ExplainIdentity {
+  arn: string;
+  /** Overrides the session name taken from an assumed-role ARN. */
+  sessionName?: string;
+  /** For {{AccessKeyID}}; known when the identity comes from a token or credentials. */
+  accessKeyId?: string;
+}
+
+/** Where the ConfigMap comes from: a file, or the cluster through kubectl. */
+export type AwsAuthSource = { kind: 'file'; path: string } | { kind: 'cluster'; kubeconfig?: string; context?: string };
+
+export interface ExplainInput {
+  awsAuth: AwsAuthSource;
+  identity: ExplainIdentity;
+}
+
+/** Runs kubectl (from PATH). Throws EksAuthError when kubectl cannot be started. */
+export interface KubectlPort {
+  run(args: readonly string[]): Promise<{ exitCode: number; stdout: string; stderr: string }>;
+}
+
+export interface ExplainDeps {
+  files: FilePort;
+  kubectl: KubectlPort;
+  log: Logger;
+}
+
+export interface ExplainReport {
+  arn: string;
+  /** The ARN the server matches (an assumed-role session's role, without path). */
+  canonicalArn: string;
+  /** Where the ConfigMap was read from, for messages. */
+  source: string;
+  result: MappingResult;
+  /** Facts about the identity and the ConfigMap worth knowing, mapped or not. */
+  notes: string[];
+}
+
+/** Reads the identity behind a token by verifying it (STS replay) for the cluster. */
+export async function identityFromToken(input: VerifyInput, deps: VerifyDeps): Promise<ExplainIdentity> {
+  const report = await verify(input, deps);
+  return {
+    arn: report.arn,
+    accessKeyId: report.accessKeyId,
+    ...(report.sessionName === undefined ? {} : { sessionName: report.sessionName }),
+  };
+}
+
+async function readFromCluster(source: { kubeconfig?: string; context?: string }, kubectl: KubectlPort): Promise<string> {
+  const args = ['get', 'configmap', 'aws-auth', '--namespace', 'kube-system', '--output', 'json'];
+  if (source.kubeconfig) args.push('--kubeconfig', source.kubeconfig);
+  if (source.context) args.push('--context', source.context);
+  const { exitCode, stdout, stderr } = await kubectl.run(args);
+  if (exitCode === 0) return stdout;
+  const said = stderr.trim().split('\n').pop() ?? '';
+  if (/NotFound|not found/.test(stderr)) {
+    throw new EksAuthError(ExitCode.config, 'the cluster has no ConfigMap kube-system/aws-auth', {
+      reason: 'no-aws-auth',
+      hint: 'the cluster may use EKS access entries only (authentication mode API): see aws eks list-access-entries',
+    });
+  }
+  if (/Unauthorized|must be logged in|Forbidden/i.test(stderr)) {
+    throw new EksAuthError(ExitCode.credentials, `kubectl may not read kube-system/aws-auth: ${said}`, {
+      reason: 'kubectl-denied',
+      hint: 'run explain with --aws-auth FILE on a copy of the ConfigMap, or with a kubeconfig/context that can read it',
+    });
+  }
+  if (/Unable to connect|connection refused|no such host|i\/o timeout/i.test(stderr)) {
+    throw new EksAuthError(ExitCode.network, `kubectl could not reach the cluster: ${said}`, { reason: 'kubectl-network' });
+  }
+  throw new EksAuthError(ExitCode.config, `kubectl get configmap aws-auth failed (exit ${exitCode}): ${said}`, {
+    reason: 'kubectl-failed',
+    hint: 'check --kubeconfig and --context',
+  });
+}
+
+function readFile(path: string, files: FilePort): string {
+  let text: string | undefined;
+  try {
+    text = files.readText(path);
+  } catch (err) {
+    throw new EksAuthError(ExitCode.config, `could not read ${path}: ${err instanceof Error ? err.message : String(err)}`, {
+      reason: 'unreadable-file',
+    });
+  }
+  if (text === undefined) {
+    throw new EksAuthError(ExitCode.config, `${path} does not exist`, {
+      reason: 'no-aws-auth',
+      hint: 'save the ConfigMap with kubectl get configmap aws-auth -n kube-system -o yaml > aws-auth.yaml, or use --from-cluster',
+    });
+  }
+  return text;
+}
+
+/** Maps the identity through aws-auth. Resolves whether or not it is mapped: see `result.mapped`. */
+export async function explain(input: ExplainInput, deps: ExplainDeps): Promise<ExplainReport> {
+  const principal = parsePrincipal(input.identity.arn);
+  const notes: string[] = [];
+  let canonicalArn = principal.canonicalArn;
+  if (principal.kind === 'role' && principal.path !== '/') {
+    // A role's sessions are reported as assumed-role/NAME/SESSION: the path is gone by the time EKS maps them.
+    canonicalArn = stripRolePath(principal.arn);
+    notes.push(`sessions of this role reach EKS as ${canonicalArn}: STS drops the role path (aws-iam-authenticator#268)`);
+  }
+  if (principal.kind === 'assumed-role') notes.push(`a session of role ${principal.name} is mapped by the role's ARN`);
+
+  const text =
+    input.awsAuth.kind === 'file' ? readFile(input.awsAuth.path, deps.files) : await readFromCluster(input.awsAuth, deps.kubectl);
+  const source = input.awsAuth.kind === 'file' ? input.awsAuth.path : 'kube-system/aws-auth';
+  const awsAuth = parseAwsAuth(text);
+  for (const p of awsAuth.problems) {
+    if (p.severity === 'error') deps.log.verbose(`${source}:${p.line}: ${p.message}`);
+  }
+  for (const [section, why] of Object.entries(awsAuth.ignored)) {
+    notes.push(`the server ignores ${section} in this ConfigMap: ${why}`);
+  }
+
+  const sessionName = input.identity.sessionName ?? principal.sessionName;
+  const result = mapIdentity(
+    {
+      canonicalArn,
+      account: principal.account,
+      ...(sessionName === undefined ? {} : { sessionName }),
+      ...(input.identity.accessKeyId === undefined ? {} : { accessKeyId: input.identity.accessKeyId }),
+    },
+    awsAuth,
+  );
+  return { arn: principal.arn, canonicalArn, source, result, notes: [...notes, ...result.notes] };
+}
+
+/** The exit-7 error for an identity that is not mapped: the reason, and the near-miss as hint. */
+export function notMappedError(report: ExplainReport): EksAuthError | undefined {
+  const r = report.result;
+  if (r.mapped) return undefined;
+  return new EksAuthError(ExitCode.notMapped, `${report.arn} is not mapped by ${report.source}: ${r.message}`, {
+    reason: r.reason,
+    hint:
+      r.reason === 'not-mapped'
+        ? (r.nearMiss?.message ??
+          `add a mapRoles (or mapUsers) entry for ${report.canonicalArn}, or an EKS access entry; the cluster creator needs neither`)
+        : undefined,
+  });
+}
+
+function describeEntry(entry: AwsAuthEntry, source: string): string {
+  const key = entry.section === 'mapRoles' ? 'rolearn' : 'userarn';
+  return `${entry.section} entry ${entry.index + 1} (${source}:${entry.line}): ${key} ${entry.arn ?? ''}`;
+}
+
+/** The report for people. */
+export function formatExplainText(report: ExplainReport): string {
+  const r = report.result;
+  const lines = [`identity:  ${report.arn}`];
+  if (report.canonicalArn !== report.arn) lines.push(`mapped as: ${report.canonicalArn}`);
+  if (r.mapped) {
+    lines.push(
+      r.entry
+        ? `matched:   ${describeEntry(r.entry, report.source)}${r.entry.arn !== report.canonicalArn ? ' (ARNs match ignoring case)' : ''}`
+        : `matched:   mapAccounts (account listed; no entry for this ARN)`,
+      `username:  ${r.username}`,
+      `groups:    ${r.groups.length > 0 ? r.groups.join(', ') : '(none)'}`,
+    );
+  } else {
+    lines.push(`not mapped: ${r.message}`);
+    if (r.nearMiss) lines.push(`near miss: ${r.nearMiss.message}`);
+  }
+  for (const note of report.notes) lines.push(`note: ${note}`);
+  return lines.join('\n');
+}
+
+/** The stable --json shape (README "explain --json"). */
+export function formatExplainJson(report: ExplainReport): string {
+  const r = report.result;
+  const entry = (e: AwsAuthEntry | undefined) => (e ? { section: e.section, index: e.index, line: e.line, arn: e.arn ?? null } : null);
+  if (r.mapped) {
+    return JSON.stringify({
+      mapped: true,
+      username: r.username,
+      groups: r.groups,
+      arn: report.arn,
+      canonicalArn: report.canonicalArn,
+      matchedBy: r.via,
+      entry: entry(r.entry),
+      notes: report.notes,
+    });
+  }
+  return JSON.stringify({
+    mapped: false,
+    username: null,
+    groups: [],
+    arn: report.arn,
+    canonicalArn: report.canonicalArn,
+    reason: r.reason,
+    message: r.message,
+    nearMiss: r.nearMiss ? { kind: r.nearMiss.kind, ...entry(r.nearMiss.entry), message: r.nearMiss.message } : null,
+    notes: report.notes,
+  });
+}

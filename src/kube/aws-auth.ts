@@ -1,0 +1,574 @@
+/**
+ * The aws-auth ConfigMap (kube-system/aws-auth) as the EKS authenticator reads it, and the mapping
+ * of an identity through it (aws-iam-authenticator pkg/mapper/configmap, pkg/config/mapper.go,
+ * pkg/server/server.go):
+ *
+ * - `data.mapRoles` / `data.mapUsers` are YAML strings holding lists of `{rolearn|userarn, username,
+ *   groups}`; entry keys are case-insensitive, the data keys are not. A YAML error drops the whole
+ *   section; an entry without its ARN is dropped alone.
+ * - Matching compares the canonical ARN case-insensitively, roles before users; of duplicate ARNs
+ *   the last one wins. An account in `mapAccounts` with no entry maps to the canonical ARN, no groups.
+ * - Username and group templates: {{AccountID}}, {{SessionName}} (`@` → `-`), {{SessionNameRaw}},
+ *   {{AccessKeyID}}, {{EC2PrivateDNSName}} (the server asks EC2; the session name must be an
+ *   instance id).
+ *
+ * Input may be a ConfigMap manifest, `kubectl get configmap aws-auth -o yaml|json` output, or the
+ * bare data map. Every entry and finding carries its line in that input.
+ */
+import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, parseDocument, type Document, type Node, type YAMLMap } from 'yaml';
+import { PARTITIONS, parseArn, stripRolePath } from '../aws/arn';
+
+export type Severity = 'error' | 'warning';
+
+/** Something wrong with the ConfigMap, at a line of the input. */
+export interface AwsAuthProblem {
+  line: number;
+  severity: Severity;
+  /** Stable identifier of the kind of problem (e.g. `yaml`, `missing-username`). */
+  code: string;
+  message: string;
+}
+
+export type MappingSection = 'mapRoles' | 'mapUsers';
+export type AwsAuthSection = MappingSection | 'mapAccounts';
+
+/** One mapRoles or mapUsers entry. */
+export interface AwsAuthEntry {
+  section: MappingSection;
+  /** Position in its section, from 0. */
+  index: number;
+  line: number;
+  /** `rolearn` or `userarn` as written. */
+  arn?: string;
+  username?: string;
+  groups: string[];
+  /** Why the server ignores this entry; undefined when it keeps it. */
+  dropped?: string;
+  /** Lines of the fields, for findings. */
+  lines: { arn?: number; username?: number; groups: number[] };
+}
+
+/** One mapAccounts item. */
+export interface AwsAuthAccount {
+  /** As the server reads it: a plain scalar keeps its source text (yaml.v2 into a string). */
+  account: string;
+  line: number;
+  /** Written as a quoted string; otherwise YAML readers other than the server see a number. */
+  quoted: boolean;
+}
+
+/** The parsed ConfigMap. */
+export interface AwsAuth {
+  roles: AwsAuthEntry[];
+  users: AwsAuthEntry[];
+  accounts: AwsAuthAccount[];
+  /** Sections the server ignores as a whole, with why. */
+  ignored: Partial<Record<AwsAuthSection, string>>;
+  /** Structural problems, in line order. */
+  problems: AwsAuthProblem[];
+}
+
+const SECTIONS: readonly AwsAuthSection[] = ['mapRoles', 'mapUsers', 'mapAccounts'];
+const ARN_KEY: Record<MappingSection, string> = { mapRoles: 'rolearn', mapUsers: 'userarn' };
+// Fields of aws-iam-authenticator's RoleMapping and UserMapping, lower-cased.
+const KNOWN_KEYS: Record<MappingSection, readonly string[]> = {
+  mapRoles: ['rolearn', 'username', 'groups', 'sso'],
+  mapUsers: ['userarn', 'username', 'groups', 'userid'],
+};
+
+/** The first line of a YAML error, without its position (the caller reports the outer line). */
+function firstLine(text: string): string {
+  return (text.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?\s*$/, '').trim();
+}
+
+/** Levenshtein distance (for typo diagnosis); inputs are short (ARNs, key names). */
+export function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      cur[j] = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost);
+    }
+    prev = cur;
+  }
+  return prev[b.length] ?? 0;
+}
+
+class Reader {
+  readonly result: AwsAuth = { roles: [], users: [], accounts: [], ignored: {}, problems: [] };
+  private readonly lines = new LineCounter();
+
+  constructor(private readonly text: string) {}
+
+  problem(line: number, severity: Severity, code: string, message: string): void {
+    // A parser error at the end of input points past the last line; findings name a real line.
+    const lastLine = Math.max(1, this.text.replace(/\n$/, '').split('\n').length);
+    this.result.problems.push({ line: Math.min(line, lastLine), severity, code, message });
+  }
+
+  lineAt(offset: number): number {
+    return this.lines.linePos(offset).line;
+  }
+
+  lineOf(node: Node | null | undefined, fallback = 1): number {
+    return node?.range ? this.lineAt(node.range[0]) : fallback;
+  }
+
+  read(): AwsAuth {
+    const docs = parseAllDocuments(this.text, { lineCounter: this.lines, uniqueKeys: false });
+    const list = Array.isArray(docs) ? docs : [];
+    let broken = false;
+    for (const doc of list) {
+      for (const err of doc.errors) {
+        broken = true;
+        const line = err.linePos?.[0].line ?? 1;
+        this.problem(line, 'error', 'yaml', `YAML error: ${firstLine(err.message)}; kubectl apply rejects the file`);
+      }
+    }
+    if (broken) {
+      for (const s of SECTIONS) this.result.ignored[s] = 'the file is not valid YAML';
+      return this.finish();
+    }
+    const data = this.findData(list);
+    if (data) this.readData(data.node, data.bare);
+    return this.finish();
+  }
+
+  private finish(): AwsAuth {
+    this.result.problems.sort((a, b) => a.line - b.line);
+    return this.result;
+  }
+
+  private findData(docs: Document.Parsed[]): { node: YAMLMap; bare: boolean } | undefined {
+    const roots: YAMLMap[] = [];
+    for (const doc of docs) if (isMap(doc.contents)) roots.push(doc.contents);
+    const kindOf = (m: YAMLMap): unknown => m.get('kind');
+    const nameOf = (m: YAMLMap): unknown => (m.get('metadata') as YAMLMap | undefined)?.get?.('name');
+    const configMaps: YAMLMap[] = [];
+    for (const root of roots) {
+      if (kindOf(root) === 'ConfigMap') configMaps.push(root);
+      const items = kindOf(root) === 'List' ? root.get('items') : undefined;
+      if (isSeq(items)) configMaps.push(...items.items.filter((i): i is YAMLMap => isMap(i) && kindOf(i) === 'ConfigMap'));
+    }
+    const configMap = configMaps.find((m) => nameOf(m) === 'aws-auth') ?? configMaps[0];
+    if (configMap) {
+      const metadata = configMap.get('metadata');
+      const name = nameOf(configMap);
+      const namespace = isMap(metadata) ? metadata.get('namespace') : undefined;
+      if (name !== 'aws-auth' || namespace !== 'kube-system') {
+        this.problem(
+          this.lineOf(configMap),
+          'warning',
+          'configmap-name',
+          `this ConfigMap is ${String(namespace ?? '(no namespace)')}/${String(name ?? '(no name)')}; EKS reads only kube-system/aws-auth`,
+        );
+      }
+      const data = configMap.get('data', true);
+      if (data === undefined || data === null || (isScalar(data) && data.value === null)) {
+        this.problem(this.lineOf(configMap), 'warning', 'no-data', 'the ConfigMap has no data: it maps nobody (only the cluster creator and access entries get in)');
+        return undefined;
+      }
+      if (!isMap(data)) {
+        this.problem(this.lineOf(data as Node), 'error', 'data-not-map', 'data must be a map of strings; kubectl apply rejects the ConfigMap');
+        for (const s of SECTIONS) this.result.ignored[s] = 'data is not a map';
+        return undefined;
+      }
+      return { node: data, bare: false };
+    }
+    // A manifest without kind (a hand-written fragment) still has its data under `data`.
+    const untyped = roots.find((r) => kindOf(r) === undefined && isMap(r.get('data')));
+    if (untyped) return { node: untyped.get('data') as YAMLMap, bare: false };
+    const bare = roots.find((r) =>
+      r.items.some(({ key }) => isScalar(key) && SECTIONS.some((s) => s.toLowerCase() === String(key.value).toLowerCase())),
+    );
+    if (bare) return { node: bare, bare: true };
+    const other = roots.find((r) => kindOf(r) !== undefined);
+    this.problem(
+      this.lineOf(other ?? roots[0]),
+      'error',
+      'not-aws-auth',
+      other
+        ? `found kind ${String(kindOf(other))}, not a ConfigMap`
+        : 'no aws-auth data found: expected a ConfigMap, kubectl get -o yaml/json output, or a map with mapRoles/mapUsers/mapAccounts',
+    );
+    for (const s of SECTIONS) this.result.ignored[s] = 'no aws-auth ConfigMap in the input';
+    return undefined;
+  }
+
+  private readData(data: YAMLMap, bare: boolean): void {
+    for (const pair of data.items) {
+      if (!isScalar(pair.key)) continue;
+      const key = String(pair.key.value);
+      const keyLine = this.lineOf(pair.key);
+      const section = SECTIONS.find((s) => s === key);
+      if (!section) {
+        const intended = SECTIONS.find((s) => s.toLowerCase() === key.toLowerCase() || editDistance(s.toLowerCase(), key.toLowerCase()) <= 2);
+        if (intended) {
+          this.problem(keyLine, 'error', 'section-key', `data key "${key}" is ignored: the server reads "${intended}" (case-sensitive)`);
+        }
+        continue;
+      }
+      this.readSection(section, pair.value as Node | null, keyLine, bare);
+    }
+  }
+
+  private readSection(section: AwsAuthSection, value: Node | null, keyLine: number, bare: boolean): void {
+    if (value === null || (isScalar(value) && value.value === null)) return;
+    if (bare && (isSeq(value) || isMap(value))) {
+      this.readSectionContent(section, value, (offset) => this.lineAt(offset));
+      return;
+    }
+    if (!isScalar(value) || typeof value.value !== 'string') {
+      this.problem(
+        this.lineOf(value, keyLine),
+        'error',
+        'section-not-string',
+        `${section} must be a string: write "${section}: |" and indent the list under it; kubectl apply rejects a ConfigMap whose data holds a ${isSeq(value) ? 'list' : 'non-string'}`,
+      );
+      this.result.ignored[section] = `${section} is not a string`;
+      return;
+    }
+    const inner = value.value;
+    const trimmed = inner.trim();
+    // aws-iam-authenticator isSkippable.
+    if (trimmed === '' || trimmed === '``' || trimmed === '""' || trimmed === "''") return;
+
+    // A literal block (`|`) keeps one content line per source line, starting below the header, so
+    // inner lines map back exactly; for other scalar styles every finding points at the key.
+    const innerLines = new LineCounter();
+    const headerLine = this.lineOf(value, keyLine);
+    const toOuter =
+      value.type === 'BLOCK_LITERAL'
+        ? (offset: number) => headerLine + innerLines.linePos(offset).line
+        : () => keyLine;
+    // The server reads the sections with yaml.v2: YAML 1.1, repeated keys allowed (last wins).
+    const doc = parseDocument(inner, { lineCounter: innerLines, uniqueKeys: false, version: '1.1' });
+    if (doc.errors.length > 0) {
+      const err = doc.errors[0];
+      const line = err?.linePos ? toOuter(innerLines.lineStarts[err.linePos[0].line - 1] ?? 0) : keyLine;
+      this.problem(line, 'error', 'yaml', `${section}: YAML error: ${firstLine(err?.message ?? '')}; the server ignores all of ${section}`);
+      this.result.ignored[section] = `${section} has a YAML error (line ${line})`;
+      return;
+    }
+    if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) return;
+    this.readSectionContent(section, doc.contents, toOuter);
+  }
+
+  private readSectionContent(section: AwsAuthSection, content: Node, toOuter: (offset: number) => number): void {
+    const line = (node: Node | null | undefined): number => toOuter(node?.range?.[0] ?? 0);
+    if (!isSeq(content)) {
+      this.problem(line(content), 'error', 'section-not-list', `${section} must be a YAML list; the server ignores it`);
+      this.result.ignored[section] = `${section} is not a list`;
+      return;
+    }
+    content.items.forEach((item, index) => {
+      const node = item as Node | null;
+      if (section === 'mapAccounts') {
+        if (!isScalar(node) || node.value === null || typeof node.value === 'object') {
+          this.problem(line(node), 'error', 'account-not-scalar', 'mapAccounts items must be account ids; the server ignores this one');
+          return;
+        }
+        const quoted = node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE';
+        const account = quoted ? String(node.value) : (node.source ?? String(node.value));
+        this.result.accounts.push({ account, line: line(node), quoted });
+        return;
+      }
+      this.readEntry(section, node, index, line);
+    });
+  }
+
+  private readEntry(section: MappingSection, node: Node | null, index: number, line: (n: Node | null | undefined) => number): void {
+    const entry: AwsAuthEntry = { section, index, line: line(node), groups: [], lines: { groups: [] } };
+    (section === 'mapRoles' ? this.result.roles : this.result.users).push(entry);
+    const where = `${section} entry ${index + 1}`;
+    if (!isMap(node)) {
+      entry.dropped = 'it is not a mapping of rolearn/userarn, username and groups';
+      this.problem(entry.line, 'error', 'entry-not-map', `${where} is not a mapping; the server ignores it`);
+      return;
+    }
+    const seen = new Map<string, number>();
+    for (const pair of node.items) {
+      if (!isScalar(pair.key)) continue;
+      const rawKey = String(pair.key.value);
+      const key = rawKey.toLowerCase();
+      const keyLine = line(pair.key as Node);
+      const value = pair.value as Node | null;
+      if (!KNOWN_KEYS[section].includes(key)) {
+        const other = section === 'mapRoles' ? 'userarn' : 'rolearn';
+        const why = key === other ? `; ${section} entries use ${ARN_KEY[section]}` : '';
+        this.problem(keyLine, 'warning', 'unknown-key', `${where}: unknown key "${rawKey}" is ignored by the server${why}`);
+        continue;
+      }
+      const earlier = seen.get(key);
+      if (earlier !== undefined) {
+        this.problem(keyLine, 'warning', 'repeated-key', `${where}: "${rawKey}" repeats line ${earlier}; the server keeps this one`);
+      }
+      seen.set(key, keyLine);
+      if (key === 'groups') {
+        entry.groups = [];
+        entry.lines.groups = [];
+        if (value === null || (isScalar(value) && value.value === null)) continue;
+        if (!isSeq(value)) {
+          this.problem(keyLine, 'error', 'groups-not-list', `${where}: groups must be a list; the server reads no groups for this entry`);
+          continue;
+        }
+        for (const g of value.items as (Node | null)[]) {
+          if (isScalar(g) && typeof g.value === 'string') {
+            entry.groups.push(g.value);
+            entry.lines.groups.push(line(g));
+          } else {
+            this.problem(line(g), 'error', 'group-not-string', `${where}: a group is not a string; quote it`);
+          }
+        }
+        continue;
+      }
+      if (key !== ARN_KEY[section] && key !== 'username') continue;
+      let text: string | undefined;
+      if (isScalar(value) && typeof value.value === 'string') text = value.value;
+      else if (value !== null && !(isScalar(value) && value.value === null)) {
+        this.problem(line(value), 'error', 'not-string', `${where}: ${rawKey} is not a string (YAML reads ${isScalar(value) ? typeof value.value : 'a collection'}); quote it`);
+      }
+      if (key === 'username') {
+        entry.username = text;
+        entry.lines.username = keyLine;
+      } else {
+        entry.arn = text;
+        entry.lines.arn = keyLine;
+      }
+    }
+    if (!entry.arn) {
+      entry.dropped = `it has no ${ARN_KEY[section]}`;
+      this.problem(entry.line, 'error', 'missing-arn', `${where} has no ${ARN_KEY[section]}; the server drops it`);
+    } else if (!entry.username) {
+      entry.dropped = 'it has no username';
+      this.problem(entry.line, 'error', 'missing-username', `${where} (${entry.arn}) has no username; nobody can sign in through it`);
+    }
+  }
+}
+
+/** Reads an aws-auth ConfigMap (manifest, kubectl output or bare data). Never throws on bad input. */
+export function parseAwsAuth(text: string): AwsAuth {
+  return new Reader(text).read();
+}
+
+/** What is wrong with an ARN written in mapRoles/mapUsers, if it can never match a signed-in identity. */
+export interface MappingArnProblem {
+  code: 'not-arn' | 'partition' | 'account' | 'role-path' | 'instance-profile' | 'assumed-role' | 'group' | 'not-principal';
+  message: string;
+  /** The ARN to write instead, when it is known. */
+  suggestion?: string;
+}
+
+/** Diagnoses an aws-auth ARN that never matches; undefined for a usable one. */
+export function mappingArnProblem(arn: string): MappingArnProblem | undefined {
+  const p = parseArn(arn);
+  if (!p) return { code: 'not-arn', message: `"${arn}" is not an ARN; the entry never matches` };
+  if (!PARTITIONS.includes(p.partition)) {
+    return { code: 'partition', message: `${arn} names unknown partition "${p.partition}"; the entry never matches` };
+  }
+  if (!/^\d{12}$/.test(p.account)) {
+    return { code: 'account', message: `${arn} has account "${p.account}", not 12 digits; the entry never matches` };
+  }
+  const [type = '', ...rest] = p.resource.split('/');
+  if (p.service === 'iam' && type === 'role' && rest.length > 1) {
+    const suggestion = stripRolePath(arn);
+    return {
+      code: 'role-path',
+      message: `${arn} has a path; EKS matches the role session's ARN, which carries no path, so this never matches (aws-iam-authenticator#268); use ${suggestion}`,
+      suggestion,
+    };
+  }
+  if (p.service === 'iam' && type === 'instance-profile') {
+    return {
+      code: 'instance-profile',
+      message: `${arn} is an instance-profile ARN; instances sign in as the role inside the profile: map arn:${p.partition}:iam::${p.account}:role/ROLE_NAME`,
+    };
+  }
+  if (p.service === 'sts' && type === 'assumed-role' && rest.length >= 2) {
+    const suggestion = `arn:${p.partition}:iam::${p.account}:role/${rest.slice(0, -1).join('/')}`;
+    return {
+      code: 'assumed-role',
+      message: `${arn} is an assumed-role (session) ARN; EKS maps sessions by their role: use ${suggestion}`,
+      suggestion,
+    };
+  }
+  if (p.service === 'iam' && type === 'group') {
+    return { code: 'group', message: `${arn} is an IAM group ARN; groups never sign in: map the users, or a role they assume` };
+  }
+  // User ARNs keep their path (STS reports it); role paths were handled above.
+  const principal =
+    (p.service === 'iam' && (p.resource === 'root' || ((type === 'role' || type === 'user') && rest.length >= 1 && !rest.includes('')))) ||
+    (p.service === 'sts' && type === 'federated-user' && rest.length === 1 && rest[0] !== '');
+  if (!principal) return { code: 'not-principal', message: `${arn} is not a role, user or root ARN; the entry never matches` };
+  return undefined;
+}
+
+/** The identity to map: the canonical ARN and what templates may use. */
+export interface MappingIdentity {
+  canonicalArn: string;
+  account: string;
+  sessionName?: string;
+  accessKeyId?: string;
+}
+
+export type NearMissKind = 'dropped' | 'role-path' | 'assumed-role' | 'instance-profile' | 'account' | 'partition' | 'typo' | 'closest';
+
+/** The entry that came closest to matching, and why it did not. */
+export interface NearMiss {
+  kind: NearMissKind;
+  entry: AwsAuthEntry;
+  message: string;
+}
+
+export type MappingResult =
+  | {
+      mapped: true;
+      username: string;
+      groups: string[];
+      via: AwsAuthSection;
+      /** The matching entry; undefined for mapAccounts. */
+      entry?: AwsAuthEntry;
+      /** Template substitutions and what could not be evaluated offline. */
+      notes: string[];
+    }
+  | {
+      mapped: false;
+      reason: 'not-mapped' | 'template-error';
+      message: string;
+      nearMiss?: NearMiss;
+      notes: string[];
+    };
+
+// aws-iam-authenticator server.go instanceIDPattern.
+const INSTANCE_ID = /^i-(\w{8}|\w{17})$/;
+
+/** Renders a username or group template as the server does; throws a string when the server would fail. */
+function renderTemplate(template: string, id: MappingIdentity, notes: Set<string>): string {
+  let out = template;
+  if (out.includes('{{EC2PrivateDNSName}}')) {
+    if (id.sessionName !== undefined && !INSTANCE_ID.test(id.sessionName)) {
+      throw `{{EC2PrivateDNSName}} needs a session name that is an EC2 instance id, and "${id.sessionName}" is not one; the server refuses the mapping`;
+    }
+    notes.add('{{EC2PrivateDNSName}} is looked up by the server through EC2 DescribeInstances; it cannot be evaluated offline');
+  }
+  out = out.replaceAll('{{AccountID}}', id.account);
+  if (/\{\{SessionName(Raw)?\}\}/.test(out)) {
+    if (id.sessionName === undefined) {
+      notes.add('{{SessionName}} is unknown for a role ARN; pass the assumed-role ARN or a token to evaluate it');
+    } else {
+      out = out.replaceAll('{{SessionName}}', id.sessionName.replaceAll('@', '-'));
+      out = out.replaceAll('{{SessionNameRaw}}', id.sessionName);
+      notes.add(`the session name "${id.sessionName}" is chosen by the caller`);
+    }
+  }
+  if (out.includes('{{AccessKeyID}}')) {
+    if (id.accessKeyId === undefined) notes.add('{{AccessKeyID}} is unknown without a token; pass --token to evaluate it');
+    else out = out.replaceAll('{{AccessKeyID}}', id.accessKeyId);
+  }
+  return out;
+}
+
+/** The entry the server uses for an ARN: case-insensitive, last kept duplicate wins. */
+function findEntry(entries: readonly AwsAuthEntry[], canonicalArn: string): AwsAuthEntry | undefined {
+  const want = canonicalArn.toLowerCase();
+  let found: AwsAuthEntry | undefined;
+  for (const e of entries) {
+    if (!e.dropped && e.arn?.toLowerCase() === want) found = e;
+  }
+  return found;
+}
+
+function nearMissOf(entry: AwsAuthEntry, canonicalArn: string): { kind: NearMissKind; rank: number; distance: number; message: string } | undefined {
+  const arn = entry.arn;
+  if (!arn) return undefined;
+  const want = canonicalArn.toLowerCase();
+  const have = arn.toLowerCase();
+  const at = `${entry.section} entry ${entry.index + 1} (line ${entry.line})`;
+  const distance = editDistance(have, want);
+  if (have === want) {
+    return { kind: 'dropped', rank: 0, distance, message: `${at} names this ARN, but the server drops it: ${entry.dropped ?? ''}` };
+  }
+  const problem = mappingArnProblem(arn);
+  if (problem?.suggestion?.toLowerCase() === want && (problem.code === 'role-path' || problem.code === 'assumed-role')) {
+    return { kind: problem.code, rank: 1, distance, message: `${at}: ${problem.message}` };
+  }
+  const a = parseArn(have);
+  const b = parseArn(want);
+  if (a && b) {
+    if (a.service === 'iam' && a.resource.startsWith('instance-profile/') && b.resource.startsWith('role/') && a.account === b.account) {
+      const sameName = a.resource.split('/').pop() === b.resource.split('/').pop();
+      if (sameName || distance <= 8) {
+        return { kind: 'instance-profile', rank: 1, distance, message: `${at}: ${problem?.message ?? ''}; this identity is ${canonicalArn}` };
+      }
+    }
+    const sameExcept = (field: 'account' | 'partition'): boolean =>
+      a[field] !== b[field] && a.service === b.service && a.resource === b.resource &&
+      (field === 'account' ? a.partition === b.partition : a.account === b.account);
+    if (sameExcept('account')) {
+      return { kind: 'account', rank: 2, distance, message: `${at} maps ${arn}: the same name in account ${a.account}, but this identity is in account ${b.account}` };
+    }
+    if (sameExcept('partition')) {
+      return { kind: 'partition', rank: 2, distance, message: `${at} maps ${arn}: partition ${a.partition}, but this identity is in partition ${b.partition}` };
+    }
+  }
+  if (distance <= Math.max(3, Math.floor(want.length / 12))) {
+    return { kind: 'typo', rank: 3, distance, message: `${at} maps ${arn}, ${distance} character(s) away from ${canonicalArn}: a typo?` };
+  }
+  if (distance <= Math.floor(want.length * 0.4)) {
+    return { kind: 'closest', rank: 4, distance, message: `the closest entry is ${at}: ${arn}` };
+  }
+  return undefined;
+}
+
+/** The best near-miss among all entries for an identity that matched none. */
+export function findNearMiss(awsAuth: AwsAuth, canonicalArn: string): NearMiss | undefined {
+  let best: (NearMiss & { rank: number; distance: number }) | undefined;
+  for (const entry of [...awsAuth.roles, ...awsAuth.users]) {
+    const miss = nearMissOf(entry, canonicalArn);
+    if (miss && (!best || miss.rank < best.rank || (miss.rank === best.rank && miss.distance < best.distance))) {
+      best = { ...miss, entry };
+    }
+  }
+  if (!best) return undefined;
+  return { kind: best.kind, entry: best.entry, message: best.message };
+}
+
+/**
+ * Maps an identity through aws-auth as the EKS authenticator does: mapRoles, then mapUsers, then
+ * mapAccounts, with templates rendered. Not mapped: the reason and the closest near-miss.
+ */
+export function mapIdentity(identity: MappingIdentity, awsAuth: AwsAuth): MappingResult {
+  const notes = new Set<string>();
+  const entry = findEntry(awsAuth.roles, identity.canonicalArn) ?? findEntry(awsAuth.users, identity.canonicalArn);
+  if (entry) {
+    try {
+      const username = renderTemplate(entry.username ?? '', identity, notes);
+      const groups = entry.groups.map((g) => renderTemplate(g, identity, notes));
+      return { mapped: true, username, groups, via: entry.section, entry, notes: [...notes] };
+    } catch (why) {
+      return {
+        mapped: false,
+        reason: 'template-error',
+        message: `${entry.section} entry ${entry.index + 1} (line ${entry.line}) matches, but ${String(why)}`,
+        notes: [...notes],
+      };
+    }
+  }
+  if (awsAuth.accounts.some((a) => a.account === identity.account)) {
+    return {
+      mapped: true,
+      username: identity.canonicalArn,
+      groups: [],
+      via: 'mapAccounts',
+      notes: [`account ${identity.account} is in mapAccounts: the username is the canonical ARN, with no groups`],
+    };
+  }
+  const ignored = Object.entries(awsAuth.ignored).map(([section, why]) => `${section} is ignored by the server (${why})`);
+  const message = [
+    `${identity.canonicalArn} matches no mapRoles or mapUsers entry and account ${identity.account} is not in mapAccounts`,
+    ...ignored,
+  ].join('; ');
+  const nearMiss = findNearMiss(awsAuth, identity.canonicalArn);
+  return { mapped: false, reason: 'not-mapped', message, ...(nearMiss ? { nearMiss } : {}), notes: [...notes] };
+}

@@ -73,10 +73,14 @@ function readIni(files: FilePort, path: string): IniFile {
 }
 
 function configSectionFor(files: AwsConfigFiles, name: string): IniSection | undefined {
-  // `[profile default]` is accepted for the default profile, as the AWS CLI does.
   const named = files.config[`profile ${name}`];
-  if (name === 'default') return named ?? files.config.default;
-  return named;
+  if (name !== 'default') return named;
+  const plain = files.config.default;
+  if (!named || !plain) return named ?? plain;
+  // `[profile default]` also names the default profile; with both sections the AWS CLI keeps the
+  // later one in the file, whole (botocore configloader.build_profile_map).
+  const sections = Object.keys(files.config);
+  return sections.indexOf('profile default') > sections.indexOf('default') ? named : plain;
 }
 
 /** The merged profile, or undefined when neither file defines it. */

@@ -86,7 +86,7 @@ export function planCredentials(input: PlanInput): CredentialPlan {
   const allowEnv = profileFrom !== '--profile';
   const plan: CredentialPlan = { profile: profileName, profileFrom, sources: [], hops: [], visited: [], warnings: [], probing: false };
 
-  checkPartialEnvKeys(env);
+  if (allowEnv) checkPartialEnvKeys(env);
   const profile = explicit ? requireProfile(files, profileName) : findProfile(files, profileName);
 
   if (allowEnv && hasEnvCredentials(env)) {
@@ -109,7 +109,7 @@ export function planCredentials(input: PlanInput): CredentialPlan {
       return plan;
     }
   } else if (allowEnv) {
-    const fromEnv = envWebIdentity(env);
+    const fromEnv = webIdentityOf(undefined, env, true);
     if (fromEnv) {
       plan.sources.push(fromEnv);
       return plan;
@@ -170,58 +170,54 @@ function hasAssumeRoleConfig(profile: Profile): boolean {
 /** The top-level profile providers in the AWS CLI's order; undefined when it holds no credentials. */
 function planProfile(profile: Profile, files: AwsConfigFiles, env: Env, allowEnv: boolean, visited: string[]): PlannedProfile | undefined {
   if (hasAssumeRoleConfig(profile)) return planAssumeRole(profile, files, env, visited);
-  const leaf = planLeaf(profile, env, allowEnv, true);
+  const leaf = planLeaf(profile, env, allowEnv);
   return leaf && { source: leaf, hops: [], visited };
 }
 
 /**
- * Sources held in the profile itself. At the top level, keys in the credentials file rank before
- * credential_process and config-file keys after it (botocore's provider order); for a source
- * profile, static keys win outright.
+ * Sources held in the profile itself, in botocore's provider order (the same for the selected
+ * profile and for a source_profile): web identity, SSO, keys in the credentials file,
+ * credential_process, keys in the config file.
  */
-function planLeaf(profile: Profile, env: Env, allowEnv: boolean, topLevel: boolean): CredentialSource | undefined {
-  const webIdentity = (allowEnv ? envWebIdentity(env) : undefined) ?? profileWebIdentity(profile);
+function planLeaf(profile: Profile, env: Env, allowEnv: boolean): CredentialSource | undefined {
+  const webIdentity = webIdentityOf(profile, env, allowEnv);
   if (webIdentity) return webIdentity;
   if (profile.has('sso_session') || profile.has('sso_start_url')) return { kind: 'sso', profile: profile.name };
   const staticKeys = hasStaticKeys(profile);
-  if (staticKeys && (!topLevel || profile.inCredentialsFile('aws_access_key_id'))) return { kind: 'static', profile: profile.name };
+  if (staticKeys && profile.inCredentialsFile('aws_access_key_id')) return { kind: 'static', profile: profile.name };
   if (profile.has('credential_process')) return { kind: 'process', profile: profile.name };
   if (staticKeys) return { kind: 'static', profile: profile.name };
   return undefined;
 }
 
-function envWebIdentity(env: Env): CredentialSource | undefined {
-  const tokenFile = env.AWS_WEB_IDENTITY_TOKEN_FILE;
+/**
+ * Web identity as botocore reads it: each of the token file, role ARN and session name from the
+ * environment (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN, AWS_ROLE_SESSION_NAME) when allowed, else
+ * from the profile, key by key (an env token file with the profile's role_arn is valid).
+ */
+function webIdentityOf(profile: Profile | undefined, env: Env, allowEnv: boolean): CredentialSource | undefined {
+  const envTokenFile = allowEnv ? env.AWS_WEB_IDENTITY_TOKEN_FILE || undefined : undefined;
+  const tokenFile = envTokenFile ?? profile?.get('web_identity_token_file');
   if (!tokenFile) return undefined;
-  if (!env.AWS_ROLE_ARN) {
-    throw new EksAuthError(ExitCode.config, 'AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not', {
-      hint: 'set AWS_ROLE_ARN to the role to assume with the web identity token (IRSA sets both)',
-      reason: 'incomplete-web-identity',
-    });
-  }
-  return {
-    kind: 'web-identity',
-    roleArn: env.AWS_ROLE_ARN,
-    tokenFile,
-    ...(env.AWS_ROLE_SESSION_NAME ? { sessionName: env.AWS_ROLE_SESSION_NAME } : {}),
-  };
-}
-
-function profileWebIdentity(profile: Profile): CredentialSource | undefined {
-  const tokenFile = profile.get('web_identity_token_file');
-  if (!tokenFile) return undefined;
-  const roleArn = profile.get('role_arn');
+  const roleArn = (allowEnv ? env.AWS_ROLE_ARN || undefined : undefined) ?? profile?.get('role_arn');
   if (!roleArn) {
+    if (envTokenFile !== undefined || !profile) {
+      throw new EksAuthError(ExitCode.config, 'AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not', {
+        hint: 'set AWS_ROLE_ARN to the role to assume with the web identity token (IRSA sets both)',
+        reason: 'incomplete-web-identity',
+      });
+    }
     throw new EksAuthError(ExitCode.config, `profile "${profile.name}" has web_identity_token_file but no role_arn`, {
       hint: `add role_arn = <role to assume> to profile "${profile.name}"`,
       reason: 'incomplete-web-identity',
     });
   }
-  const sessionName = profile.get('role_session_name');
-  const duration = durationOf(profile);
+  const sessionName = (allowEnv ? env.AWS_ROLE_SESSION_NAME || undefined : undefined) ?? profile?.get('role_session_name');
+  const fromProfile = envTokenFile === undefined && profile !== undefined;
+  const duration = fromProfile ? durationOf(profile) : undefined;
   return {
     kind: 'web-identity',
-    profile: profile.name,
+    ...(fromProfile ? { profile: profile.name } : {}),
     roleArn,
     tokenFile,
     ...(sessionName ? { sessionName } : {}),
@@ -275,30 +271,29 @@ function planAssumeRole(profile: Profile, files: AwsConfigFiles, env: Env, visit
     });
   }
   // A profile may name itself as source only when it holds static keys (the AWS CLI's rule).
-  if (sourceProfile === profile.name && hasStaticKeys(profile)) {
-    return { source: { kind: 'static', profile: profile.name }, hops: [hop], visited };
-  }
-  if (visited.includes(sourceProfile)) {
+  const selfSourced = sourceProfile === profile.name && hasStaticKeys(profile);
+  if (!selfSourced && visited.includes(sourceProfile)) {
     throw new EksAuthError(ExitCode.config, `infinite loop in credential configuration detected: profile "${sourceProfile}" has already been visited (${[...visited, sourceProfile].join(' -> ')})`, {
       hint: 'break the cycle of source_profile settings: the last profile of a chain needs its own credentials',
       reason: 'profile-loop',
     });
   }
-  const source = findProfile(files, sourceProfile);
+  const source = selfSourced ? profile : findProfile(files, sourceProfile);
   if (!source) {
     throw new EksAuthError(ExitCode.config, `the source_profile "${sourceProfile}" referenced in the profile "${profile.name}" does not exist`, {
       hint: `define profile "${sourceProfile}" or fix source_profile in profile "${profile.name}"`,
       reason: 'profile-not-found',
     });
   }
-  const chain = [...visited, source.name];
-  // In a source profile, static keys win over its own role_arn (botocore's rule).
-  if (hasStaticKeys(source)) return { source: { kind: 'static', profile: source.name }, hops: [hop], visited: chain };
-  if (hasAssumeRoleConfig(source)) {
+  const chain = selfSourced ? visited : [...visited, source.name];
+  // botocore resolves a source profile with static keys, or without role_arn, through the same
+  // providers as a selected profile: its static keys beat its own role_arn (not its SSO or web
+  // identity), and credential_process beats keys kept in the config file.
+  if (!hasStaticKeys(source) && hasAssumeRoleConfig(source)) {
     const inner = planAssumeRole(source, files, env, chain);
     return { source: inner.source, hops: [...inner.hops, hop], visited: inner.visited };
   }
-  const leaf = planLeaf(source, env, false, false);
+  const leaf = planLeaf(source, env, false);
   if (!leaf) {
     throw new EksAuthError(ExitCode.config, `the source_profile "${source.name}" referenced in the profile "${profile.name}" has no credentials`, {
       hint: `give profile "${source.name}" static keys, role_arn, sso_session, credential_process or web_identity_token_file`,

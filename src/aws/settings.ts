@@ -36,6 +36,8 @@ export interface StsSettings {
   useFipsEndpoint?: boolean;
   useDualstackEndpoint?: boolean;
   endpointUrl?: string;
+  /** Where endpointUrl was set (`AWS_ENDPOINT_URL`, `endpoint_url of profile "dev"`), for messages. */
+  endpointUrlSource?: string;
 }
 
 export function resolveStsSettings(env: Env, profile: Profile | undefined, files: AwsConfigFiles): StsSettings {
@@ -56,8 +58,11 @@ export function resolveStsSettings(env: Env, profile: Profile | undefined, files
     readBoolean(env.AWS_USE_DUALSTACK_ENDPOINT, 'AWS_USE_DUALSTACK_ENDPOINT') ??
     readBoolean(profile?.get('use_dualstack_endpoint'), 'use_dualstack_endpoint');
   if (dualstack !== undefined) settings.useDualstackEndpoint = dualstack;
-  const endpointUrl = resolveServiceEndpointUrl('sts', env, profile, files);
-  if (endpointUrl !== undefined) settings.endpointUrl = endpointUrl;
+  const endpoint = configuredEndpoint('sts', env, profile, files);
+  if (endpoint !== undefined) {
+    settings.endpointUrl = endpoint.url;
+    settings.endpointUrlSource = endpoint.source;
+  }
   return settings;
 }
 
@@ -73,8 +78,9 @@ function readBoolean(value: string | undefined, name: string): boolean | undefin
 }
 
 /**
- * The configured endpoint URL of a service, in botocore's order: AWS_ENDPOINT_URL_<SERVICE>, the
- * profile's `services` section, AWS_ENDPOINT_URL, the profile's `endpoint_url`; none at all when
+ * The configured endpoint URL of a service, in botocore's order (configprovider
+ * ConfiguredEndpointProvider): AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL, the profile's
+ * `services` section, the profile's `endpoint_url`; none at all when
  * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS / ignore_configured_endpoint_urls is true.
  */
 export function resolveServiceEndpointUrl(
@@ -83,16 +89,33 @@ export function resolveServiceEndpointUrl(
   profile: Profile | undefined,
   files: AwsConfigFiles,
 ): string | undefined {
+  return configuredEndpoint(service, env, profile, files)?.url;
+}
+
+/** The configured endpoint URL and where it was set, for messages. */
+function configuredEndpoint(
+  service: 'sts' | 'eks',
+  env: Env,
+  profile: Profile | undefined,
+  files: AwsConfigFiles,
+): { url: string; source: string } | undefined {
   const ignore =
     readBoolean(env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS, 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS') ??
     readBoolean(profile?.get('ignore_configured_endpoint_urls'), 'ignore_configured_endpoint_urls');
   if (ignore) return undefined;
-  const specific = env[`AWS_ENDPOINT_URL_${service.toUpperCase()}`];
-  if (specific) return specific;
-  const servicesName = profile?.get('services');
+  const specificName = `AWS_ENDPOINT_URL_${service.toUpperCase()}`;
+  const specific = env[specificName];
+  if (specific) return { url: specific, source: specificName };
+  // Both variables beat both config-file settings.
+  if (env.AWS_ENDPOINT_URL) return { url: env.AWS_ENDPOINT_URL, source: 'AWS_ENDPOINT_URL' };
+  if (!profile) return undefined;
+  const servicesName = profile.get('services');
   if (servicesName) {
     const fromServices = findServicesSection(files, servicesName)?.[service];
-    if (typeof fromServices === 'object' && fromServices.endpoint_url) return fromServices.endpoint_url;
+    if (typeof fromServices === 'object' && fromServices.endpoint_url) {
+      return { url: fromServices.endpoint_url, source: `${service} endpoint_url in [services ${servicesName}]` };
+    }
   }
-  return env.AWS_ENDPOINT_URL || profile?.get('endpoint_url');
+  const global = profile.get('endpoint_url');
+  return global ? { url: global, source: `endpoint_url of profile "${profile.name}"` } : undefined;
 }

@@ -3,6 +3,7 @@
  * failure (the cause chain and stack only with --verbose) and sets the documented exit code.
  */
 import { ExitCode, isEksAuthError, type ExitCodeValue } from '../errors';
+import { writeStdout } from './output';
 import { writeStderr } from './stderr';
 
 declare const EKS_AUTH_VERSION: string | undefined;
@@ -53,7 +54,7 @@ export async function runAction(
 ): Promise<void> {
   try {
     const result = await action();
-    if (typeof result === 'string') process.stdout.write(result.endsWith('\n') ? result : `${result}\n`);
+    if (typeof result === 'string') writeStdout(result.endsWith('\n') ? result : `${result}\n`);
     else if (typeof result === 'number') process.exitCode = result;
   } catch (err) {
     process.exitCode = reportError(err, verbose);

@@ -29,6 +29,7 @@ export const TOKEN_FLAGS = {
   'token-only': { type: 'boolean', aliases: [], describe: 'Print only the token (same as --output token)' },
   output: { type: 'string', aliases: ['o'], describe: 'json: ExecCredential (default); token: the bare token', choices: ['json', 'token'] },
   verbose: { type: 'boolean', aliases: ['v'], describe: 'Trace credential resolution on stderr' },
+  cache: { type: 'boolean', aliases: [], describe: 'Reuse cached tokens and role sessions (on by default; --no-cache or EKS_AUTH_NO_CACHE=1 turns it off)' },
 } as const satisfies Record<string, FlagSpec>;
 
 type Flags = typeof TOKEN_FLAGS;
@@ -49,18 +50,26 @@ for (const [name, spec] of Object.entries(TOKEN_FLAGS) as [TokenFlagName, FlagSp
  */
 export function parseTokenArgv(argv: readonly string[]): TokenArgs | undefined {
   const out: Record<string, string | number | boolean> = {};
-  if (argv[0] === 'token') return parseFlags(argv, 1, argv.length, out) ? (out as TokenArgs) : undefined;
+  if (argv[0] === 'token') return parseFlags(argv, 1, argv.length, out, true) ? (out as TokenArgs) : undefined;
   // `aws eks update-kubeconfig` writes [--region, R, eks, get-token, …]: AWS CLI global options come
   // before the command, so an entry switches to eks-auth by changing only `command`.
   let eks = argv.indexOf('eks');
   while (eks !== -1 && argv[eks + 1] !== 'get-token') eks = argv.indexOf('eks', eks + 1);
   if (eks === -1) return undefined;
-  if (!parseFlags(argv, 0, eks, out) || !parseFlags(argv, eks + 2, argv.length, out)) return undefined;
+  // yargs reads the words before `eks get-token` without the command's flag types, so a boolean
+  // flag there takes `eks` as its value: leave those invocations to yargs, which reports them.
+  if (!parseFlags(argv, 0, eks, out, false) || !parseFlags(argv, eks + 2, argv.length, out, true)) return undefined;
   return out as TokenArgs;
 }
 
 /** Parses argv[start, end) as flags into `out`; false when anything is not a plainly valid flag. */
-function parseFlags(argv: readonly string[], start: number, end: number, out: Record<string, string | number | boolean>): boolean {
+function parseFlags(
+  argv: readonly string[],
+  start: number,
+  end: number,
+  out: Record<string, string | number | boolean>,
+  booleans: boolean,
+): boolean {
   for (let i = start; i < end; i++) {
     const arg = argv[i] as string;
     let spelling: string;
@@ -74,10 +83,19 @@ function parseFlags(argv: readonly string[], start: number, end: number, out: Re
     } else {
       return false;
     }
-    const name = BY_SPELLING.get(spelling);
+    let name = BY_SPELLING.get(spelling);
+    // `--no-X` negates the boolean flag X, as yargs reads it.
+    const negated = name === undefined && spelling.startsWith('no-') ? BY_SPELLING.get(spelling.slice(3)) : undefined;
+    if (negated !== undefined && TOKEN_FLAGS[negated].type === 'boolean') name = negated;
     if (!name) return false;
     const spec: FlagSpec = TOKEN_FLAGS[name];
     if (spec.type === 'boolean') {
+      if (!booleans) return false;
+      if (name === negated) {
+        if (inline !== undefined) return false;
+        out[name] = false;
+        continue;
+      }
       if (inline === undefined) out[name] = true;
       else if (inline === 'true' || inline === 'false') out[name] = inline === 'true';
       else return false;

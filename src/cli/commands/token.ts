@@ -21,6 +21,8 @@ export const tokenCommand: CommandModule<object, TokenArgs> = {
   describe: 'Print an ExecCredential (or bare token) for kubectl to authenticate to an EKS cluster',
   builder: (yargs) =>
     yargs
+      // A repeated flag keeps its last value, as in the fast parser and the AWS CLI (not an array).
+      .parserConfiguration({ 'duplicate-arguments-array': false })
       .options(toYargsOptions())
       .example('$0 token --cluster demo --region eu-west-1', 'ExecCredential JSON for kubectl')
       .example('$0 token --cluster demo --role-arn arn:aws:iam::111122223333:role/admin --token-only', 'A bare token for scripts') as never,
@@ -31,6 +33,8 @@ export const tokenCommand: CommandModule<object, TokenArgs> = {
 export const eksGetTokenCommand: CommandModule<object, TokenArgs> = {
   command: 'eks <get-token>',
   describe: false,
-  builder: tokenCommand.builder as never,
+  // Only `eks get-token`: any other `eks` subcommand is not ours.
+  builder: (yargs) =>
+    (tokenCommand.builder as (y: typeof yargs) => typeof yargs)(yargs.positional('get-token', { type: 'string', choices: ['get-token'] })) as never,
   handler: (argv) => runToken(argv),
 };

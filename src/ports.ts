@@ -95,6 +95,54 @@ export interface PromptPort {
   ask(question: string): Promise<string>;
 }
 
+/** What the on-disk cache holds about an entry besides its payload: names for `cache list` and `cache clean`, never a secret. */
+export interface CacheLabels {
+  /** The profile in effect (a token) or the profile whose role_arn a session is (a role hop). */
+  profile?: string;
+  /** Every profile the entry depends on, from the source up: `cache clean --profile P` matches any of them. */
+  profiles?: string[];
+  cluster?: string;
+  region?: string;
+  roleArn?: string;
+}
+
+interface CacheEntryBase {
+  /** The SHA-256 (hex) of every input the entry depends on; also its file name. */
+  key: string;
+  createdAt: Date;
+  expiresAt: Date;
+  labels: CacheLabels;
+}
+
+/** The final token of `eks-auth token`, reprinted until its own expiry minus a margin. */
+export interface TokenCacheEntry extends CacheEntryBase {
+  kind: 'token';
+  token: string;
+}
+
+/** The credentials of one step of a chain: a role hop or a web identity session. */
+export interface CredentialsCacheEntry extends CacheEntryBase {
+  kind: 'credentials';
+  credentials: AwsCredentials;
+}
+
+export type CacheEntry = TokenCacheEntry | CredentialsCacheEntry;
+
+/**
+ * The on-disk cache (src/cache/store.ts). Never throws: a problem (an unsafe directory, a failed
+ * write) becomes one warning and turns the cache off for the rest of the run.
+ */
+export interface CachePort {
+  /** The entry under key, or undefined when it is absent, corrupt, of another version or unsafe to read. */
+  read(key: string): CacheEntry | undefined;
+  /** Writes atomically (temp file + rename), mode 0600. */
+  write(entry: CacheEntry): void;
+  /** Takes the key's lock file, waiting a bounded time for another process; resolves to its release. */
+  lock(key: string): Promise<() => void>;
+  /** False once a problem turned the cache off for this run. */
+  isActive(): boolean;
+}
+
 export interface Deps {
   env: Env;
   now: () => Date;
@@ -105,4 +153,6 @@ export interface Deps {
   sts: () => Promise<StsPort>;
   sdkSources: () => Promise<SdkSourcesPort>;
   prompt?: PromptPort;
+  /** The token and role-session cache; none means every call resolves afresh (--no-cache, tests). */
+  cache?: CachePort;
 }

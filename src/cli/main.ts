@@ -12,6 +12,11 @@ import { writeStderr } from './stderr';
 import { eksGetTokenCommand, tokenCommand } from './commands/token';
 import { whoamiCommand } from './commands/whoami';
 import { kubeconfigCommand } from './commands/kubeconfig';
+import { loginCommand } from './commands/login';
+import { cacheCommand } from './commands/cache';
+import { verifyCommand } from './commands/verify';
+import { explainCommand } from './commands/explain';
+import { awsAuthCommand } from './commands/aws-auth';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const COMMANDS: CommandModule<any, any>[] = [
@@ -19,6 +24,11 @@ const COMMANDS: CommandModule<any, any>[] = [
   eksGetTokenCommand,
   whoamiCommand,
   kubeconfigCommand,
+  loginCommand,
+  cacheCommand,
+  verifyCommand,
+  explainCommand,
+  awsAuthCommand,
 ];
 
 export async function main(args: string[]): Promise<void> {

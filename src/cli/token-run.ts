@@ -1,6 +1,8 @@
 /** Runs `eks-auth token` from parsed flags: shared by the fast path (bin.ts) and the yargs command. */
-import { isatty } from 'node:tty';
 import { getToken } from '../commands/token';
+import { cacheDisabledByEnv } from '../cache/dir';
+import { openCache } from '../cache/store';
+import type { CachePort, Deps } from '../ports';
 import { createDeps } from './deps';
 import { runAction } from './run';
 import { toTokenOptions, type TokenArgs } from './token-args';
@@ -10,10 +12,30 @@ export function runToken(args: TokenArgs): Promise<void> {
   return runAction(verbose, async () => {
     const options = toTokenOptions(args);
     const deps = createDeps({ verbose });
+    const cache = cliCache(args.cache !== false, deps);
     return getToken(
-      { ...options, execInfo: process.env.KUBERNETES_EXEC_INFO, // isatty(0) rather than process.stdin, which builds a stream and costs milliseconds per call.
-        stdinIsTerminal: isatty(0) },
-      deps,
+      {
+        ...options,
+        execInfo: process.env.KUBERNETES_EXEC_INFO,
+        // Asked only on a cache miss: node:tty loads node:net and the streams, milliseconds a call.
+        // isatty(0) rather than process.stdin, which would also build a stream.
+        stdinIsTerminal: () => (require('node:tty') as typeof import('node:tty')).isatty(0),
+      },
+      cache ? { ...deps, cache } : deps,
     );
   });
+}
+
+/**
+ * The on-disk cache unless --no-cache (`wanted` false) or EKS_AUTH_NO_CACHE turns it off; shared
+ * with the `login` and `cache` commands.
+ */
+export function cliCache(wanted: boolean, deps: Deps): CachePort | undefined {
+  const fromEnv = cacheDisabledByEnv(deps.env);
+  if (fromEnv.problem) deps.log.warn(fromEnv.problem);
+  if (!wanted || fromEnv.disabled) {
+    deps.log.verbose(`cache: off (${wanted ? 'EKS_AUTH_NO_CACHE' : '--no-cache'})`);
+    return undefined;
+  }
+  return openCache(deps);
 }

@@ -1,10 +1,21 @@
 /**
  * `eks-auth token`: the exec-credential plugin. Resolves credentials, presigns GetCallerIdentity
  * for the cluster and prints an ExecCredential (or the bare token).
+ *
+ * With a cache (deps.cache) and credentials that cost a network call (role hops, web identity,
+ * SSO, credential_process, container, instance metadata), the token itself is reprinted until its
+ * expiry minus a margin, with its original expirationTimestamp and the apiVersion asked for now.
+ * A hit reads the two AWS config files and one cache file, and loads no SDK code. A miss takes the
+ * token's lock first, so N concurrent cold calls make one set of STS calls and the others print
+ * the same token.
  */
 import { EksAuthError, ExitCode } from '../errors';
-import type { Deps } from '../ports';
-import { resolveAwsContext, type AwsInput } from '../aws/resolve';
+import type { CacheLabels, CachePort, Deps, TokenCacheEntry } from '../ports';
+import { resolveAwsTarget, type AwsInput, type AwsTarget } from '../aws/resolve';
+import { executePlan, sourceIdentity } from '../aws/credentials';
+import type { CredentialPlan } from '../aws/profile-chain';
+import { tokenCacheKey } from '../cache/key';
+import { isUsable, TOKEN_REFRESH_MARGIN_MS } from '../cache/expiry';
 import { encodeToken, MAX_TOKEN_BYTES } from '../token/encode';
 import { presignGetCallerIdentity } from '../token/presign';
 import { formatExecCredential, parseExecInfo } from '../kube/exec-credential';
@@ -16,8 +27,11 @@ export interface TokenInput extends AwsInput {
   output: 'json' | 'token';
   /** KUBERNETES_EXEC_INFO as kubectl set it. */
   execInfo?: string;
-  /** Whether stdin is a terminal (for MFA prompts when kubectl does not say). */
-  stdinIsTerminal?: boolean;
+  /**
+   * Whether stdin is a terminal (for MFA prompts when kubectl does not say). A function is asked
+   * only when credentials must be resolved: a cache hit never needs it.
+   */
+  stdinIsTerminal?: boolean | (() => boolean);
 }
 
 /** STS honours a presigned GetCallerIdentity for 15 minutes; peers advertise 14 to leave a minute of slack. */
@@ -54,16 +68,85 @@ export async function getToken(input: TokenInput, deps: Deps): Promise<string> {
   const clusterId = validateClusterId(input.clusterId);
   const execInfo = parseExecInfo(input.execInfo);
   if (execInfo.problem) deps.log.warn(`${execInfo.problem}; answering in ${execInfo.apiVersion}`);
-  const interactive = execInfo.interactive ?? input.stdinIsTerminal ?? false;
+  const interactive = (): boolean => {
+    const terminal = input.stdinIsTerminal;
+    return execInfo.interactive ?? (typeof terminal === 'function' ? terminal() : terminal) ?? false;
+  };
+  const target = resolveAwsTarget(input, deps);
+  const print = (token: string, expiration: Date) =>
+    input.output === 'token' ? `${token}\n` : formatExecCredential(execInfo.apiVersion, token, expiration);
 
-  const context = await resolveAwsContext({ ...input, interactive }, deps);
+  const cache = worthCaching(target.plan) ? deps.cache : undefined;
+  const identity = cache ? sourceIdentity(target.plan, target.files, deps) : undefined;
+  if (!cache || identity === undefined) {
+    const signed = await signToken(target, clusterId, interactive, deps);
+    return print(signed.token, signed.expiration);
+  }
+  const key = tokenCacheKey({ clusterId, endpoint: target.stsEndpoint, plan: target.plan, sourceIdentity: identity });
+  const hit = cachedToken(cache, key, deps);
+  if (hit) return print(hit.token, hit.expiresAt);
+
+  const release = await cache.lock(key);
+  try {
+    // Another call may have made the token while we waited for its lock.
+    const fresh = cachedToken(cache, key, deps);
+    if (fresh) return print(fresh.token, fresh.expiresAt);
+    const signed = await signToken(target, clusterId, interactive, deps);
+    cache.write({
+      kind: 'token',
+      key,
+      createdAt: signed.signedAt,
+      expiresAt: signed.expiration,
+      labels: tokenLabels(target, clusterId),
+      token: signed.token,
+    });
+    return print(signed.token, signed.expiration);
+  } finally {
+    release();
+  }
+}
+
+/**
+ * Whether getting credentials costs a network call or SDK code. Signing with environment or static
+ * keys takes less time than reading a cache file, and a token that is not cached is not on disk.
+ */
+function worthCaching(plan: CredentialPlan): boolean {
+  return plan.hops.length > 0 || plan.sources.some((source) => source.kind !== 'env' && source.kind !== 'static');
+}
+
+function cachedToken(cache: CachePort, key: string, deps: Deps): TokenCacheEntry | undefined {
+  const entry = cache.read(key);
+  if (entry?.kind !== 'token' || !isUsable(entry, deps.now(), TOKEN_REFRESH_MARGIN_MS)) return undefined;
+  deps.log.protect(entry.token);
+  deps.log.verbose(`cache: reusing the token made at ${entry.createdAt.toISOString()}, which expires ${entry.expiresAt.toISOString()}`);
+  return entry;
+}
+
+function tokenLabels(target: AwsTarget, clusterId: string): CacheLabels {
+  const { plan } = target;
+  const lastHop = plan.hops[plan.hops.length - 1];
+  const source = plan.sources[0];
+  const roleArn = lastHop?.roleArn ?? (source?.kind === 'web-identity' ? source.roleArn : undefined);
+  return {
+    profile: plan.profile,
+    profiles: [...new Set([...plan.visited, plan.profile])],
+    cluster: clusterId,
+    region: target.stsEndpoint.region,
+    ...(roleArn ? { roleArn } : {}),
+  };
+}
+
+interface SignedToken {
+  token: string;
+  signedAt: Date;
+  expiration: Date;
+}
+
+async function signToken(target: AwsTarget, clusterId: string, interactive: () => boolean, deps: Deps): Promise<SignedToken> {
+  const endpoint = target.stsEndpoint;
+  const credentials = await executePlan(target.plan, { files: target.files, endpoint, interactive: interactive() }, deps);
   const signedAt = deps.now();
-  const url = presignGetCallerIdentity({
-    credentials: context.credentials,
-    endpoint: context.stsEndpoint,
-    clusterId,
-    signingDate: signedAt,
-  });
+  const url = presignGetCallerIdentity({ credentials, endpoint, clusterId, signingDate: signedAt });
   const token = encodeToken(url);
   deps.log.protect(token);
 
@@ -74,11 +157,10 @@ export async function getToken(input: TokenInput, deps: Deps): Promise<string> {
         'kubectl will get 401 Unauthorized: use credentials with a shorter session token (fewer role-chaining hops or session tags)',
     );
   }
-  const expiration = tokenExpiration(signedAt, context.credentials.expiration);
+  const expiration = tokenExpiration(signedAt, credentials.expiration);
   if (expiration.getTime() <= signedAt.getTime() + CREDENTIAL_EXPIRY_MARGIN_MS) {
     deps.log.warn('the signing credentials expire within two minutes; kubectl will ask for a new token almost at once');
   }
-  deps.log.verbose(`token: cluster ${clusterId}, STS ${context.stsEndpoint.host}, expires ${expiration.toISOString()}`);
-  if (input.output === 'token') return `${token}\n`;
-  return formatExecCredential(execInfo.apiVersion, token, expiration);
+  deps.log.verbose(`token: cluster ${clusterId}, STS ${endpoint.host}, expires ${expiration.toISOString()}`);
+  return { token, signedAt, expiration };
 }

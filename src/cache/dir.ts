@@ -1,0 +1,62 @@
+/**
+ * Where the cache lives and whether it is safe to keep secrets there. Entries hold bearer tokens and
+ * AWS secret keys, so the directory must be 0700 and each file 0600, both owned by the user
+ * (aws-iam-authenticator refuses a group- or other-readable cache file for the same reason).
+ */
+import { mkdirSync, statSync, type Stats } from 'node:fs';
+import { join } from 'node:path';
+import type { Env } from '../ports';
+
+/** `$KUBECACHEDIR/eks-auth`, else `~/.kube/cache/eks-auth`: kubectl's cache directory, as kubelogin uses it. */
+export function cacheDirectory(env: Env, homedir: string): string {
+  return join(env.KUBECACHEDIR || join(homedir, '.kube', 'cache'), 'eks-auth');
+}
+
+const OFF = new Set(['1', 'true', 'yes', 'on']);
+const ON = new Set(['', '0', 'false', 'no', 'off']);
+
+/** Whether EKS_AUTH_NO_CACHE turns the cache off; `problem` names a value that is neither yes nor no. */
+export function cacheDisabledByEnv(env: Env): { disabled: boolean; problem?: string } {
+  const raw = env.EKS_AUTH_NO_CACHE;
+  if (raw === undefined) return { disabled: false };
+  const value = raw.trim().toLowerCase();
+  if (OFF.has(value)) return { disabled: true };
+  if (ON.has(value)) return { disabled: false };
+  // A typo must not silently leave a cache on that the user meant to turn off.
+  return { disabled: true, problem: `EKS_AUTH_NO_CACHE=${raw.slice(0, 20)} is not 1/true or 0/false; the cache is off` };
+}
+
+/**
+ * Why a cache directory or file is unsafe, or undefined when it is fine: another owner, any
+ * permission bit for group or others, or the wrong file type. `uid` is undefined where POSIX
+ * ownership does not exist (Windows), and then only the type is checked.
+ */
+export function unsafeReason(stat: Stats, path: string, uid: number | undefined, expect: 'directory' | 'file'): string | undefined {
+  if (expect === 'directory' ? !stat.isDirectory() : !stat.isFile()) return `${path} is not a ${expect}`;
+  if (uid === undefined) return undefined;
+  if (stat.uid !== uid) return `${path} is owned by another user (uid ${stat.uid})`;
+  if ((stat.mode & 0o077) !== 0) {
+    const mode = (stat.mode & 0o777).toString(8).padStart(4, '0');
+    const wanted = expect === 'directory' ? '700' : '600';
+    return `${path} is accessible to group or others (mode ${mode}); run \`chmod ${wanted} ${path}\``;
+  }
+  return undefined;
+}
+
+/** Creates the directory (and missing parents) with mode 0700 when it does not exist; returns its problem, if any. */
+export function ensureDirectory(path: string, uid: number | undefined): string | undefined {
+  mkdirSync(path, { recursive: true, mode: 0o700 });
+  return unsafeReason(statSync(path), path, uid, 'directory');
+}
+
+/** The directory's problem, `missing` when it does not exist yet, undefined when it is fine. */
+export function checkDirectory(path: string, uid: number | undefined): string | 'missing' | undefined {
+  let stat: Stats;
+  try {
+    stat = statSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+    throw err;
+  }
+  return unsafeReason(stat, path, uid, 'directory');
+}

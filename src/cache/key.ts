@@ -1,0 +1,101 @@
+/**
+ * Cache keys: the SHA-256 of every input that changes what is cached, so two profiles, two
+ * clusters, two endpoints or two source identities never share an entry (kubelogin keys its token
+ * cache the same way). Secrets enter the material only as one-way fingerprints, and the material
+ * itself is never written anywhere: only its hash names the file.
+ */
+import type { AwsCredentials, StsEndpoint } from '../ports';
+import { sha256 as sha256Bytes, toHex } from '../token/sha256';
+import type { CredentialPlan, RoleHop } from '../aws/profile-chain';
+
+/** Bumped when the meaning of the material changes, so old entries simply stop matching. */
+const KEY_SCHEME = 'eks-auth-cache-key-v1';
+
+/** JSON with object keys sorted and undefined members dropped: equal inputs give equal text in any order. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map((item) => (item === undefined ? 'null' : canonicalJson(item))).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+// The plain-JavaScript SHA-256: node:crypto would cost the cache-hit path milliseconds to load.
+function sha256(text: string): string {
+  return toHex(sha256Bytes(text));
+}
+
+/** The key (64 hex digits) of an entry of this kind that depends on `material`. */
+export function cacheKey(kind: 'token' | 'credentials', material: unknown): string {
+  return sha256(`${KEY_SCHEME}\n${kind}\n${canonicalJson(material)}`);
+}
+
+/** A one-way fingerprint of credentials (key id, secret and session token) for key material. */
+export function credentialsFingerprint(credentials: AwsCredentials): string {
+  return sha256(`${credentials.accessKeyId}\n${credentials.secretAccessKey}\n${credentials.sessionToken ?? ''}`);
+}
+
+/** A fingerprint of a file's content, e.g. a web identity token that rotates. */
+export function contentFingerprint(text: string): string {
+  return sha256(text);
+}
+
+/** The material of one role hop: everything that goes into its AssumeRole call. */
+function hopMaterial(hop: RoleHop): unknown {
+  return {
+    profile: hop.profile,
+    roleArn: hop.roleArn,
+    externalId: hop.externalId,
+    mfaSerial: hop.mfaSerial,
+    sessionName: hop.sessionName,
+    durationSeconds: hop.durationSeconds,
+  };
+}
+
+export interface TokenKeyInput {
+  clusterId: string;
+  endpoint: StsEndpoint;
+  plan: Pick<CredentialPlan, 'profile' | 'sources' | 'hops'>;
+  /** What identifies the source credentials (src/aws/credentials.ts sourceIdentity). */
+  sourceIdentity: unknown;
+}
+
+/** The key of the final token: cluster, STS endpoint and signing region, the whole plan, the source identity. */
+export function tokenCacheKey(input: TokenKeyInput): string {
+  const { endpoint, plan } = input;
+  return cacheKey('token', {
+    cluster: input.clusterId,
+    endpoint: { url: endpoint.url, host: endpoint.host, signingRegion: endpoint.signingRegion, region: endpoint.region, partition: endpoint.partition },
+    profile: plan.profile,
+    sources: plan.sources,
+    hops: plan.hops.map(hopMaterial),
+    source: input.sourceIdentity,
+  });
+}
+
+export interface StepKeyInput {
+  /** Where credentials are valid: the partition, plus the endpoint when it is not AWS's own (a local STS). */
+  scope: unknown;
+  sourceIdentity: unknown;
+  /** Whether the source is itself an STS session worth caching (AssumeRoleWithWebIdentity). */
+  sourceIsSession: boolean;
+  hops: readonly RoleHop[];
+}
+
+/**
+ * Keys of the cacheable steps of a chain, in order: the web identity session (when the source is
+ * one), then each role hop. Each key covers its step and the key below it, so a hop's entry
+ * belongs to exactly one source identity and chain prefix, and any step can be looked up without
+ * reading the ones below it.
+ */
+export function chainStepKeys(input: StepKeyInput): string[] {
+  const keys: string[] = [];
+  let below = cacheKey('credentials', { scope: input.scope, source: input.sourceIdentity });
+  if (input.sourceIsSession) keys.push(below);
+  for (const hop of input.hops) {
+    below = cacheKey('credentials', { below, hop: hopMaterial(hop) });
+    keys.push(below);
+  }
+  return keys;
+}

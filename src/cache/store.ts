@@ -1,0 +1,345 @@
+/**
+ * The cache on disk: one versioned JSON file per key (`<key>.json`, 0600) in a 0700 directory,
+ * written atomically (a temp file in the same directory, then rename), so a reader sees the old
+ * entry or the new one and never half of either. A corrupt, truncated or foreign-version entry is a
+ * miss that the next write replaces; an unsafe directory or file turns the cache off for the run
+ * with one warning. The port never throws at its caller: the cache can only make a call faster.
+ */
+import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { AwsCredentials, CacheEntry, CacheLabels, CachePort, Deps } from '../ports';
+import { cacheDirectory, checkDirectory, ensureDirectory, unsafeReason } from './dir';
+import { acquireLock, LOCK_POLL_MS, LOCK_WAIT_MS, processIsAlive, uniqueSuffix, type LockOptions } from './lock';
+
+/** The entry format. A file of another version is a miss (and is replaced), never an error. */
+const CACHE_VERSION = 1;
+
+const NOT_JSON = 'not valid JSON (corrupt or truncated)';
+const KEY_PATTERN = /^[0-9a-f]{64}$/;
+const ENTRY_FILE = /^([0-9a-f]{64})\.json$/;
+const LOCK_FILE = /^[0-9a-f]{64}\.lock$/;
+const TEMP_FILE = /^\.[0-9a-f]{64}\.\d+\.[0-9a-f]+\.tmp$/;
+// Not on Windows, where it does not exist: there a symlinked entry is merely followed.
+const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+
+/** What the cache needs from the process; tests override any of it. */
+export interface StoreOptions {
+  dir: string;
+  /** The user's uid, undefined where POSIX ownership does not exist (Windows). */
+  uid: number | undefined;
+  lock: LockOptions;
+}
+
+/** The real store options for `deps`: $KUBECACHEDIR/eks-auth, this process's uid, pid and host. */
+export function defaultStoreOptions(deps: Pick<Deps, 'env' | 'homedir' | 'now'>): StoreOptions {
+  return {
+    dir: cacheDirectory(deps.env, deps.homedir),
+    uid: process.getuid?.(),
+    lock: {
+      now: () => deps.now().getTime(),
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      isAlive: processIsAlive,
+      pid: process.pid,
+      host: hostname(),
+      maxWaitMs: LOCK_WAIT_MS,
+      pollMs: LOCK_POLL_MS,
+    },
+  };
+}
+
+/** The cache port over a directory. */
+export function openCache(deps: Pick<Deps, 'env' | 'homedir' | 'now' | 'log'>, overrides: Partial<StoreOptions> = {}): CachePort {
+  const options: StoreOptions = { ...defaultStoreOptions(deps), ...overrides };
+  const { dir, uid } = options;
+  let active = true;
+  let dirChecked = false;
+  let pruned = false;
+
+  const disable = (reason: string): void => {
+    if (!active) return;
+    active = false;
+    deps.log.warn(`not using the cache: ${reason}`);
+  };
+
+  /** Whether the directory is there and safe; `create` makes it when missing. */
+  const dirReady = (create: boolean): boolean => {
+    if (!active) return false;
+    if (dirChecked) return true;
+    try {
+      const problem = create ? ensureDirectory(dir, uid) : checkDirectory(dir, uid);
+      if (problem === 'missing') return false;
+      if (problem) {
+        disable(problem);
+        return false;
+      }
+    } catch (err) {
+      disable(`cannot use ${dir}: ${(err as Error).message}`);
+      return false;
+    }
+    dirChecked = true;
+    return true;
+  };
+
+  const fileOf = (key: string) => join(dir, `${key}.json`);
+
+  return {
+    isActive: () => active,
+
+    read(key) {
+      if (!KEY_PATTERN.test(key) || !dirReady(false)) return undefined;
+      const file = fileOf(key);
+      let text: string;
+      try {
+        const fd = openSync(file, constants.O_RDONLY | O_NOFOLLOW);
+        try {
+          const problem = unsafeReason(fstatSync(fd), file, uid, 'file');
+          if (problem) {
+            disable(problem);
+            return undefined;
+          }
+          text = readFileSync(fd, 'utf8');
+        } finally {
+          closeSync(fd);
+        }
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') return undefined;
+        if (code === 'ELOOP') disable(`${file} is a symbolic link`);
+        else disable(`cannot read ${file}: ${(err as Error).message}`);
+        return undefined;
+      }
+      const parsed = parseEntry(text, key);
+      if (typeof parsed === 'string') {
+        deps.log.verbose(`cache: ignoring ${file}: ${parsed}`);
+        return undefined;
+      }
+      return parsed;
+    },
+
+    write(entry) {
+      if (!KEY_PATTERN.test(entry.key) || !dirReady(true)) return;
+      const file = fileOf(entry.key);
+      const temp = join(dir, `.${entry.key}.${options.lock.pid}.${uniqueSuffix()}.tmp`);
+      try {
+        writeFileSync(temp, serializeEntry(entry), { mode: 0o600, flag: 'wx' });
+        renameSync(temp, file);
+      } catch (err) {
+        removeQuietly(temp);
+        disable(`cannot write ${file}: ${(err as Error).message}`);
+        return;
+      }
+      if (!pruned) {
+        pruned = true;
+        pruneDirectory(dir, new Date(options.lock.now()));
+      }
+    },
+
+    async lock(key) {
+      if (!KEY_PATTERN.test(key) || !dirReady(true)) return () => {};
+      try {
+        const held = await acquireLock(join(dir, `${key}.lock`), {
+          ...options.lock,
+          onBreak: (reason) => deps.log.verbose(`cache: broke the lock of ${key.slice(0, 12)}: ${reason}`),
+        });
+        return () => {
+          try {
+            held.release();
+          } catch (err) {
+            deps.log.verbose(`cache: could not release the lock of ${key.slice(0, 12)}: ${(err as Error).message}`);
+          }
+        };
+      } catch (err) {
+        disable(`cannot lock ${join(dir, `${key}.lock`)}: ${(err as Error).message}`);
+        return () => {};
+      }
+    },
+  };
+}
+
+/** The file's text for an entry. Dates as ISO strings; the credentials' own expiry kept apart from the entry's. */
+export function serializeEntry(entry: CacheEntry): string {
+  const base = {
+    version: CACHE_VERSION,
+    kind: entry.kind,
+    key: entry.key,
+    createdAt: entry.createdAt.toISOString(),
+    expiresAt: entry.expiresAt.toISOString(),
+    labels: entry.labels,
+  };
+  if (entry.kind === 'token') return `${JSON.stringify({ ...base, token: entry.token })}\n`;
+  const c = entry.credentials;
+  return `${JSON.stringify({
+    ...base,
+    credentials: {
+      accessKeyId: c.accessKeyId,
+      secretAccessKey: c.secretAccessKey,
+      ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}),
+      ...(c.expiration ? { expiration: c.expiration.toISOString() } : {}),
+    },
+  })}\n`;
+}
+
+/** The entry in `text`, or why it is not one (corrupt, truncated, another version, another key). */
+export function parseEntry(text: string, expectedKey?: string): CacheEntry | string {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return NOT_JSON;
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return 'not a JSON object';
+  const o = raw as Record<string, unknown>;
+  if (o.version !== CACHE_VERSION) return `entry version ${JSON.stringify(o.version)}, not ${CACHE_VERSION}`;
+  if (typeof o.key !== 'string' || !KEY_PATTERN.test(o.key)) return 'no valid key';
+  if (expectedKey !== undefined && o.key !== expectedKey) return 'its key does not match its file name';
+  const createdAt = dateOf(o.createdAt);
+  const expiresAt = dateOf(o.expiresAt);
+  if (!createdAt || !expiresAt) return 'createdAt or expiresAt is not a date';
+  const labels = labelsOf(o.labels);
+  if (!labels) return 'labels are malformed';
+  const base = { key: o.key, createdAt, expiresAt, labels };
+  if (o.kind === 'token') {
+    if (typeof o.token !== 'string' || !/^k8s-aws-v1\.[A-Za-z0-9_-]+$/.test(o.token)) return 'the token is malformed';
+    return { ...base, kind: 'token', token: o.token };
+  }
+  if (o.kind === 'credentials') {
+    const credentials = credentialsOf(o.credentials);
+    if (!credentials) return 'the credentials are malformed';
+    return { ...base, kind: 'credentials', credentials };
+  }
+  return `unknown kind ${JSON.stringify(o.kind)}`;
+}
+
+function dateOf(value: unknown): Date | undefined {
+  if (typeof value !== 'string') return undefined;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+function labelsOf(value: unknown): CacheLabels | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const out: CacheLabels = {};
+  for (const [name, v] of Object.entries(value as Record<string, unknown>)) {
+    if (name === 'profiles') {
+      if (!Array.isArray(v) || !v.every((p) => typeof p === 'string')) return undefined;
+      out.profiles = v as string[];
+    } else if (name === 'profile' || name === 'cluster' || name === 'region' || name === 'roleArn') {
+      if (typeof v !== 'string') return undefined;
+      out[name] = v;
+    }
+  }
+  return out;
+}
+
+function credentialsOf(value: unknown): AwsCredentials | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const c = value as Record<string, unknown>;
+  if (typeof c.accessKeyId !== 'string' || c.accessKeyId === '' || typeof c.secretAccessKey !== 'string' || c.secretAccessKey === '') return undefined;
+  const out: AwsCredentials = { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey };
+  if (c.sessionToken !== undefined) {
+    if (typeof c.sessionToken !== 'string' || c.sessionToken === '') return undefined;
+    out.sessionToken = c.sessionToken;
+  }
+  if (c.expiration !== undefined) {
+    const expiration = dateOf(c.expiration);
+    if (!expiration) return undefined;
+    out.expiration = expiration;
+  }
+  return out;
+}
+
+/** One file of the cache directory, as `cache list` and `cache clean` see it. */
+export interface CacheFile {
+  name: string;
+  path: string;
+  type: 'entry' | 'lock' | 'temp';
+  /** Entries only: the parsed entry, or why it could not be read. */
+  entry?: CacheEntry;
+  problem?: string;
+}
+
+/** Every file of ours in the directory (entries parsed); other files are left alone. Empty when it does not exist. */
+export function listCacheFiles(dir: string): CacheFile[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir).sort();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const files: CacheFile[] = [];
+  for (const name of names) {
+    const path = join(dir, name);
+    const entryName = ENTRY_FILE.exec(name);
+    if (entryName) {
+      let parsed: CacheEntry | string;
+      try {
+        parsed = parseEntry(readFileSync(path, 'utf8'), entryName[1]);
+      } catch (err) {
+        parsed = `cannot read it: ${(err as Error).message}`;
+      }
+      files.push(typeof parsed === 'string' ? { name, path, type: 'entry', problem: parsed } : { name, path, type: 'entry', entry: parsed });
+    } else if (LOCK_FILE.test(name)) {
+      files.push({ name, path, type: 'lock' });
+    } else if (TEMP_FILE.test(name)) {
+      files.push({ name, path, type: 'temp' });
+    }
+  }
+  return files;
+}
+
+/** Removes a file; false when it was already gone. */
+export function removeCacheFile(path: string): boolean {
+  try {
+    unlinkSync(path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+}
+
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone, or the directory is unusable: the caller reports that
+  }
+}
+
+/** A temp file this old was left by a writer that crashed before its rename. */
+const STALE_TEMP_MS = 60 * 60_000;
+
+/**
+ * Removes what no one will read again: expired or corrupt entries and temp files of crashed
+ * writers. Runs once per process, after its first write (a miss, which already waited for STS),
+ * so the hit path never pays for it. Entries of another version are left to that version.
+ */
+export function pruneDirectory(dir: string, now: Date): void {
+  try {
+    for (const file of listCacheFiles(dir)) {
+      if (file.type === 'entry') {
+        const expired = file.entry !== undefined && file.entry.expiresAt.getTime() <= now.getTime();
+        if (expired || file.problem === NOT_JSON) removeQuietly(file.path);
+      } else if (file.type === 'temp' && now.getTime() - mtimeOf(file.path) > STALE_TEMP_MS) {
+        removeQuietly(file.path);
+      }
+    }
+  } catch {
+    // pruning is housekeeping: never a reason to fail the call
+  }
+}
+
+function mtimeOf(path: string): number {
+  try {
+    const fd = openSync(path, constants.O_RDONLY | O_NOFOLLOW);
+    try {
+      return fstatSync(fd).mtimeMs;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+}

@@ -146,6 +146,14 @@ async function signToken(target: AwsTarget, clusterId: string, interactive: () =
   const endpoint = target.stsEndpoint;
   const credentials = await executePlan(target.plan, { files: target.files, endpoint, interactive: interactive() }, deps);
   const signedAt = deps.now();
+  // A token signed with expired credentials is refused by STS; printing one would make kubectl
+  // re-run the plugin before every request and get 401 each time.
+  if (credentials.expiration && credentials.expiration.getTime() <= signedAt.getTime()) {
+    throw new EksAuthError(ExitCode.credentials, `the signing credentials expired at ${credentials.expiration.toISOString()}`, {
+      hint: 'refresh them (export new keys and AWS_CREDENTIAL_EXPIRATION, aws sso login, …) and retry',
+      reason: 'credentials-expired',
+    });
+  }
   const url = presignGetCallerIdentity({ credentials, endpoint, clusterId, signingDate: signedAt });
   const token = encodeToken(url);
   deps.log.protect(token);

@@ -111,6 +111,16 @@ describe('getToken expiry', () => {
     });
   }
 
+  test('credentials that have already expired are an error (exit 4), not a token STS would refuse', async () => {
+    const deps = setup({ env: { AWS_SESSION_TOKEN: 'SESSIONTOKEN', AWS_CREDENTIAL_EXPIRATION: '2024-01-02T03:04:04Z' } });
+    await assert.rejects(getToken(input(), deps), (err: { exitCode?: number; reason?: string; message?: string }) => {
+      assert.equal(err.exitCode, ExitCode.credentials);
+      assert.equal(err.reason, 'credentials-expired');
+      assert.match(err.message ?? '', /expired at 2024-01-02T03:04:04/);
+      return true;
+    });
+  });
+
   test('tokenExpiration takes the earlier of the two', () => {
     const signed = new Date('2026-01-01T00:00:00Z');
     assert.deepEqual(tokenExpiration(signed, undefined), new Date('2026-01-01T00:14:00Z'));

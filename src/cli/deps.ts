@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
+import { EksAuthError, ExitCode } from '../errors';
 import type { Deps, FilePort, Logger, PromptPort, SdkSourcesPort, StsPort } from '../ports';
 import { registerSecret, writeStderr } from './stderr';
 
@@ -47,7 +48,11 @@ function terminalPrompt(): PromptPort {
       const { createInterface } = await import('node:readline');
       const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
       try {
-        return await new Promise<string>((resolve) => rl.question(question, resolve));
+        return await new Promise<string>((resolve, reject) => {
+          // stdin may close before an answer (kubectl killed, Ctrl-D): fail instead of hanging.
+          rl.once('close', () => reject(new EksAuthError(ExitCode.credentials, 'no MFA code was entered', { reason: 'mfa-invalid' })));
+          rl.question(question, resolve);
+        });
       } finally {
         rl.close();
       }

@@ -1,9 +1,10 @@
 /**
  * The SigV4 presigner for the one request an EKS token is: `GET /?Action=GetCallerIdentity` with the
- * signed header `x-k8s-aws-id`. Hand-written on node:crypto because it runs on every kubectl call;
- * pinned by known answers, by @smithy/signature-v4 on random inputs and by `aws eks get-token`.
+ * signed header `x-k8s-aws-id`. Hand-written because it runs on every kubectl call, on the plain-JS
+ * SHA-256 in sha256.ts (loading node:crypto alone costs ~3 ms of each start); pinned by known
+ * answers, by @smithy/signature-v4 on random inputs and by `aws eks get-token`.
  */
-import { createHash, createHmac } from 'node:crypto';
+import { hmacSha256, sha256, toHex } from './sha256';
 import type { AwsCredentials, StsEndpoint } from '../ports';
 
 /** What a presigned GetCallerIdentity URL depends on. */
@@ -61,21 +62,19 @@ export function presignGetCallerIdentity(input: PresignInput): string {
     'AWS4-HMAC-SHA256',
     amzDate,
     scope,
-    createHash('sha256').update(canonicalRequest, 'utf8').digest('hex'),
+    toHex(sha256(canonicalRequest)),
   ].join('\n');
-  const signature = createHmac('sha256', signingKey(credentials.secretAccessKey, shortDate, endpoint.signingRegion))
-    .update(stringToSign, 'utf8')
-    .digest('hex');
+  const signature = toHex(hmacSha256(signingKey(credentials.secretAccessKey, shortDate, endpoint.signingRegion), stringToSign));
 
   const query = token === undefined ? `${head}&${signedHeaders}` : `${head}&${signedHeaders}&${token}`;
   return `${endpoint.url}/?${query}&X-Amz-Signature=${signature}`;
 }
 
-function signingKey(secret: string, shortDate: string, region: string): Buffer {
-  const kDate = createHmac('sha256', `AWS4${secret}`).update(shortDate).digest();
-  const kRegion = createHmac('sha256', kDate).update(region).digest();
-  const kService = createHmac('sha256', kRegion).update('sts').digest();
-  return createHmac('sha256', kService).update('aws4_request').digest();
+function signingKey(secret: string, shortDate: string, region: string): Uint8Array {
+  const kDate = hmacSha256(`AWS4${secret}`, shortDate);
+  const kRegion = hmacSha256(kDate, region);
+  const kService = hmacSha256(kRegion, 'sts');
+  return hmacSha256(kService, 'aws4_request');
 }
 
 /** RFC 3986: everything but `A-Z a-z 0-9 - _ . ~` is percent-encoded (encodeURIComponent leaves `!'()*`). */

@@ -238,7 +238,7 @@ describe('eks-auth explain', () => {
   test('refuses incomplete or conflicting options (exit 2)', async () => {
     for (const args of [
       ['explain', '--arn', 'arn:aws:iam::111122223333:user/a'],
-      ['explain', '--aws-auth', file],
+      ['explain', '--aws-auth', file, '--arn', 'arn:aws:iam::111122223333:user/a', '--token', 'k8s-aws-v1.x', '--cluster', 'demo'],
       ['explain', '--aws-auth', file, '--from-cluster', '--arn', 'arn:aws:iam::111122223333:user/a'],
       ['explain', '--aws-auth', file, '--arn', 'not-an-arn'],
       ['explain', '--aws-auth', file, '--token', 'k8s-aws-v1.x'],

@@ -4,6 +4,7 @@
  * cannot drift apart. The fast parser handles only well-formed invocations and returns undefined
  * for anything else, which then goes to yargs for a proper message.
  */
+import type { AwsInput } from '../aws/resolve';
 import { EksAuthError, ExitCode } from '../errors';
 
 interface FlagSpec {
@@ -116,14 +117,8 @@ function parseFlags(
   return true;
 }
 
-export interface TokenCommandOptions {
+export interface TokenCommandOptions extends AwsInput {
   clusterId: string;
-  region?: string;
-  profile?: string;
-  roleArn?: string;
-  externalId?: string;
-  sessionName?: string;
-  durationSeconds?: number;
   output: 'json' | 'token';
   verbose: boolean;
 }
@@ -136,6 +131,13 @@ export function toTokenOptions(args: TokenArgs): TokenCommandOptions {
       reason: 'usage',
     });
   }
+  const tokenOnly = args['token-only'] === true || args.output === 'token';
+  const options: TokenCommandOptions = { clusterId: args.cluster, output: tokenOnly ? 'token' : 'json', verbose: args.verbose === true };
+  return { ...toAwsInput(args), ...options };
+}
+
+/** The credential flags every command shares (`--region`, `--profile`, `--role-arn`, …), checked. */
+export function toAwsInput(args: Pick<TokenArgs, 'region' | 'profile' | 'role-arn' | 'external-id' | 'session-name' | 'duration'>): AwsInput {
   if (args.duration !== undefined && (!Number.isInteger(args.duration) || args.duration < 900 || args.duration > 43200)) {
     throw new EksAuthError(ExitCode.usage, `--duration must be a whole number of seconds from 900 to 43200, not ${args.duration}`, { reason: 'usage' });
   }
@@ -145,13 +147,12 @@ export function toTokenOptions(args: TokenArgs): TokenCommandOptions {
       reason: 'usage',
     });
   }
-  const tokenOnly = args['token-only'] === true || args.output === 'token';
-  const options: TokenCommandOptions = { clusterId: args.cluster, output: tokenOnly ? 'token' : 'json', verbose: args.verbose === true };
-  if (args.region) options.region = args.region;
-  if (args.profile) options.profile = args.profile;
-  if (args['role-arn']) options.roleArn = args['role-arn'];
-  if (args['external-id']) options.externalId = args['external-id'];
-  if (args['session-name']) options.sessionName = args['session-name'];
-  if (args.duration !== undefined) options.durationSeconds = args.duration;
-  return options;
+  const input: AwsInput = {};
+  if (args.region) input.region = args.region;
+  if (args.profile) input.profile = args.profile;
+  if (args['role-arn']) input.roleArn = args['role-arn'];
+  if (args['external-id']) input.externalId = args['external-id'];
+  if (args['session-name']) input.sessionName = args['session-name'];
+  if (args.duration !== undefined) input.durationSeconds = args.duration;
+  return input;
 }

@@ -8,7 +8,7 @@
  * warm chain makes no STS call and loads no SDK code. Each step that must be renewed is renewed
  * under its lock, so concurrent callers make one STS call per step.
  */
-import { EksAuthError, ExitCode, wrapError } from '../errors';
+import { EksAuthError, ExitCode, isEksAuthError, wrapError } from '../errors';
 import type { AwsCredentials, CacheLabels, CachePort, CredentialsCacheEntry, Deps, StsEndpoint } from '../ports';
 import { chainStepKeys, contentFingerprint, credentialsFingerprint } from '../cache/key';
 import {
@@ -77,12 +77,17 @@ async function resolveSource(source: CredentialSource, options: ExecuteOptions, 
     case 'static':
       return staticCredentials(options.files, source.profile);
     case 'process':
-      return withContext(
-        (await deps.sdkSources()).fromProcess(source.profile, options.files),
-        `credential_process of profile "${source.profile}" failed`,
-        ExitCode.credentials,
-        `run the credential_process command of profile "${source.profile}" by hand to see its error`,
-      );
+      try {
+        return await (await deps.sdkSources()).fromProcess(source.profile, options.files);
+      } catch (err) {
+        // The SDK's message quotes the whole command line and the helper's stderr, which may hold a
+        // password or a secret: keep them for --verbose (the cause) and name only the profile here.
+        throw new EksAuthError(ExitCode.credentials, `credential_process of profile "${source.profile}" failed${processStatus(err)}`, {
+          hint: `run the credential_process command of profile "${source.profile}" by hand to see its error (or add --verbose)`,
+          cause: err,
+          reason: 'credential-process',
+        });
+      }
     case 'sso':
       return withContext(
         (await deps.sdkSources()).fromSso(source.profile, options.files),
@@ -97,6 +102,13 @@ async function resolveSource(source: CredentialSource, options: ExecuteOptions, 
     case 'imds':
       return withContext((await deps.sdkSources()).fromInstanceMetadata(), 'could not get EC2 instance metadata credentials', ExitCode.credentials);
   }
+}
+
+/** Our own message (safe), or ` (exit status N)` for a failed child process; never its output. */
+function processStatus(err: unknown): string {
+  if (isEksAuthError(err)) return `: ${err.message}`;
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'number' ? ` (exit status ${code})` : '';
 }
 
 async function withContext(

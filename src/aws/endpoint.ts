@@ -141,6 +141,12 @@ function parseOverrideHost(endpointUrl: string, source: string): URL {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') fail('is not an http or https URL');
   if (url.username !== '' || url.password !== '') fail('must not contain a user name or password');
   // The verifier requires the presigned URL's path to be exactly `/`.
-  if (url.pathname !== '/' || url.search !== '' || url.hash !== '') fail('must not have a path, query or fragment');
+  // Quote only scheme, host and port here: a query may carry anything.
+  if (url.pathname !== '/' || url.search !== '' || url.hash !== '') {
+    throw new EksAuthError(ExitCode.config, `${source} (${url.protocol}//${url.host}/…) must not have a path, query or fragment`, {
+      hint: `set ${source} to an http(s) URL of a host, such as https://127.0.0.1:4566, or unset it`,
+      reason: 'invalid-endpoint-url',
+    });
+  }
   return url;
 }

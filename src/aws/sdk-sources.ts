@@ -3,6 +3,7 @@
  * Loaded lazily, only when a plan needs one of them.
  */
 import { fromHttp, fromInstanceMetadata, fromProcess, fromSSO } from '@aws-sdk/credential-providers';
+import { EksAuthError, ExitCode } from '../errors';
 import type { AwsCredentials, SdkSourcesPort } from '../ports';
 
 interface SdkCredentials {
@@ -15,7 +16,11 @@ interface SdkCredentials {
 function toCredentials(c: SdkCredentials): AwsCredentials {
   const out: AwsCredentials = { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey };
   if (c.sessionToken) out.sessionToken = c.sessionToken;
-  if (c.expiration) out.expiration = c.expiration;
+  if (c.expiration) {
+    // The SDK passes `new Date(Expiration)` through unchecked; an Invalid Date would fail later, far from its cause.
+    if (Number.isNaN(c.expiration.getTime())) throw new EksAuthError(ExitCode.credentials, 'the credentials came with an Expiration that is not an ISO 8601 time', { reason: 'bad-expiration' });
+    out.expiration = c.expiration;
+  }
   return out;
 }
 

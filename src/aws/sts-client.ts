@@ -36,8 +36,10 @@ function toCredentials(credentials: StsCredentials | undefined, action: string):
   return out;
 }
 
+type StsAction = 'AssumeRole' | 'AssumeRoleWithWebIdentity' | 'GetCallerIdentity';
+
 /** Maps SDK and socket failures to our exit codes, keeping the STS error code and message. */
-export function stsError(err: unknown, endpoint: StsEndpoint): EksAuthError {
+export function stsError(err: unknown, endpoint: StsEndpoint, action: StsAction): EksAuthError {
   const e = err as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   const status = e.$metadata?.httpStatusCode;
   const message = e.message ?? String(err);
@@ -46,6 +48,13 @@ export function stsError(err: unknown, endpoint: StsEndpoint): EksAuthError {
       hint: 'check your network, proxy and the STS endpoint (AWS_ENDPOINT_URL_STS, --region)',
       cause: err,
       reason: 'sts-unreachable',
+    });
+  }
+  if (e.name === 'Throttling' || e.name === 'ThrottlingException' || e.name === 'RequestLimitExceeded') {
+    return new EksAuthError(ExitCode.network, `STS at ${endpoint.url} kept throttling ${action} after retries: ${message}`, {
+      hint: 'retry in a few seconds; parallel callers share cached sessions once one call succeeds',
+      cause: err,
+      reason: 'sts-throttled',
     });
   }
   if (status !== undefined && status >= 500) {
@@ -59,7 +68,11 @@ export function stsError(err: unknown, endpoint: StsEndpoint): EksAuthError {
     InvalidClientTokenId: 'the access key is not valid in this partition/region: check the keys and --region',
     SignatureDoesNotMatch: 'the secret access key does not match the access key id',
     RegionDisabledException: 'STS is not activated in this region: activate it in IAM account settings, or use another --region',
-    AccessDenied: 'the caller may not assume this role: check the role trust policy (principal, external id, MFA condition)',
+    // Only AssumeRole is governed by a trust policy; GetCallerIdentity is denied by an SCP or boundary, if ever.
+    AccessDenied:
+      action === 'GetCallerIdentity'
+        ? 'an SCP or permissions boundary may deny sts:GetCallerIdentity for this principal'
+        : 'the caller may not assume this role: check the role trust policy (principal, external id, MFA condition)',
   };
   return new EksAuthError(ExitCode.credentials, `${e.name ?? 'Error'}: ${message}`, {
     hint: e.name ? hints[e.name] : undefined,
@@ -84,7 +97,7 @@ export function createStsPort(): StsPort {
         );
         return toCredentials(out.Credentials, 'AssumeRole');
       } catch (err) {
-        throw err instanceof EksAuthError ? err : stsError(err, endpoint);
+        throw err instanceof EksAuthError ? err : stsError(err, endpoint, 'AssumeRole');
       }
     },
     async assumeRoleWithWebIdentity(req, endpoint) {
@@ -99,7 +112,7 @@ export function createStsPort(): StsPort {
         );
         return toCredentials(out.Credentials, 'AssumeRoleWithWebIdentity');
       } catch (err) {
-        throw err instanceof EksAuthError ? err : stsError(err, endpoint);
+        throw err instanceof EksAuthError ? err : stsError(err, endpoint, 'AssumeRoleWithWebIdentity');
       }
     },
     async getCallerIdentity(credentials, endpoint) {
@@ -107,7 +120,7 @@ export function createStsPort(): StsPort {
         const out = await client(endpoint, credentials).send(new GetCallerIdentityCommand({}));
         return { account: out.Account ?? '', arn: out.Arn ?? '', userId: out.UserId ?? '' };
       } catch (err) {
-        throw stsError(err, endpoint);
+        throw stsError(err, endpoint, 'GetCallerIdentity');
       }
     },
   };

@@ -35,7 +35,7 @@ export async function main(args: string[]): Promise<void> {
   const cli = yargs(args)
     .scriptName('eks-auth')
     .usage('$0 <command> [options]\n\nAuthenticate kubectl to Amazon EKS with AWS IAM, and see why access fails.')
-    .option('verbose', { type: 'boolean', default: false, describe: 'Trace credential resolution and show error causes on stderr' })
+    .option('verbose', { type: 'boolean', alias: 'v', default: false, describe: 'Trace credential resolution and show error causes on stderr' })
     .version(version())
     .help()
     .alias('h', 'help')

@@ -139,7 +139,8 @@ export function toTokenOptions(args: TokenArgs): TokenCommandOptions {
 /** The credential flags every command shares (`--region`, `--profile`, `--role-arn`, …), checked. */
 export function toAwsInput(args: Pick<TokenArgs, 'region' | 'profile' | 'role-arn' | 'external-id' | 'session-name' | 'duration'>): AwsInput {
   if (args.duration !== undefined && (!Number.isInteger(args.duration) || args.duration < 900 || args.duration > 43200)) {
-    throw new EksAuthError(ExitCode.usage, `--duration must be a whole number of seconds from 900 to 43200, not ${args.duration}`, { reason: 'usage' });
+    const given = Number.isNaN(args.duration) ? 'a number' : `${args.duration}`;
+    throw new EksAuthError(ExitCode.usage, `--duration must be a whole number of seconds from 900 to 43200, not ${given}`, { reason: 'usage' });
   }
   if (!args['role-arn'] && (args['external-id'] || args['session-name'] || args.duration !== undefined)) {
     throw new EksAuthError(ExitCode.usage, '--external-id, --session-name and --duration apply to --role-arn, which is not given', {

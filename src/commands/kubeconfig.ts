@@ -180,8 +180,10 @@ function manualFacts(input: KubeconfigInput, profile: string | undefined, deps: 
   } catch {
     url = undefined;
   }
-  if (url?.protocol !== 'https:') {
-    throw new EksAuthError(ExitCode.usage, `--server ${server} is not an https:// URL`, {
+  if (url?.protocol !== 'https:' || url.username !== '' || url.password !== '') {
+    // A URL with userinfo may carry a password: never repeat it, never write it to the kubeconfig.
+    const shown = server.includes('@') ? 'given' : server;
+    throw new EksAuthError(ExitCode.usage, `--server ${shown} is not an https:// URL without a user name or password`, {
       hint: 'pass the cluster endpoint, as `aws eks describe-cluster --query cluster.endpoint` shows it',
     });
   }

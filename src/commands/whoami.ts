@@ -7,6 +7,7 @@ import type { AwsInput } from '../aws/resolve';
 import { resolveAwsContext } from '../aws/resolve';
 import { describePlan, hasEnvCredentials } from '../aws/profile-chain';
 import { parsePrincipal } from '../aws/arn';
+import { ExitCode, wrapError } from '../errors';
 import type { Deps } from '../ports';
 
 export interface WhoamiResult {
@@ -33,7 +34,12 @@ export interface WhoamiResult {
 export async function whoami(input: AwsInput, deps: Deps): Promise<WhoamiResult> {
   const context = await resolveAwsContext(input, deps);
   const sts = await deps.sts();
-  const identity = await sts.getCallerIdentity(context.credentials, context.stsEndpoint);
+  let identity;
+  try {
+    identity = await sts.getCallerIdentity(context.credentials, context.stsEndpoint);
+  } catch (err) {
+    throw wrapError(err, `STS GetCallerIdentity failed for ${describePlan(context.plan)}`, ExitCode.credentials);
+  }
   const principal = parsePrincipal(identity.arn);
   const warnings = [...context.plan.warnings];
   if (context.plan.profileFrom === '--profile' && hasEnvCredentials(deps.env)) {

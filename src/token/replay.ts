@@ -62,11 +62,21 @@ export function createHttpsGet(): HttpGet {
     });
 }
 
+/**
+ * Removes each secret from text an STS (or a socket error) wrote, raw and percent-encoded: an STS
+ * that echoes the query quotes the session token as the URL carries it (`/`→%2F, `+`→%2B, `=`→%3D).
+ * The --json rejection goes to stdout, which the stderr redactor never sees.
+ */
 function scrub(text: string, secrets: readonly string[]): string {
-  let out = text;
+  const forms = new Set<string>();
   for (const secret of secrets) {
-    if (secret !== '') out = out.split(secret).join('[redacted]');
+    if (secret === '') continue;
+    forms.add(secret);
+    forms.add(encodeURIComponent(secret));
   }
+  let out = text;
+  // Longest first: a secret that contains another must not be left half redacted.
+  for (const form of [...forms].sort((a, b) => b.length - a.length)) out = out.split(form).join('[redacted]');
   return out;
 }
 

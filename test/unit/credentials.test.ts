@@ -105,13 +105,17 @@ describe('executePlan: SDK sources', () => {
     });
   }
 
-  test('wraps a credential_process failure with exit 4, the profile and a hint', async () => {
-    const { deps, run } = setup({ profile: 'p', config: '[profile p]\ncredential_process = /bin/creds' });
-    deps.sdkFake.failures.set('process', new Error('exit status 1'));
-    await assert.rejects(run(), {
-      exitCode: ExitCode.credentials,
-      message: 'credential_process of profile "p" failed: exit status 1',
-      hint: 'run the credential_process command of profile "p" by hand to see its error',
+  test('wraps a credential_process failure with exit 4, the profile and a hint, but not the command line or its output', async () => {
+    const { deps, run } = setup({ profile: 'p', config: '[profile p]\ncredential_process = /bin/creds --password hunter2hunter2' });
+    // The SDK's message quotes the command line and the helper's stderr (which may hold secrets).
+    const failure = Object.assign(new Error('Command failed: /bin/creds --password hunter2hunter2\nsecret-ish stderr'), { code: 1 });
+    deps.sdkFake.failures.set('process', failure);
+    await assert.rejects(run(), (err: { exitCode?: number; message?: string; hint?: string; cause?: unknown }) => {
+      assert.equal(err.exitCode, ExitCode.credentials);
+      assert.equal(err.message, 'credential_process of profile "p" failed (exit status 1)');
+      assert.equal(err.hint, 'run the credential_process command of profile "p" by hand to see its error (or add --verbose)');
+      assert.equal(err.cause, failure, 'the details stay available to --verbose');
+      return true;
     });
   });
 

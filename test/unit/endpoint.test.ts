@@ -102,3 +102,15 @@ describe('resolveStsEndpoint errors', () => {
     });
   }
 });
+
+test('an endpoint override with a query is refused without quoting the query (it may carry anything)', () => {
+  assert.throws(
+    () => resolveStsEndpoint({ region: 'us-east-1', endpointUrl: 'https://sts.example.com/?X-Private=s3cr3t-value', endpointUrlSource: 'AWS_ENDPOINT_URL_STS' }),
+    (err: EksAuthError) => {
+      assert.equal(err.exitCode, ExitCode.config);
+      assert.match(err.message, /^AWS_ENDPOINT_URL_STS \(https:\/\/sts\.example\.com\/…\) must not have a path, query or fragment$/);
+      assert.ok(!err.message.includes('s3cr3t'));
+      return true;
+    },
+  );
+});

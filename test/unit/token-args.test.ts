@@ -184,7 +184,7 @@ describe('toTokenOptions', () => {
     { name: '--duration below 900', args: { cluster: 'd', 'role-arn': ROLE, duration: 899 }, message: '--duration must be a whole number of seconds from 900 to 43200, not 899' },
     { name: '--duration above 43200', args: { cluster: 'd', 'role-arn': ROLE, duration: 43201 }, message: /not 43201$/ },
     { name: 'a fractional --duration', args: { cluster: 'd', 'role-arn': ROLE, duration: 900.5 }, message: /not 900.5$/ },
-    { name: 'a NaN --duration (yargs gives NaN for text)', args: { cluster: 'd', 'role-arn': ROLE, duration: Number.NaN }, message: /not NaN$/ },
+    { name: 'a NaN --duration (yargs gives NaN for text)', args: { cluster: 'd', 'role-arn': ROLE, duration: Number.NaN }, message: /not a number$/ },
     { name: '--external-id without --role-arn', args: { cluster: 'd', 'external-id': 'ext' }, message: /apply to --role-arn, which is not given/ },
     { name: '--session-name without --role-arn', args: { cluster: 'd', 'session-name': 'me' }, message: /apply to --role-arn/ },
     { name: '--duration without --role-arn', args: { cluster: 'd', duration: 900 }, message: /apply to --role-arn/ },

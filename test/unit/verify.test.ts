@@ -506,6 +506,20 @@ describe('STS replay', () => {
     assert.match(err.hint ?? '', /another cluster id/);
   });
 
+  test('scrubs the percent-encoded session token and signature that an STS echoing the query puts in its message', async () => {
+    const echoed = `X-Amz-Security-Token=${encodeURIComponent(SESSION_TOKEN)}&X-Amz-Signature=x`;
+    const err = await replayRejects(fakeSts(403, JSON.stringify({ Error: { Code: 'AccessDenied', Message: echoed } })), 'sts-rejected', 6);
+    assert.match(err.message, /X-Amz-Security-Token=\[redacted\]/);
+    const short = await replayRejects(
+      fakeSts(0, () => {
+        throw new Error(`connect ECONNREFUSED X-Amz-Security-Token=${encodeURIComponent(SESSION_TOKEN)}`);
+      }),
+      'sts-unreachable',
+      5,
+    );
+    assert.match(short.message, /\[redacted\]/);
+  });
+
   test('reads XML error bodies too', async () => {
     const err = await replayRejects(fakeSts(403, '<ErrorResponse><Error><Code>ExpiredToken</Code><Message>expired</Message></Error></ErrorResponse>'), 'sts-rejected', 6);
     assert.match(err.hint ?? '', /temporary credentials/);

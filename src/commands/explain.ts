@@ -122,6 +122,14 @@ export async function explain(input: ExplainInput, deps: ExplainDeps): Promise<E
     input.awsAuth.kind === 'file' ? readFile(input.awsAuth.path, deps.files) : await readFromCluster(input.awsAuth, deps.kubectl);
   const source = input.awsAuth.kind === 'file' ? input.awsAuth.path : 'kube-system/aws-auth';
   const awsAuth = parseAwsAuth(text);
+  // A file that is not YAML at all explains nothing: say which file and line, not "not mapped".
+  const yamlError = awsAuth.problems.find((p) => p.code === 'yaml' && p.severity === 'error');
+  if (yamlError && Object.values(awsAuth.ignored).includes('the file is not valid YAML')) {
+    throw new EksAuthError(ExitCode.config, `${source}:${yamlError.line}: ${yamlError.message}`, {
+      hint: `fix the YAML (eks-auth aws-auth check ${source} lists every problem)`,
+      reason: 'aws-auth-invalid',
+    });
+  }
   for (const p of awsAuth.problems) {
     if (p.severity === 'error') deps.log.verbose(`${source}:${p.line}: ${p.message}`);
   }

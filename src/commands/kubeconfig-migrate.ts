@@ -3,6 +3,7 @@
  * `aws-iam-authenticator token` (any apiVersion, v1alpha1 included) into the equivalent
  * `eks-auth token` entry. Clusters, contexts and every other user stay as they are.
  */
+import { EksAuthError, ExitCode } from '../errors';
 import { buildExecConfig, describeExec, recogniseExec } from '../kube/exec-entry';
 import {
   kubeconfigPaths,
@@ -36,7 +37,13 @@ export async function kubeconfigMigrate(input: KubeconfigMigrateInput, deps: Pic
   for (const path of kubeconfigPaths({ explicit: input.kubeconfig, env: deps.env, homedir: deps.homedir })) {
     const planned = readKubeconfig(path);
     if (!planned.exists) {
-      if (input.kubeconfig) out.push(`${path} does not exist: nothing to migrate`);
+      // A file named with --kubeconfig must exist; KUBECONFIG entries that do not are skipped, as kubectl does.
+      if (input.kubeconfig) {
+        throw new EksAuthError(ExitCode.config, `the kubeconfig ${path} does not exist`, {
+          hint: 'check the --kubeconfig path, or leave it out to migrate the files KUBECONFIG (or ~/.kube/config) names',
+          reason: 'kubeconfig-missing',
+        });
+      }
       continue;
     }
     warnAboutExtraDocuments(planned, deps);

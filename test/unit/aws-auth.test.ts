@@ -383,6 +383,14 @@ describe('explain use case', () => {
     });
   }
 
+  test('a --aws-auth file that is not YAML is exit 3 naming the file and line, not "not mapped"', async () => {
+    const broken = { readText: (path: string) => (path === 'broken.yaml' ? 'data:\n  mapRoles: |\n    - rolearn: x\n  bad: [unclosed\n' : undefined) };
+    await assert.rejects(
+      explain({ awsAuth: { kind: 'file', path: 'broken.yaml' }, identity: { arn: ALICE_ARN } }, { files: broken, kubectl: noKubectl, log: quiet }),
+      (e: unknown) => e instanceof EksAuthError && e.exitCode === 3 && /^broken\.yaml:\d+: YAML error/.test(e.message),
+    );
+  });
+
   test('a missing --aws-auth file is exit 3', async () => {
     await assert.rejects(
       explain({ awsAuth: { kind: 'file', path: 'nope.yaml' }, identity: { arn: ALICE_ARN } }, { files, kubectl: noKubectl, log: quiet }),

@@ -644,10 +644,13 @@ describe('kubeconfig migrate command', () => {
     assert.match(warnings[0] ?? '', /1 more YAML document\(s\) after the first; kubectl reads only the first/);
   });
 
-  test('says so when the file does not exist, and creates nothing', async () => {
+  test('a --kubeconfig that does not exist is a config error (exit 3), and nothing is created', async () => {
     const dir = tempDir();
     const { deps } = logDeps(dir);
-    assert.equal(await kubeconfigMigrate({ kubeconfig: join(dir, 'none') }, deps), `${join(dir, 'none')} does not exist: nothing to migrate`);
+    await assert.rejects(kubeconfigMigrate({ kubeconfig: join(dir, 'none') }, deps), {
+      exitCode: ExitCode.config,
+      message: `the kubeconfig ${join(dir, 'none')} does not exist`,
+    });
     assert.deepEqual(readdirSync(dir), []);
   });
 });

@@ -56,6 +56,10 @@ export function createHttpsGet(): HttpGet {
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
         res.on('error', reject);
       });
+      // `timeout` above fires only when the socket idles; a server that trickles bytes must not hold
+      // the call past the limit either, so an overall deadline ends it too.
+      const deadline = setTimeout(() => req.destroy(new Error(`no complete answer within ${limits.timeoutMs} ms`)), limits.timeoutMs);
+      req.on('close', () => clearTimeout(deadline));
       req.on('timeout', () => req.destroy(new Error(`no answer within ${limits.timeoutMs} ms`)));
       req.on('error', reject);
       req.end();

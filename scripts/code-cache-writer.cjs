@@ -56,6 +56,12 @@ function environment(port) {
   return [envKeys, chain, chain];
 }
 
+// bin.js ends a token run with process.exit(); here the next run must follow in this process, so
+// an exit only records its code and the process ends when the last run leaves the loop empty.
+process.exit = (code) => {
+  if (code !== undefined) process.exitCode = code;
+};
+
 sts.listen(0, '127.0.0.1', () => {
   // The server must not keep the process alive: each run ends when the event loop empties.
   sts.unref();

@@ -89,6 +89,15 @@ const CREDENTIAL_ERRORS = new Set([
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
 
+/** Only the origin of an endpoint URL: a path or query could carry something private. */
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return 'from your configuration';
+  }
+}
+
 /** Maps an SDK failure of DescribeCluster to the documented exit codes. */
 export function mapEksError(err: unknown, cluster: string, region: string, endpoint?: string): EksAuthError {
   if (err instanceof EksAuthError) return err;
@@ -97,11 +106,20 @@ export function mapEksError(err: unknown, cluster: string, region: string, endpo
   const status = e.$metadata?.httpStatusCode;
   const detail = `${name && name !== 'Error' ? `${name}: ` : ''}${e.message ?? String(err)}`;
   const where = `cluster "${cluster}" in ${region}`;
-  if (name === 'ResourceNotFoundException' || status === 404) {
+  // EKS answers an unknown cluster with ResourceNotFoundException (HTTP 404); a bare 404 comes from
+  // something that is not the EKS API, typically a wrong AWS_ENDPOINT_URL_EKS.
+  if (name === 'ResourceNotFoundException' || (status === 404 && !endpoint)) {
     return new EksAuthError(ExitCode.config, `EKS has no ${where}`, {
       hint: `check the name and region: aws eks list-clusters --region ${region}`,
       cause: err,
       reason: 'cluster-not-found',
+    });
+  }
+  if (status === 404) {
+    return new EksAuthError(ExitCode.config, `the EKS endpoint ${originOf(endpoint as string)} answered DescribeCluster for ${where} with HTTP 404 (${detail})`, {
+      hint: 'check AWS_ENDPOINT_URL_EKS, AWS_ENDPOINT_URL or endpoint_url in your AWS config: it does not look like an EKS API',
+      cause: err,
+      reason: 'eks-endpoint-not-found',
     });
   }
   if (CREDENTIAL_ERRORS.has(name) || status === 401 || status === 403) {
@@ -123,7 +141,7 @@ export function mapEksError(err: unknown, cluster: string, region: string, endpo
   ) {
     return new EksAuthError(ExitCode.network, `could not reach EKS for ${where}: ${detail}`, {
       hint: endpoint
-        ? `check that ${endpoint} (from AWS_ENDPOINT_URL_EKS, AWS_ENDPOINT_URL or your AWS config) is reachable`
+        ? `check that ${originOf(endpoint)} (from AWS_ENDPOINT_URL_EKS, AWS_ENDPOINT_URL or your AWS config) is reachable`
         : 'check your network connection and proxy settings (HTTPS_PROXY), then try again',
       cause: err,
       reason: 'eks-unreachable',

@@ -18,6 +18,21 @@ export interface AwsArgs {
   duration?: number;
 }
 
+/**
+ * `--cache`/`--no-cache` for commands that resolve credentials but print no token (whoami, explain,
+ * kubeconfig): they reuse and refresh the role sessions that `token` and `login` cache, so an MFA
+ * profile logged in once is not asked for a code again.
+ */
+export function sessionCacheYargsOption(): Record<string, Options> {
+  return {
+    cache: {
+      type: 'boolean',
+      describe: 'Reuse the role sessions that token and login cached (on by default; --no-cache or EKS_AUTH_NO_CACHE=1 turns it off)',
+      group: 'AWS credentials:',
+    },
+  };
+}
+
 /** yargs options for the credential flags (with their aliases, e.g. -r/--role for --role-arn). */
 export function awsYargsOptions(): Record<string, Options> {
   const options: Record<string, Options> = {};

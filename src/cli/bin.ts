@@ -9,7 +9,10 @@ import { runToken } from './token-run';
 const args = process.argv.slice(2);
 const tokenArgs = parseTokenArgv(args);
 if (tokenArgs) {
-  void runToken(tokenArgs);
+  // Everything is written (synchronously) and every lock released when runToken settles: exit
+  // there instead of tearing the V8 heap down (0.4 ms of a cache hit), and without waiting for
+  // the SDK's idle keep-alive sockets after a role-chain miss.
+  void runToken(tokenArgs).then(() => process.exit());
 } else {
   void import('./main').then((cli) => cli.main(args));
 }

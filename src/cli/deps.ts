@@ -3,7 +3,6 @@
  * SDK adapters. The only place (with bin.ts and run.ts) that touches `process`.
  */
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { EksAuthError, ExitCode } from '../errors';
 import type { Deps, FilePort, Logger, PromptPort, SdkSourcesPort, StsPort } from '../ports';
 import { registerSecret, writeStderr } from './stderr';
@@ -60,11 +59,21 @@ function terminalPrompt(): PromptPort {
   };
 }
 
+/**
+ * The home directory as os.homedir() finds it: HOME first on POSIX (libuv's uv_os_homedir, and
+ * Python's expanduser for the AWS CLI), else the password database. node:os costs 0.2 ms to load,
+ * so it is asked only when HOME is unset, and on Windows (USERPROFILE).
+ */
+function homeDirectory(): string {
+  const home = process.platform === 'win32' ? undefined : process.env.HOME;
+  return home || (require('node:os') as typeof import('node:os')).homedir();
+}
+
 export function createDeps(options: { verbose: boolean }): Deps {
   return {
     env: process.env,
     now: () => new Date(),
-    homedir: homedir(),
+    homedir: homeDirectory(),
     files: nodeFiles,
     log: stderrLogger(options.verbose),
     sts: loadSts,

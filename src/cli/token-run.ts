@@ -26,6 +26,12 @@ export function runToken(args: TokenArgs): Promise<void> {
   });
 }
 
+/** `deps` with the on-disk cache (see cliCache), for commands that resolve credentials as `token` does. */
+export function withSessionCache(wanted: boolean, deps: Deps): Deps {
+  const cache = cliCache(wanted, deps);
+  return cache ? { ...deps, cache } : deps;
+}
+
 /**
  * The on-disk cache unless --no-cache (`wanted` false) or EKS_AUTH_NO_CACHE turns it off; shared
  * with the `login` and `cache` commands.

@@ -144,7 +144,9 @@ interface SignedToken {
 
 async function signToken(target: AwsTarget, clusterId: string, interactive: () => boolean, deps: Deps): Promise<SignedToken> {
   const endpoint = target.stsEndpoint;
-  const credentials = await executePlan(target.plan, { files: target.files, endpoint, interactive: interactive() }, deps);
+  // Only an MFA prompt needs to know, and asking may load node:tty (milliseconds).
+  const mayPrompt = target.plan.hops.some((hop) => hop.mfaSerial !== undefined) && interactive();
+  const credentials = await executePlan(target.plan, { files: target.files, endpoint, interactive: mayPrompt }, deps);
   const signedAt = deps.now();
   // A token signed with expired credentials is refused by STS; printing one would make kubectl
   // re-run the plugin before every request and get 401 each time.

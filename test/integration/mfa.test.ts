@@ -170,6 +170,17 @@ describe('MFA profiles', () => {
     const runs = await Promise.all(['a', 'b', 'c'].map((cluster) => nonInteractiveToken('login', cluster)));
     for (const r of runs) assert.equal(r.code, 0, r.stderr);
     assert.equal(mfaAssumes().length, before + 1);
+
+    // whoami (stdin a pipe: no prompt possible) uses the same cached session ...
+    const who = await runCommand(process.execPath, [bin, 'whoami', '--profile', 'secure', '--json'], { env: env('login') });
+    assert.equal(who.code, 0, who.stderr);
+    assert.equal((JSON.parse(who.stdout) as { canonicalArn: string }).canonicalArn, MFA_ROLE);
+    assert.equal(mfaAssumes().length, before + 1);
+    // ... and without the cache it would need a code that nobody can type.
+    const uncached = await runCommand(process.execPath, [bin, 'whoami', '--profile', 'secure', '--no-cache'], { env: env('login') });
+    assert.equal(uncached.code, 4);
+    assert.match(uncached.stderr, /needs an MFA code/);
+    assert.equal(mfaAssumes().length, before + 1);
   });
 
   test('a wrong-format code typed on the terminal fails with exit 4 before any STS call', async (t) => {

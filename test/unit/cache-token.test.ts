@@ -127,14 +127,18 @@ describe('token cache', () => {
     assert.equal(bare, `${v1.status.token}\n`);
   });
 
-  test('a hit does not ask whether stdin is a terminal (node:tty is loaded only on a miss)', async () => {
+  test('asks whether stdin is a terminal (node:tty) only on a miss that may need an MFA code', async () => {
     const clock = { t: FIXED_NOW.getTime() };
-    const deps = setup(clock);
+    const deps = setup(clock, { promptAnswers: ['123456'] });
     let asked = 0;
-    const terminal = () => (asked++, false);
+    const terminal = () => (asked++, true);
     await getToken(input({ profile: 'hop1', stdinIsTerminal: terminal }), deps);
-    await getToken(input({ profile: 'hop1', stdinIsTerminal: terminal }), deps);
-    assert.equal(asked, 1);
+    assert.equal(asked, 0, 'a chain without mfa_serial never prompts');
+    await getToken(input({ profile: 'mfa', stdinIsTerminal: terminal }), deps);
+    assert.equal(asked, 1, 'a miss of an MFA chain asks');
+    assert.equal(deps.stsFake.assumeRoleCalls().at(-1)?.request.tokenCode, '123456');
+    await getToken(input({ profile: 'mfa', stdinIsTerminal: terminal }), deps);
+    assert.equal(asked, 1, 'a hit does not');
   });
 
   test('two clusters and two profiles each get their own token', async () => {

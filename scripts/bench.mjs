@@ -8,7 +8,8 @@
 // it globally pays tens of milliseconds for it on every Node.js start, which is not eks-auth's time.
 //
 // Usage: node scripts/bench.mjs [--runs 30] [--warmup 2] [--rss-runs 3]
-//   needs dist/ (npm run build); uses build/eks-auth-<platform>-<arch> when built (npm run build:binary),
+//   needs dist/ (npm run build); uses build/eks-auth-<platform>-<arch> when built (npm run build:binary)
+//   and build/sea-floor-<platform>-<arch> (node scripts/build-binary.mjs --floor),
 //   moto_server for the role-chain rows and the AWS CLI for its rows, each when present.
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -54,6 +55,10 @@ const platform = process.platform === 'win32' ? 'win' : process.platform;
 const binary = join(root, 'build', `eks-auth-${platform}-${process.arch}${process.platform === 'win32' ? '.exe' : ''}`);
 const haveBinary = existsSync(binary);
 if (!haveBinary) notes.push(`The single executable is not built (\`npm run build:binary\`): its rows are missing.`);
+// A single executable whose script only writes a line: what any single executable costs at least.
+const floorBinary = join(root, 'build', `sea-floor-${platform}-${process.arch}${process.platform === 'win32' ? '.exe' : ''}`);
+const haveFloor = haveBinary && existsSync(floorBinary);
+if (haveBinary && !haveFloor) notes.push('The floor executable is not built (`node scripts/build-binary.mjs --floor`): its row is missing.');
 const haveAws = onPath('aws');
 if (!haveAws) notes.push('The AWS CLI is not installed: its rows are missing.');
 const haveMoto = onPath('moto_server');
@@ -153,6 +158,7 @@ try {
   if (haveBinary) flavours.push({ name: 'single executable', prefix: [binary] });
   const token = ['token', '--cluster', 'bench'];
   const rows = [{ label: '`node -e 0`', command: [node, '-e', '0'], env: {} }];
+  if (haveFloor) rows.push({ label: 'single executable that only writes a line (the floor)', command: [floorBinary], env: {}, expect: 'floor' });
   for (const f of flavours) {
     rows.push({
       label: `eks-auth token, env keys (${f.name})`,

@@ -9,7 +9,10 @@
 // with environment keys compiles 40 KB, not the 900 KB that yargs and the SDK weigh (one script with
 // everything in it starts 1.5x slower than `node -e 0`; see --single-script and scripts/bench.mjs).
 //
-// Usage: node scripts/build-binary.mjs [--out <path>] [--no-strip] [--single-script]
+// --floor builds, for scripts/bench.mjs only, build/sea-floor-<platform>-<arch>: the same kind of
+// executable whose script does nothing but write one line, the floor under any single executable.
+//
+// Usage: node scripts/build-binary.mjs [--out <path>] [--no-strip] [--single-script | --floor]
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -24,6 +27,7 @@ const { values: flags } = parseArgs({
     out: { type: 'string' },
     'no-strip': { type: 'boolean', default: false },
     'single-script': { type: 'boolean', default: false },
+    floor: { type: 'boolean', default: false },
   },
 });
 
@@ -35,7 +39,8 @@ if (major < 20 || (major === 20 && minor < 12)) {
   throw new Error(`building the single executable needs Node.js 20.12 or later (SEA assets), not ${process.version}`);
 }
 const platform = process.platform === 'win32' ? 'win' : process.platform;
-const output = flags.out ?? join(root, 'build', `eks-auth-${platform}-${process.arch}${process.platform === 'win32' ? '.exe' : ''}`);
+const output =
+  flags.out ?? join(root, 'build', `${flags.floor ? 'sea-floor' : 'eks-auth'}-${platform}-${process.arch}${process.platform === 'win32' ? '.exe' : ''}`);
 const work = join(root, 'build', 'sea');
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
@@ -66,7 +71,9 @@ seaRequire('./bin.js');
 
 const main = join(work, 'main.cjs');
 const assets = {};
-if (flags['single-script']) {
+if (flags.floor) {
+  writeFileSync(main, "require('node:fs').writeSync(1, 'floor\\n');\n");
+} else if (flags['single-script']) {
   // For comparison only: everything in the one embedded script, compiled from its code cache.
   await build({ ...common, entryPoints: [join(root, 'src/cli/bin.ts')], outfile: main });
 } else {
@@ -118,6 +125,7 @@ if (process.platform === 'darwin') execFileSync('codesign', ['--sign', '-', outp
 
 // It must run, and say which build it is.
 const printed = execFileSync(output, ['--version'], { env: { PATH: process.env.PATH ?? '' } }).toString().trim();
-if (printed !== versionString) throw new Error(`${output} --version printed "${printed}", expected "${versionString}"`);
+const expected = flags.floor ? 'floor' : versionString;
+if (printed !== expected) throw new Error(`${output} --version printed "${printed}", expected "${expected}"`);
 const size = (statSync(output).size / 1024 / 1024).toFixed(1);
 console.log(`built ${output} (${size} MiB, Node.js ${process.version}, eks-auth ${versionString})`);

@@ -52,11 +52,13 @@ if (!existsSync(script)) {
   process.exit(2);
 }
 const platform = process.platform === 'win32' ? 'win' : process.platform;
-const binary = join(root, 'build', `eks-auth-${platform}-${process.arch}${process.platform === 'win32' ? '.exe' : ''}`);
+/** build/<name>-<platform>-<arch>, as scripts/build-binary.mjs names its output. */
+const built = (name) => join(root, 'build', `${name}-${platform}-${process.arch}${process.platform === 'win32' ? '.exe' : ''}`);
+const binary = built('eks-auth');
 const haveBinary = existsSync(binary);
 if (!haveBinary) notes.push(`The single executable is not built (\`npm run build:binary\`): its rows are missing.`);
 // A single executable whose script only writes a line: what any single executable costs at least.
-const floorBinary = join(root, 'build', `sea-floor-${platform}-${process.arch}${process.platform === 'win32' ? '.exe' : ''}`);
+const floorBinary = built('sea-floor');
 const haveFloor = haveBinary && existsSync(floorBinary);
 if (haveBinary && !haveFloor) notes.push('The floor executable is not built (`node scripts/build-binary.mjs --floor`): its row is missing.');
 const haveAws = onPath('aws');

@@ -23,15 +23,11 @@ export interface AwsArgs {
  * kubeconfig): they reuse and refresh the role sessions that `token` and `login` cache, so an MFA
  * profile logged in once is not asked for a code again.
  */
-export function sessionCacheYargsOption(): Record<string, Options> {
-  return {
-    cache: {
-      type: 'boolean',
-      describe: 'Reuse the role sessions that token and login cached (on by default; --no-cache or EKS_AUTH_NO_CACHE=1 turns it off)',
-      group: 'AWS credentials:',
-    },
-  };
-}
+export const SESSION_CACHE_OPTION: Options = {
+  type: 'boolean',
+  describe: 'Reuse the role sessions that token and login cached (on by default; --no-cache or EKS_AUTH_NO_CACHE=1 turns it off)',
+  group: 'AWS credentials:',
+};
 
 /** yargs options for the credential flags (with their aliases, e.g. -r/--role for --role-arn). */
 export function awsYargsOptions(): Record<string, Options> {

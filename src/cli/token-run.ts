@@ -11,8 +11,6 @@ export function runToken(args: TokenArgs): Promise<void> {
   const verbose = args.verbose === true;
   return runAction(verbose, async () => {
     const options = toTokenOptions(args);
-    const deps = createDeps({ verbose });
-    const cache = cliCache(args.cache !== false, deps);
     return getToken(
       {
         ...options,
@@ -21,22 +19,21 @@ export function runToken(args: TokenArgs): Promise<void> {
         // isatty(0) rather than process.stdin, which would also build a stream.
         stdinIsTerminal: () => (require('node:tty') as typeof import('node:tty')).isatty(0),
       },
-      cache ? { ...deps, cache } : deps,
+      withCache(args.cache !== false, createDeps({ verbose })),
     );
   });
 }
 
-/** `deps` with the on-disk cache (see cliCache), for commands that resolve credentials as `token` does. */
-export function withSessionCache(wanted: boolean, deps: Deps): Deps {
+/**
+ * `deps` with the on-disk cache unless --no-cache (`wanted` false) or EKS_AUTH_NO_CACHE turns it
+ * off; shared with every command that resolves credentials (login, whoami, explain, kubeconfig).
+ */
+export function withCache(wanted: boolean, deps: Deps): Deps {
   const cache = cliCache(wanted, deps);
   return cache ? { ...deps, cache } : deps;
 }
 
-/**
- * The on-disk cache unless --no-cache (`wanted` false) or EKS_AUTH_NO_CACHE turns it off; shared
- * with the `login` and `cache` commands.
- */
-export function cliCache(wanted: boolean, deps: Deps): CachePort | undefined {
+function cliCache(wanted: boolean, deps: Deps): CachePort | undefined {
   const fromEnv = cacheDisabledByEnv(deps.env);
   if (fromEnv.problem) deps.log.warn(fromEnv.problem);
   if (!wanted || fromEnv.disabled) {

@@ -15,11 +15,11 @@ import { EksAuthError, ExitCode } from '../../errors';
 import type { Deps } from '../../ports';
 import { createHttpsGet } from '../../token/replay';
 import { whoami } from '../../commands/whoami';
-import { awsYargsOptions, sessionCacheYargsOption, toAwsInput, type AwsArgs } from '../aws-options';
+import { awsYargsOptions, SESSION_CACHE_OPTION, toAwsInput, type AwsArgs } from '../aws-options';
 import { createDeps } from '../deps';
 import { writeStdout } from '../output';
 import { reportError, runAction } from '../run';
-import { withSessionCache } from '../token-run';
+import { withCache } from '../token-run';
 
 interface ExplainArgs extends AwsArgs {
   cache?: boolean;
@@ -79,7 +79,7 @@ async function identityOf(argv: ExplainArgs, deps: Deps): Promise<ExplainIdentit
     );
   }
   // Neither: explain the identity eks-auth itself would sign as (the credential flags, as `token` takes them).
-  const who = await whoami({ ...toAwsInput(argv), interactive: process.stdin.isTTY === true }, withSessionCache(argv.cache !== false, deps));
+  const who = await whoami({ ...toAwsInput(argv), interactive: process.stdin.isTTY === true }, withCache(argv.cache !== false, deps));
   return { arn: who.arn, accessKeyId: who.accessKeyId };
 }
 
@@ -98,7 +98,7 @@ export const explainCommand: CommandModule<object, ExplainArgs> = {
       .option('sts-endpoint', { type: 'string', describe: 'With --token: also accept a loopback STS, https://127.0.0.1:PORT (tests only)' })
       .option('json', { type: 'boolean', describe: 'Print {"username": …, "groups": […], …} as JSON' })
       .options(awsYargsOptions())
-      .options(sessionCacheYargsOption())
+      .option('cache', SESSION_CACHE_OPTION)
       .example('$0 explain --aws-auth aws-auth.yaml --arn arn:aws:sts::111122223333:assumed-role/dev/alice', 'What does alice get?')
       .example('$0 explain --from-cluster --profile dev', 'What does profile dev get on the current cluster?') as never,
   handler: (argv) => {

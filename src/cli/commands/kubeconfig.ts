@@ -6,9 +6,10 @@ import { kubeconfig, type ClusterLookupInput } from '../../commands/kubeconfig';
 import { kubeconfigMigrate } from '../../commands/kubeconfig-migrate';
 import { EksAuthError, ExitCode } from '../../errors';
 import type { Deps } from '../../ports';
+import { SESSION_CACHE_OPTION } from '../aws-options';
 import { createDeps } from '../deps';
 import { runAction } from '../run';
-import { withSessionCache } from '../token-run';
+import { withCache } from '../token-run';
 
 interface KubeconfigArgs {
   verbose?: boolean;
@@ -78,7 +79,7 @@ export const kubeconfigCommand: CommandModule<object, KubeconfigArgs> = {
         'certificate-authority': { type: 'string', global: false, conflicts: 'ca-data', describe: 'PEM file of the cluster CA, with --server (embedded as data)' },
         'ca-data': { type: 'string', global: false, describe: 'Base64 PEM of the cluster CA, with --server' },
         'absolute-command': { type: 'boolean', global: false, default: false, describe: 'Write the absolute path of this eks-auth as the command' },
-        cache: { type: 'boolean', global: false, describe: 'Reuse the role sessions that token and login cached for the lookup (--no-cache: do not)' },
+        cache: { ...SESSION_CACHE_OPTION, group: undefined, global: false },
       })
       .example('$0 kubeconfig --cluster demo --region eu-west-1', 'Look the cluster up and add a context for it')
       .example('$0 kubeconfig --cluster demo --region eu-west-1 --role-arn arn:aws:iam::111122223333:role/admin --alias demo-admin', 'A second context that assumes a role')
@@ -117,7 +118,7 @@ export const kubeconfigCommand: CommandModule<object, KubeconfigArgs> = {
           dryRun: argv['dry-run'] === true,
           switchContext: argv.switch !== false,
         },
-        { ...deps, lookupCluster: (name, aws) => lookupCluster(name, aws, withSessionCache(argv.cache !== false, deps)) },
+        { ...deps, lookupCluster: (name, aws) => lookupCluster(name, aws, withCache(argv.cache !== false, deps)) },
       );
     });
   },

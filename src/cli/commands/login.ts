@@ -5,7 +5,7 @@ import { login } from '../../commands/login';
 import { awsYargsOptions, toAwsInput, type AwsArgs } from '../aws-options';
 import { createDeps } from '../deps';
 import { runAction } from '../run';
-import { cliCache } from '../token-run';
+import { withCache } from '../token-run';
 
 interface LoginArgs extends AwsArgs {
   verbose?: boolean;
@@ -24,8 +24,6 @@ export const loginCommand: CommandModule<object, LoginArgs> = {
     const verbose = argv.verbose === true;
     return runAction(verbose, async () => {
       const input = toAwsInput(argv);
-      const deps = createDeps({ verbose });
-      const cache = cliCache(true, deps);
       return login(
         {
           ...input,
@@ -33,7 +31,7 @@ export const loginCommand: CommandModule<object, LoginArgs> = {
           interactive: isatty(0),
           force: argv.force === true,
         },
-        cache ? { ...deps, cache } : deps,
+        withCache(true, createDeps({ verbose })),
       );
     });
   },

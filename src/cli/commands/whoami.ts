@@ -1,10 +1,10 @@
 /** `eks-auth whoami`: the identity the cluster will see. */
 import type { CommandModule } from 'yargs';
 import { formatWhoami, whoami } from '../../commands/whoami';
-import { awsYargsOptions, sessionCacheYargsOption, toAwsInput, type AwsArgs } from '../aws-options';
+import { awsYargsOptions, SESSION_CACHE_OPTION, toAwsInput, type AwsArgs } from '../aws-options';
 import { createDeps } from '../deps';
 import { runAction } from '../run';
-import { withSessionCache } from '../token-run';
+import { withCache } from '../token-run';
 
 interface WhoamiArgs extends AwsArgs {
   cache?: boolean;
@@ -18,12 +18,12 @@ export const whoamiCommand: CommandModule<object, WhoamiArgs> = {
   builder: (yargs) =>
     yargs
       .options(awsYargsOptions())
-      .options(sessionCacheYargsOption())
+      .option('cache', SESSION_CACHE_OPTION)
       .option('json', { type: 'boolean', describe: 'Print JSON' })
       .example('$0 whoami --profile dev', 'Which role will kubectl act as with profile dev?') as never,
   handler: (argv) =>
     runAction(argv.verbose === true, async () => {
-      const deps = withSessionCache(argv.cache !== false, createDeps({ verbose: argv.verbose === true }));
+      const deps = withCache(argv.cache !== false, createDeps({ verbose: argv.verbose === true }));
       // Warnings are part of the result here; printing them again from the resolver would repeat them.
       const quiet = { ...deps, log: { ...deps.log, warn: deps.log.verbose } };
       return formatWhoami(await whoami({ ...toAwsInput(argv), interactive: process.stdin.isTTY === true }, quiet), argv.json === true);

@@ -19,7 +19,7 @@ import {
 } from '../cache/expiry';
 import { findSsoSession, requireProfile, findProfile, type AwsConfigFiles } from './config';
 import { partitionOf } from './endpoint';
-import { describeSource, type CredentialPlan, type CredentialSource, type RoleHop } from './profile-chain';
+import { describeHop, describeSource, type CredentialPlan, type CredentialSource, type RoleHop } from './profile-chain';
 
 export interface ExecuteOptions {
   files: AwsConfigFiles;
@@ -435,7 +435,7 @@ async function renewStep(
 }
 
 function describeStep(step: ChainStep, plan: CredentialPlan): string {
-  if (step.hop) return `${step.hop.roleArn}${step.hop.profile ? ` (profile ${step.hop.profile})` : ' (--role-arn)'}`;
+  if (step.hop) return describeHop(step.hop);
   return describeSource(plan.sources[0] as CredentialSource);
 }
 

@@ -328,8 +328,13 @@ function credentialSourceOf(value: string, profile: Profile, env: Env): Credenti
 /** A one-line description of a plan for --verbose and `whoami`: `static keys of profile base -> role …`. */
 export function describePlan(plan: CredentialPlan): string {
   const sources = plan.sources.map(describeSource).join(', else ');
-  const hops = plan.hops.map((h) => `assume ${h.roleArn}${h.profile ? ` (profile ${h.profile})` : ' (--role-arn)'}`);
+  const hops = plan.hops.map((h) => `assume ${describeHop(h)}`);
   return [sources, ...hops].join(' -> ');
+}
+
+/** `arn:aws:iam::…:role/x (profile dev)`, or `(--role-arn)` for the hop the flag adds. */
+export function describeHop(hop: RoleHop): string {
+  return `${hop.roleArn}${hop.profile ? ` (profile ${hop.profile})` : ' (--role-arn)'}`;
 }
 
 export function describeSource(source: CredentialSource): string {

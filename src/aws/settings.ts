@@ -5,6 +5,7 @@
 import { EksAuthError, ExitCode } from '../errors';
 import type { Env } from '../ports';
 import { findServicesSection, type AwsConfigFiles, type Profile } from './config';
+import type { StsEndpointSettings } from './endpoint';
 
 export interface RegionChoice {
   region: string;
@@ -30,15 +31,8 @@ export function resolveRegion(flag: string | undefined, env: Env, profile: Profi
   });
 }
 
-/** The settings that choose the STS host, as src/aws/endpoint.ts takes them. */
-export interface StsSettings {
-  stsRegionalEndpoints?: 'regional' | 'legacy';
-  useFipsEndpoint?: boolean;
-  useDualstackEndpoint?: boolean;
-  endpointUrl?: string;
-  /** Where endpointUrl was set (`AWS_ENDPOINT_URL`, `endpoint_url of profile "dev"`), for messages. */
-  endpointUrlSource?: string;
-}
+/** The settings that choose the STS host, as src/aws/endpoint.ts takes them (the region apart). */
+export type StsSettings = Omit<StsEndpointSettings, 'region'>;
 
 export function resolveStsSettings(env: Env, profile: Profile | undefined, files: AwsConfigFiles): StsSettings {
   const settings: StsSettings = {};

@@ -1,6 +1,7 @@
 /**
- * The credential flags that `whoami`, `explain`, `login` and `kubeconfig` share with `token`, taken
- * from the one TOKEN_FLAGS table so every command spells them the same way.
+ * The credential flags that `whoami`, `explain` and `login` share with `token`, taken from the one
+ * TOKEN_FLAGS table so every command spells them the same way. (`kubeconfig` writes its flags into
+ * the entry and takes a subset with its own help.)
  */
 import type { Options } from 'yargs';
 import { TOKEN_FLAGS } from './token-args';

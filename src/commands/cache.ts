@@ -38,7 +38,7 @@ export async function listCache(input: CacheListInput, deps: CacheDeps): Promise
   const rows = listings.map((l) => [
     l.key.slice(0, 12),
     l.kind,
-    l.expiresAt ? `${l.expiresAt.replace(/\.\d{3}Z$/, 'Z')} (${relative(new Date(l.expiresAt), now)})` : '-',
+    l.expiresAt ? `${l.expiresAt} (${relative(new Date(l.expiresAt), now)})` : '-',
     l.labels?.profile ?? '-',
     l.labels?.cluster ?? '-',
     l.labels?.roleArn ?? (l.problem ? `(${l.problem})` : '-'),

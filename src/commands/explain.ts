@@ -7,7 +7,7 @@
  */
 import { parsePrincipal, stripRolePath } from '../aws/arn';
 import { EksAuthError, ExitCode } from '../errors';
-import { mapIdentity, parseAwsAuth, type AwsAuthEntry, type MappingResult } from '../kube/aws-auth';
+import { FILE_NOT_YAML, mapIdentity, parseAwsAuth, type AwsAuthEntry, type MappingResult } from '../kube/aws-auth';
 import type { FilePort, Logger } from '../ports';
 import { verify, type VerifyDeps, type VerifyInput } from './verify';
 
@@ -124,7 +124,7 @@ export async function explain(input: ExplainInput, deps: ExplainDeps): Promise<E
   const awsAuth = parseAwsAuth(text);
   // A file that is not YAML at all explains nothing: say which file and line, not "not mapped".
   const yamlError = awsAuth.problems.find((p) => p.code === 'yaml' && p.severity === 'error');
-  if (yamlError && Object.values(awsAuth.ignored).includes('the file is not valid YAML')) {
+  if (yamlError && Object.values(awsAuth.ignored).includes(FILE_NOT_YAML)) {
     throw new EksAuthError(ExitCode.config, `${source}:${yamlError.line}: ${yamlError.message}`, {
       hint: `fix the YAML (eks-auth aws-auth check ${source} lists every problem)`,
       reason: 'aws-auth-invalid',

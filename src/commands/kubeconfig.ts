@@ -5,6 +5,7 @@
  */
 import type { EksCluster } from '../aws/eks-client';
 import { findProfile, loadAwsConfigFiles } from '../aws/config';
+import { selectProfile } from '../aws/profile-chain';
 import { resolveRegion } from '../aws/settings';
 import { EksAuthError, ExitCode } from '../errors';
 import { buildExecConfig, type EksExecSettings } from '../kube/exec-entry';
@@ -80,8 +81,10 @@ export async function kubeconfig(input: KubeconfigInput, deps: KubeconfigDeps): 
       hint: 'add --role-arn <arn>, or set role_session_name / external_id in the AWS profile',
     });
   }
-  const profile = input.profile || deps.env.AWS_PROFILE || deps.env.AWS_DEFAULT_PROFILE || undefined;
-  const facts = input.server ? manualFacts(input, profile, deps) : await lookupFacts(input, deps);
+  // The profile `token` will use (written as AWS_PROFILE in the entry unless it is the default one).
+  const selected = selectProfile(input.profile, deps.env);
+  const profile = selected.profileFrom === 'default' ? undefined : selected.profile;
+  const facts = input.server ? manualFacts(input, selected.profile, deps) : await lookupFacts(input, deps);
   const contextName = input.alias || facts.entryName;
   const userName = input.userAlias || input.alias || facts.entryName;
   const settings: EksExecSettings = { cluster: facts.tokenCluster, region: facts.region };
@@ -172,7 +175,8 @@ async function lookupFacts(input: KubeconfigInput, deps: KubeconfigDeps): Promis
   };
 }
 
-function manualFacts(input: KubeconfigInput, profile: string | undefined, deps: KubeconfigDeps): ClusterFacts {
+/** `profile`: the profile in effect (selectProfile), whose region applies when --region is not given. */
+function manualFacts(input: KubeconfigInput, profile: string, deps: KubeconfigDeps): ClusterFacts {
   const server = input.server ?? '';
   let url: URL | undefined;
   try {
@@ -205,7 +209,7 @@ function manualFacts(input: KubeconfigInput, profile: string | undefined, deps: 
     });
   }
   const awsFiles = loadAwsConfigFiles(deps);
-  const region = resolveRegion(input.region, deps.env, findProfile(awsFiles, profile ?? 'default')).region;
+  const region = resolveRegion(input.region, deps.env, findProfile(awsFiles, profile)).region;
   // Without DescribeCluster the ARN is unknown: entries are named after the cluster.
   return { entryName: input.cluster, tokenCluster: input.cluster, region, server, caData };
 }

@@ -5,6 +5,7 @@
 import { EksAuthError, ExitCode } from '../errors';
 import type { Logger } from '../ports';
 import { replayToSts, type HttpGet, type VerifiedIdentity } from '../token/replay';
+import { formatTimestamp } from '../kube/exec-credential';
 import { formatDuration, validateToken } from '../token/verify';
 
 export interface VerifyInput {
@@ -109,9 +110,6 @@ export async function verify(input: VerifyInput, deps: VerifyDeps): Promise<Veri
   };
 }
 
-function isoSeconds(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 /** The report as aligned `label: value` lines. */
 export function formatVerifyText(r: VerifyReport): string {
@@ -123,8 +121,8 @@ export function formatVerifyText(r: VerifyReport): string {
     ['session name', r.sessionName ?? '(none)'],
     ['access key id', r.accessKeyId],
     ['sts host', r.stsHost],
-    ['signed at', `${isoSeconds(r.signedAt)} (${formatDuration(r.ageSeconds)} ago)`],
-    ['expires at', `${isoSeconds(r.expiresAt)} (in ${formatDuration(r.expiresInSeconds)})`],
+    ['signed at', `${formatTimestamp(r.signedAt)} (${formatDuration(r.ageSeconds)} ago)`],
+    ['expires at', `${formatTimestamp(r.expiresAt)} (in ${formatDuration(r.expiresInSeconds)})`],
   ];
   const width = Math.max(...rows.map(([label]) => label.length)) + 1;
   return [`token valid for cluster ${r.clusterId}`, ...rows.map(([label, value]) => `${`${label}:`.padEnd(width)} ${value}`)].join('\n');
@@ -144,8 +142,8 @@ export function formatVerifyJson(r: VerifyReport): string {
     accessKeyId: r.accessKeyId,
     stsHost: r.stsHost,
     region: r.region,
-    signedAt: isoSeconds(r.signedAt),
-    expiresAt: isoSeconds(r.expiresAt),
+    signedAt: formatTimestamp(r.signedAt),
+    expiresAt: formatTimestamp(r.expiresAt),
     ageSeconds: r.ageSeconds,
     expiresInSeconds: r.expiresInSeconds,
   });

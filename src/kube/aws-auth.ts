@@ -69,6 +69,9 @@ export interface AwsAuth {
 }
 
 const SECTIONS: readonly AwsAuthSection[] = ['mapRoles', 'mapUsers', 'mapAccounts'];
+
+/** What `ignored` says of every section when the whole file is not YAML (explain turns it into exit 3). */
+export const FILE_NOT_YAML = 'the file is not valid YAML';
 const ARN_KEY: Record<MappingSection, string> = { mapRoles: 'rolearn', mapUsers: 'userarn' };
 // Fields of aws-iam-authenticator's RoleMapping and UserMapping, lower-cased.
 const KNOWN_KEYS: Record<MappingSection, readonly string[]> = {
@@ -127,7 +130,7 @@ class Reader {
       }
     }
     if (broken) {
-      for (const s of SECTIONS) this.result.ignored[s] = 'the file is not valid YAML';
+      for (const s of SECTIONS) this.result.ignored[s] = FILE_NOT_YAML;
       return this.finish();
     }
     const data = this.findData(list);

@@ -19,7 +19,7 @@ export interface PresignInput {
 }
 
 const EMPTY_PAYLOAD_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
-const SIGNED_HEADERS = 'host;x-k8s-aws-id';
+export const SIGNED_HEADERS = 'host;x-k8s-aws-id';
 // SigV4 limit for presigned URLs (one week).
 const MAX_EXPIRES_SECONDS = 604_800;
 
@@ -78,7 +78,7 @@ function signingKey(secret: string, shortDate: string, region: string): Uint8Arr
 }
 
 /** RFC 3986: everything but `A-Z a-z 0-9 - _ . ~` is percent-encoded (encodeURIComponent leaves `!'()*`). */
-function uriEncode(value: string): string {
+export function uriEncode(value: string): string {
   return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 

@@ -11,6 +11,8 @@
 import { partitionOf } from '../aws/endpoint';
 import { EksAuthError, ExitCode } from '../errors';
 import { decodeToken } from './encode';
+// The signer's encoding and header list: the verifier must canonicalise exactly as it signs.
+import { SIGNED_HEADERS, uriEncode } from './presign';
 
 /** STS honours a presigned GetCallerIdentity URL for 15 minutes after X-Amz-Date, whatever X-Amz-Expires says. */
 export const PRESIGNED_URL_LIFETIME_SECONDS = 15 * 60;
@@ -18,7 +20,6 @@ export const PRESIGNED_URL_LIFETIME_SECONDS = 15 * 60;
 export const DEFAULT_MAX_FUTURE_SKEW_SECONDS = 5 * 60;
 
 const CLUSTER_ID_HEADER = 'x-k8s-aws-id';
-const SIGNED_HEADERS = 'host;x-k8s-aws-id';
 const ALGORITHM = 'AWS4-HMAC-SHA256';
 const STS_API_VERSION = '2011-06-15';
 const GLOBAL_HOST = 'sts.amazonaws.com';
@@ -96,11 +97,6 @@ function queryUnescape(text: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** RFC 3986 percent-encoding, the form SigV4 canonicalises to (REFERENCE §1). */
-function encodeRfc3986(text: string): string {
-  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 function rawQueryOf(url: string): string {
@@ -397,7 +393,7 @@ export function validateToken(token: string, options: ValidateOptions): Validate
   }
 
   // CVE-2022-2385: the outgoing request is rebuilt from the validated values only.
-  const query = [...params.values()].map((p) => `${encodeRfc3986(p.key)}=${encodeRfc3986(p.value)}`).join('&');
+  const query = [...params.values()].map((p) => `${uriEncode(p.key)}=${uriEncode(p.value)}`).join('&');
   return {
     url: `https://${host}/?${query}`,
     host,

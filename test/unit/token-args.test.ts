@@ -147,12 +147,28 @@ describe('parseTokenArgv and yargs agree', () => {
     fc.tuple(flags, flags).map(([before, after]) => [...before, 'eks', 'get-token', ...after]),
   );
 
+  // yargs-parser counts a repeated flag whose later value is the number 1 (the earlier value plus
+  // one: `--duration 5 --duration 1` gives 6), because 1 is also its increment marker. The fast
+  // parser keeps the last value, as argparse does for the AWS CLI (tested below); yargs is no oracle there.
+  const NUMBER_FLAGS = (Object.keys(TOKEN_FLAGS) as TokenFlagName[]).filter((name) => TOKEN_FLAGS[name].type === 'number');
+  function repeatsWithOne(args: string[]): boolean {
+    return NUMBER_FLAGS.some((name) => {
+      const values = args.flatMap((a, i) => (a === `--${name}` ? [args[i + 1] ?? ''] : a.startsWith(`--${name}=`) ? [a.slice(name.length + 3)] : []));
+      return values.slice(1).some((v) => Number(v) === 1);
+    });
+  }
+
+  test('a repeated flag takes its last value, as the AWS CLI does', () => {
+    assert.deepEqual(parseTokenArgv(['token', '--duration', '5', '--duration', '1']), { duration: 1 });
+    assert.deepEqual(parseTokenArgv(['token', '--duration=1e3', '--duration', '1', '--cluster', 'a', '--cluster=b']), { duration: 1, cluster: 'b' });
+  });
+
   test('on random invocations the fast parser accepts', async () => {
     let accepted = 0;
     await fc.assert(
       fc.asyncProperty(argv, async (args) => {
         const fast = parseTokenArgv(args);
-        if (fast === undefined) return;
+        if (fast === undefined || repeatsWithOne(args)) return;
         accepted++;
         assert.deepEqual(tokenValues(await parseWithYargs(args)), tokenValues(fast as Record<string, unknown>));
       }),

@@ -6,7 +6,7 @@ import type { CacheFile } from '../cache/store';
 import { defaultStoreOptions, listCacheFiles, removeCacheFile } from '../cache/store';
 import { checkDirectory } from '../cache/dir';
 import type { CacheLabels, Deps } from '../ports';
-import { formatTimestamp } from '../kube/exec-credential';
+import { formatTimestamp } from '../utc';
 
 type CacheDeps = Pick<Deps, 'env' | 'homedir' | 'now' | 'log'>;
 

@@ -8,7 +8,7 @@ import type { Deps } from '../ports';
 import { resolveAwsTarget, type AwsInput } from '../aws/resolve';
 import { chainCacheKeys, executePlan } from '../aws/credentials';
 import { describePlan } from '../aws/profile-chain';
-import { formatTimestamp } from '../kube/exec-credential';
+import { formatTimestamp } from '../utc';
 
 export interface LoginInput extends AwsInput {
   /** Start new sessions even when cached ones are still good. */

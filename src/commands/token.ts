@@ -19,6 +19,7 @@ import { isUsable, TOKEN_REFRESH_MARGIN_MS } from '../cache/expiry';
 import { encodeToken, MAX_TOKEN_BYTES } from '../token/encode';
 import { presignGetCallerIdentity } from '../token/presign';
 import { formatExecCredential, parseExecInfo } from '../kube/exec-credential';
+import { formatTimestamp } from '../utc';
 
 export interface TokenInput extends AwsInput {
   /** Cluster name or id: the signed x-k8s-aws-id header. */
@@ -118,7 +119,7 @@ function cachedToken(cache: CachePort, key: string, deps: Deps): TokenCacheEntry
   const entry = cache.read(key);
   if (entry?.kind !== 'token' || !isUsable(entry, deps.now(), TOKEN_REFRESH_MARGIN_MS)) return undefined;
   deps.log.protect(entry.token);
-  deps.log.verbose(`cache: reusing the token made at ${entry.createdAt.toISOString()}, which expires ${entry.expiresAt.toISOString()}`);
+  deps.log.verbose(`cache: reusing the token made at ${formatTimestamp(entry.createdAt)}, which expires ${formatTimestamp(entry.expiresAt)}`);
   return entry;
 }
 
@@ -171,6 +172,6 @@ async function signToken(target: AwsTarget, clusterId: string, interactive: () =
   if (expiration.getTime() <= signedAt.getTime() + CREDENTIAL_EXPIRY_MARGIN_MS) {
     deps.log.warn('the signing credentials expire within two minutes; kubectl will ask for a new token almost at once');
   }
-  deps.log.verbose(`token: cluster ${clusterId}, STS ${endpoint.host}, expires ${expiration.toISOString()}`);
+  deps.log.verbose(`token: cluster ${clusterId}, STS ${endpoint.host}, expires ${formatTimestamp(expiration)}`);
   return { token, signedAt, expiration };
 }

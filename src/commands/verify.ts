@@ -5,7 +5,7 @@
 import { EksAuthError, ExitCode } from '../errors';
 import type { Logger } from '../ports';
 import { replayToSts, type HttpGet, type VerifiedIdentity } from '../token/replay';
-import { formatTimestamp } from '../kube/exec-credential';
+import { formatTimestamp } from '../utc';
 import { formatDuration, validateToken } from '../token/verify';
 
 export interface VerifyInput {

@@ -2,6 +2,7 @@
  * The client.authentication.k8s.io ExecCredential that kubectl reads from a credential plugin's
  * stdout, and the KUBERNETES_EXEC_INFO it passes in.
  */
+import { formatTimestamp } from '../utc';
 
 export const EXEC_API_VERSIONS = [
   'client.authentication.k8s.io/v1',
@@ -42,11 +43,6 @@ export function parseExecInfo(raw: string | undefined): ExecInfo {
     interactive,
     problem: `KUBERNETES_EXEC_INFO asks for ${asked}, which eks-auth does not know`,
   };
-}
-
-/** RFC 3339 UTC with seconds precision, as client-go parses it: 2026-01-01T00:14:00Z. */
-export function formatTimestamp(date: Date): string {
-  return `${date.toISOString().slice(0, 19)}Z`;
 }
 
 /** The ExecCredential JSON document (one line, newline-terminated). */

@@ -6,6 +6,7 @@
  */
 import { hmacSha256, sha256, toHex } from './sha256';
 import type { AwsCredentials, StsEndpoint } from '../ports';
+import { formatAmzDate } from '../utc';
 
 /** What a presigned GetCallerIdentity URL depends on. */
 export interface PresignInput {
@@ -30,7 +31,7 @@ export function presignGetCallerIdentity(input: PresignInput): string {
   if (!Number.isInteger(expires) || expires < 0 || expires > MAX_EXPIRES_SECONDS) {
     throw new RangeError(`expiresSeconds must be an integer from 0 to ${MAX_EXPIRES_SECONDS}`);
   }
-  const amzDate = signingDate.toISOString().replace(/[-:]|\.\d{3}/g, '');
+  const amzDate = formatAmzDate(signingDate);
   const shortDate = amzDate.slice(0, 8);
   const scope = `${shortDate}/${endpoint.signingRegion}/sts/aws4_request`;
 
@@ -84,6 +85,13 @@ export function uriEncode(value: string): string {
 
 // SigV4 canonical header value: line breaks become spaces, runs of spaces and tabs collapse to one,
 // and the ends are trimmed (as @smithy/signature-v4 does; botocore agrees for these characters).
+// A cluster name has none of them: skip the three regular expressions (compiled on first use).
 function canonicalHeaderValue(value: string): string {
-  return value.replace(/[\r\n]/g, ' ').replace(/[ \t]+/g, ' ').replace(/^ | $/g, '');
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) {
+      return value.replace(/[\r\n]/g, ' ').replace(/[ \t]+/g, ' ').replace(/^ | $/g, '');
+    }
+  }
+  return value;
 }

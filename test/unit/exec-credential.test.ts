@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_EXEC_API_VERSION, formatExecCredential, formatTimestamp, parseExecInfo, type ExecInfo } from '../../src/kube/exec-credential';
+import { DEFAULT_EXEC_API_VERSION, formatExecCredential, parseExecInfo, type ExecInfo } from '../../src/kube/exec-credential';
 
 const V1 = 'client.authentication.k8s.io/v1';
 const V1BETA1 = 'client.authentication.k8s.io/v1beta1';
@@ -80,21 +80,6 @@ describe('parseExecInfo', () => {
   test('defaults to v1beta1, which every kubectl since 1.11 reads', () => {
     assert.equal(DEFAULT_EXEC_API_VERSION, V1BETA1);
   });
-});
-
-describe('formatTimestamp', () => {
-  // client-go parses expirationTimestamp as RFC 3339; aws-iam-authenticator and `aws eks get-token` print seconds, UTC, "Z".
-  const rows: [string, string][] = [
-    ['2026-01-01T00:14:00.000Z', '2026-01-01T00:14:00Z'],
-    ['2026-01-01T00:14:00.999Z', '2026-01-01T00:14:00Z'],
-    ['2024-02-29T23:59:59.500Z', '2024-02-29T23:59:59Z'],
-    ['1999-12-31T23:59:59.000+02:00', '1999-12-31T21:59:59Z'],
-  ];
-  for (const [input, expected] of rows) {
-    test(`${input} → ${expected}`, () => {
-      assert.equal(formatTimestamp(new Date(input)), expected);
-    });
-  }
 });
 
 describe('formatExecCredential', () => {

@@ -123,7 +123,16 @@ export function resolveStsEndpoint(s: StsEndpointSettings): StsEndpoint {
   return { url: `https://${host}`, host, signingRegion, region, partition: partition.name };
 }
 
-function parseOverrideHost(endpointUrl: string, source: string): URL {
+/** The scheme and host (with any port) of an endpoint override, as URL#protocol and URL#host give them. */
+interface Origin {
+  protocol: string;
+  host: string;
+}
+
+function parseOverrideHost(endpointUrl: string, source: string): Origin {
+  // kubectl runs a cache hit with AWS_ENDPOINT_URL_STS (a VPC endpoint, LocalStack) on every call.
+  const simple = simpleHttpOrigin(endpointUrl);
+  if (simple) return simple;
   // A URL with userinfo may carry a password: never repeat it.
   const quoted = endpointUrl.includes('@') ? source : `${source} "${endpointUrl}"`;
   const fail = (problem: string): never => {
@@ -149,4 +158,71 @@ function parseOverrideHost(endpointUrl: string, source: string): URL {
     });
   }
   return url;
+}
+
+/**
+ * `http(s)://host[:port][/]` for the plain shapes, read by hand: the first `new URL()` of a process
+ * costs about 0.25 ms. The host must be a lower-case DNS name whose last label is not a number, or
+ * a dotted-quad IPv4 address in canonical form, and the port canonical too, so that the answer is
+ * URL's own; anything else (upper case, IPv6, punycode, other IPv4 spellings, userinfo, a path)
+ * returns undefined and goes to URL, which also explains what is wrong. Pinned against URL on
+ * generated inputs (test/unit/endpoint.test.ts).
+ */
+export function simpleHttpOrigin(text: string): Origin | undefined {
+  let protocol: string;
+  let defaultPort: string;
+  if (text.startsWith('https://')) {
+    protocol = 'https:';
+    defaultPort = '443';
+  } else if (text.startsWith('http://')) {
+    protocol = 'http:';
+    defaultPort = '80';
+  } else {
+    return undefined;
+  }
+  const end = text.endsWith('/') ? text.length - 1 : text.length;
+  const rest = text.slice(protocol.length + 2, end);
+  const colon = rest.indexOf(':');
+  const hostname = colon === -1 ? rest : rest.slice(0, colon);
+  const port = colon === -1 ? '' : rest.slice(colon + 1);
+  if (!isSimpleHostname(hostname)) return undefined;
+  if (colon === -1 || port === defaultPort) return { protocol, host: hostname };
+  if (!isCanonicalDecimal(port, 65535)) return undefined;
+  return { protocol, host: `${hostname}:${port}` };
+}
+
+function isSimpleHostname(hostname: string): boolean {
+  const labels = hostname.split('.');
+  for (const label of labels) {
+    if (label === '' || label.startsWith('xn--')) return false;
+    for (let i = 0; i < label.length; i++) {
+      const c = label.charCodeAt(i);
+      const ok = (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d;
+      if (!ok) return false;
+    }
+  }
+  // URL reads a host whose last label is a number (decimal, or 0x hex) as IPv4, in any of its
+  // spellings: accept only the canonical dotted quad, which URL leaves as it is.
+  if (!isNumberLabel(labels[labels.length - 1] as string)) return true;
+  return labels.length === 4 && labels.every((label) => isCanonicalDecimal(label, 255));
+}
+
+/** Decimal digits, or `0x` and hex digits (WHATWG URL "ends in a number"); the label is lower case. */
+function isNumberLabel(label: string): boolean {
+  const hex = label.startsWith('0x');
+  for (let i = hex ? 2 : 0; i < label.length; i++) {
+    const c = label.charCodeAt(i);
+    if (!((c >= 0x30 && c <= 0x39) || (hex && c >= 0x61 && c <= 0x66))) return false;
+  }
+  return true;
+}
+
+/** Digits only, no leading zero (but "0" itself), at most `max`. */
+function isCanonicalDecimal(text: string, max: number): boolean {
+  if (text === '' || text.length > 5 || (text.length > 1 && text[0] === '0')) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return Number(text) <= max;
 }

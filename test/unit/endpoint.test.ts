@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { partitionOf, resolveStsEndpoint, type StsEndpointSettings } from '../../src/aws/endpoint';
+import fc from 'fast-check';
+import { partitionOf, resolveStsEndpoint, simpleHttpOrigin, type StsEndpointSettings } from '../../src/aws/endpoint';
 import { EksAuthError, ExitCode } from '../../src/errors';
 import { LEGACY_GLOBAL_REGIONS, STS_ENDPOINT_TABLE } from '../fixtures/sts-endpoint-table';
 
@@ -113,4 +114,67 @@ test('an endpoint override with a query is refused without quoting the query (it
       return true;
     },
   );
+});
+
+describe('the hand-read endpoint override agrees with URL', () => {
+  // Pieces that URL treats specially: IPv4 spellings, hex, punycode, upper case, dots, ports with
+  // leading zeros or out of range, userinfo, paths, IPv6, whitespace that URL strips.
+  const plainPiece = fc.constantFrom('a', 'z', 'sts', 'localhost', '0', '1', '9', '00', '010', '127', '255', '256', '4566', '0x', '0x7f', '0xg', 'f', '-');
+  const oddPiece = fc.constantFrom('xn--', 'xn--nxasmq6b', 'A', 'STS', '.', '..', ':', '::1', '[::1]', '@', 'user:pw@', '/', '//', '?', '#', '%41', ' ', '\t', 'é', '_');
+  const piece = fc.oneof({ arbitrary: plainPiece, weight: 6 }, { arbitrary: oddPiece, weight: 1 });
+  const scheme = fc.oneof({ arbitrary: fc.constantFrom('http://', 'https://'), weight: 6 }, { arbitrary: fc.constantFrom('HTTP://', 'ftp://', 'http:/', ''), weight: 1 });
+  const free = fc.tuple(scheme, fc.array(piece, { maxLength: 8 })).map(([s, parts]) => s + parts.join(''));
+  // Closer to what people set: labels joined by dots, a port, a slash, each drawn from the pieces.
+  const label = fc.array(piece, { minLength: 1, maxLength: 3 }).map((parts) => parts.join(''));
+  const shaped = fc
+    .tuple(scheme, fc.array(label, { minLength: 1, maxLength: 5 }), fc.option(fc.constantFrom('0', '80', '443', '4566', '08', '65535', '65536', '')), fc.boolean())
+    .map(([s, labels, port, slash]) => `${s}${labels.join('.')}${port === null ? '' : `:${port}`}${slash ? '/' : ''}`);
+  const override = fc.oneof(free, shaped);
+
+  function viaUrl(text: string): { protocol: string; host: string } | undefined {
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      return undefined;
+    }
+    const plain = (url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && url.password === '' && url.pathname === '/' && url.search === '' && url.hash === '';
+    return plain ? { protocol: url.protocol, host: url.host } : undefined;
+  }
+
+  test('whenever the fast path answers, URL accepts the override and gives the same scheme and host', () => {
+    let answered = 0;
+    fc.assert(
+      fc.property(override, (text) => {
+        const fast = simpleHttpOrigin(text);
+        if (fast === undefined) return;
+        answered += 1;
+        assert.deepEqual(fast, viaUrl(text), text);
+      }),
+      { numRuns: 20_000 },
+    );
+    // The generator must reach the fast path often enough for the property to mean something.
+    assert.ok(answered > 2000, `only ${answered} generated overrides took the fast path`);
+  });
+
+  test('the usual overrides take the fast path', () => {
+    for (const [text, host] of [
+      ['http://127.0.0.1:4566', '127.0.0.1:4566'],
+      ['https://sts.us-east-1.amazonaws.com/', 'sts.us-east-1.amazonaws.com'],
+      ['https://vpce-0123456789abcdef0-abcdefgh.sts.us-east-1.vpce.amazonaws.com', 'vpce-0123456789abcdef0-abcdefgh.sts.us-east-1.vpce.amazonaws.com'],
+      ['https://localhost:443', 'localhost'],
+      ['http://localhost:80/', 'localhost'],
+    ] as const) {
+      assert.equal(simpleHttpOrigin(text)?.host, host, text);
+      assert.equal(viaUrl(text)?.host, host, text);
+    }
+  });
+
+  test('other spellings go to URL, which normalises or refuses them', () => {
+    for (const text of ['http://127.1', 'http://0x7f.0.0.1', 'http://LOCALHOST', 'http://[::1]:4566', 'http://a:080', 'http://a:', 'http://xn--nxasmq6b', 'http://a.b.', 'http://u@a']) {
+      assert.equal(simpleHttpOrigin(text), undefined, text);
+    }
+    assert.equal(resolveStsEndpoint({ region: 'us-east-1', endpointUrl: 'http://127.1:4566' }).host, '127.0.0.1:4566');
+    assert.equal(resolveStsEndpoint({ region: 'us-east-1', endpointUrl: 'HTTP://LocalHost:80' }).url, 'http://localhost');
+  });
 });

@@ -21,15 +21,15 @@ export interface ParsedIni {
   problems: IniProblem[];
 }
 
-const SECTION = /^\[([^\]]*)\]\s*(?:[#;].*)?$/;
-
 /** Parses INI text. Lines it cannot read are reported as problems (with line numbers), not thrown. */
 export function parseIni(text: string): ParsedIni {
   const sections: IniFile = Object.create(null);
   const problems: IniProblem[] = [];
   let current: IniSection | undefined;
   let nestedKey: string | undefined;
-  const lines = text.split(/\r?\n/);
+  // Split on \n alone: trim() removes the \r of a \r\n line ending (and a regular expression here
+  // would be compiled on every kubectl call).
+  const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i] as string;
     const trimmed = raw.trim();
@@ -48,9 +48,8 @@ export function parseIni(text: string): ParsedIni {
       continue;
     }
     nestedKey = undefined;
-    const header = SECTION.exec(trimmed);
-    if (header) {
-      const name = (header[1] as string).trim();
+    const name = sectionName(trimmed);
+    if (name !== undefined) {
       current = sections[name] ??= Object.create(null) as IniSection;
       continue;
     }
@@ -70,6 +69,21 @@ export function parseIni(text: string): ParsedIni {
     if (value === '') nestedKey = key;
   }
   return { sections, problems };
+}
+
+/**
+ * The name in a `[section]` header line (trimmed), optionally followed by a `#` or `;` comment;
+ * undefined for any other line. What /^\[([^\]]*)\]\s*(?:[#;].*)?$/ matches, by hand.
+ */
+export function sectionName(line: string): string | undefined {
+  if (line[0] !== '[') return undefined;
+  const close = line.indexOf(']');
+  if (close === -1) return undefined;
+  const after = line.slice(close + 1).trimStart();
+  if (after !== '' && after[0] !== '#' && after[0] !== ';') return undefined;
+  // `.` in the pattern stops at line terminators: a comment holding one is not a header.
+  if (after.includes('\r') || after.includes('\u2028') || after.includes('\u2029')) return undefined;
+  return line.slice(1, close).trim();
 }
 
 function findDelimiter(line: string): number {

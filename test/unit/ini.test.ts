@@ -7,7 +7,7 @@ import fc from 'fast-check';
 // The AWS SDK for JavaScript's INI parser (formerly @smithy/shared-ini-file-loader, now a
 // submodule of @smithy/core), used here only as a differential oracle.
 import { loadSharedConfigFiles } from '@smithy/core/config';
-import { parseIni, type IniFile } from '../../src/aws/ini';
+import { parseIni, sectionName, type IniFile } from '../../src/aws/ini';
 import { dedent } from '../helpers/fake-deps';
 
 /** Plain objects (the parser builds null-prototype ones) for deepEqual. */
@@ -264,5 +264,32 @@ describe('parseIni agrees with the AWS SDK for JavaScript on the common subset',
     // botocore keeps the "comment" and reads "key: value" with a lower-cased key; the SDK does neither.
     assert.deepEqual(oursInSdkShape(text), { default: { region: 'us-west-2 # Oregon', output: 'json' } });
     assert.deepEqual(await sdkParse(text), { default: { region: 'us-west-2' } });
+  });
+});
+
+describe('section headers are read by hand as the header pattern reads them', () => {
+  // The pattern the hand-written reader replaced (it ran on every kubectl call); the header rule
+  // itself is RawConfigParser's SECTCRE, tested against Python's answers above.
+  const HEADER = /^\[([^\]]*)\]\s*(?:[#;].*)?$/;
+  const lineChar = fc.constantFrom('[', ']', ' ', '\t', '#', ';', '=', 'a', 'p', '-', '\r', '\u2028', '\u00a0', 'é');
+
+  test('on generated trimmed lines', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: lineChar, maxLength: 16 }), (raw) => {
+        const line = raw.trim();
+        const match = HEADER.exec(line);
+        assert.equal(sectionName(line), match ? (match[1] as string).trim() : undefined, JSON.stringify(line));
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  test('on the usual headers', () => {
+    assert.equal(sectionName('[profile dev]'), 'profile dev');
+    assert.equal(sectionName('[ default ]  # the default'), 'default');
+    assert.equal(sectionName('[sso-session corp];x'), 'sso-session corp');
+    assert.equal(sectionName('[a] b'), undefined);
+    assert.equal(sectionName('[a'), undefined);
+    assert.equal(sectionName('region = [x]'), undefined);
   });
 });

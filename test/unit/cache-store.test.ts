@@ -204,6 +204,14 @@ describe('openCache on a real directory', () => {
     assert.match(log.warnings[0] as string, /is a symbolic link/);
   });
 
+  test('an entry path that is a directory is refused with a warning', () => {
+    open().write(CREDENTIALS_ENTRY);
+    mkdirSync(join(dir, `${KEY}.json`));
+    const cache = open();
+    assert.equal(cache.read(KEY), undefined);
+    assert.deepEqual(log.warnings, [`not using the cache: ${join(dir, `${KEY}.json`)} is not a file`]);
+  });
+
   test('a key that is not 64 hex digits never reaches the file system', () => {
     const cache = open();
     cache.write({ ...TOKEN_ENTRY, key: '../escape' });

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { partitionOf, resolveStsEndpoint, simpleHttpOrigin, type StsEndpointSettings } from '../../src/aws/endpoint';
+import { isValidRegionName, partitionOf, resolveStsEndpoint, simpleHttpOrigin, type StsEndpointSettings } from '../../src/aws/endpoint';
 import { EksAuthError, ExitCode } from '../../src/errors';
 import { LEGACY_GLOBAL_REGIONS, STS_ENDPOINT_TABLE } from '../fixtures/sts-endpoint-table';
 
@@ -55,6 +55,47 @@ describe('partitionOf', () => {
       assert.deepEqual(partitionOf(region), { name, dnsSuffix, dualStackDnsSuffix });
     });
   }
+});
+
+describe('region rules are matched by hand as the published patterns match them', () => {
+  // botocore data/partitions.json regionRegex and explicit regions, in its order, copied verbatim,
+  // and botocore utils.validate_region_name's pattern.
+  const PARTITIONS_JSON: [name: string, regionRegex: RegExp, globalRegion?: string][] = [
+    ['aws', /^(us|eu|ap|sa|ca|me|af|il|mx)-\w+-\d+$/, 'aws-global'],
+    ['aws-cn', /^cn-\w+-\d+$/, 'aws-cn-global'],
+    ['aws-eusc', /^eusc-(de)-\w+-\d+$/],
+    ['aws-iso', /^us-iso-\w+-\d+$/, 'aws-iso-global'],
+    ['aws-iso-b', /^us-isob-\w+-\d+$/, 'aws-iso-b-global'],
+    ['aws-iso-e', /^eu-isoe-\w+-\d+$/, 'aws-iso-e-global'],
+    ['aws-iso-f', /^us-isof-\w+-\d+$/, 'aws-iso-f-global'],
+    ['aws-us-gov', /^us-gov-\w+-\d+$/, 'aws-us-gov-global'],
+  ];
+  const VALID_REGION = /^(?![0-9]+$)(?!-)[a-zA-Z0-9-]{1,63}(?<!-)$/;
+  const label = fc.constantFrom('us', 'eu', 'ap', 'cn', 'eusc', 'de', 'iso', 'isob', 'isoe', 'isof', 'gov', 'east', 'west', 'aws', 'global', '1', '23', 'x_y', 'É', ' ', '', '-', '_', 'A');
+  // Shaped like a real region (prefix labels, a word, a number), with the odd character mixed in.
+  const prefix = fc.constantFrom('us', 'eu', 'cn', 'eusc-de', 'us-iso', 'us-isob', 'eu-isoe', 'us-isof', 'us-gov', 'eusc', 'xx');
+  const word = fc.stringMatching(/^[a-zA-Z0-9_É -]{0,6}$/);
+  const shaped = fc.tuple(prefix, word, word).map(([p, w, n]) => `${p}-${w}-${n}`);
+  const region = fc.oneof(fc.array(label, { maxLength: 6 }).map((labels) => labels.join('-')), shaped, fc.string({ maxLength: 70 }));
+
+  test('partitionOf', () => {
+    fc.assert(
+      fc.property(region, (r) => {
+        const expected = (PARTITIONS_JSON.find(([, , global]) => global === r) ?? PARTITIONS_JSON.find(([, regex]) => regex.test(r)) ?? PARTITIONS_JSON[0]!)[0];
+        assert.equal(partitionOf(r).name, expected, r);
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  test('isValidRegionName', () => {
+    fc.assert(
+      fc.property(fc.oneof(region, fc.stringMatching(/^[a-zA-Z0-9-]{0,66}$/)), (r) => {
+        assert.equal(isValidRegionName(r), VALID_REGION.test(r), JSON.stringify(r));
+      }),
+      { numRuns: 20_000 },
+    );
+  });
 });
 
 describe('resolveStsEndpoint errors', () => {

@@ -15,12 +15,21 @@ import { acquireLock, LOCK_POLL_MS, LOCK_WAIT_MS, processIsAlive, uniqueSuffix, 
 const CACHE_VERSION = 1;
 
 const NOT_JSON = 'not valid JSON (corrupt or truncated)';
-const KEY_PATTERN = /^[0-9a-f]{64}$/;
 const ENTRY_FILE = /^([0-9a-f]{64})\.json$/;
 const LOCK_FILE = /^[0-9a-f]{64}\.lock$/;
 const TEMP_FILE = /^\.[0-9a-f]{64}\.\d+\.[0-9a-f]+\.tmp$/;
 // Not on Windows, where it does not exist: there a symlinked entry is merely followed.
 const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+
+/** 64 lower-case hex digits (a SHA-256), checked by hand: a regular expression is compiled on every call. */
+function isKey(key: string): boolean {
+  if (key.length !== 64) return false;
+  for (let i = 0; i < 64; i++) {
+    const c = key.charCodeAt(i);
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false;
+  }
+  return true;
+}
 
 /** What the cache needs from the process; tests override any of it. */
 export interface StoreOptions {
@@ -89,7 +98,7 @@ export function openCache(deps: Pick<Deps, 'env' | 'homedir' | 'now' | 'log'>, o
     isActive: () => active,
 
     read(key) {
-      if (!KEY_PATTERN.test(key) || !dirReady(false)) return undefined;
+      if (!isKey(key) || !dirReady(false)) return undefined;
       const file = fileOf(key);
       let text: string;
       try {
@@ -119,7 +128,7 @@ export function openCache(deps: Pick<Deps, 'env' | 'homedir' | 'now' | 'log'>, o
     },
 
     write(entry) {
-      if (!KEY_PATTERN.test(entry.key) || !dirReady(true)) return;
+      if (!isKey(entry.key) || !dirReady(true)) return;
       const file = fileOf(entry.key);
       const temp = join(dir, `.${entry.key}.${options.lock.pid}.${uniqueSuffix()}.tmp`);
       try {
@@ -137,7 +146,7 @@ export function openCache(deps: Pick<Deps, 'env' | 'homedir' | 'now' | 'log'>, o
     },
 
     async lock(key) {
-      if (!KEY_PATTERN.test(key) || !dirReady(true)) return () => {};
+      if (!isKey(key) || !dirReady(true)) return () => {};
       try {
         const held = await acquireLock(join(dir, `${key}.lock`), {
           ...options.lock,
@@ -192,7 +201,7 @@ export function parseEntry(text: string, expectedKey?: string): CacheEntry | str
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return 'not a JSON object';
   const o = raw as Record<string, unknown>;
   if (o.version !== CACHE_VERSION) return `entry version ${JSON.stringify(o.version)}, not ${CACHE_VERSION}`;
-  if (typeof o.key !== 'string' || !KEY_PATTERN.test(o.key)) return 'no valid key';
+  if (typeof o.key !== 'string' || !isKey(o.key)) return 'no valid key';
   if (expectedKey !== undefined && o.key !== expectedKey) return 'its key does not match its file name';
   const createdAt = dateOf(o.createdAt);
   const expiresAt = dateOf(o.expiresAt);

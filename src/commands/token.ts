@@ -161,7 +161,8 @@ async function signToken(target: AwsTarget, clusterId: string, interactive: () =
   const token = encodeToken(url);
   deps.log.protect(token);
 
-  const tokenBytes = Buffer.byteLength(token);
+  // Prefix and base64url: ASCII, one byte a character (Buffer.byteLength costs a first call 0.05 ms).
+  const tokenBytes = token.length;
   if (tokenBytes > MAX_TOKEN_BYTES) {
     deps.log.warn(
       `the token is ${tokenBytes} bytes, over the ${MAX_TOKEN_BYTES} bytes that EKS accepts (a long session token); ` +

@@ -212,10 +212,12 @@ describe('openCache on a real directory', () => {
     assert.deepEqual(log.warnings, [`not using the cache: ${join(dir, `${KEY}.json`)} is not a file`]);
   });
 
-  test('a key that is not 64 hex digits never reaches the file system', () => {
+  test('a key that is not 64 lower-case hex digits never reaches the file system', () => {
     const cache = open();
-    cache.write({ ...TOKEN_ENTRY, key: '../escape' });
-    assert.equal(cache.read('../escape'), undefined);
+    for (const key of ['../escape', KEY.toUpperCase(), KEY.slice(1), `${KEY}0`, `${KEY.slice(1)}g`, `${KEY.slice(1)}/`]) {
+      cache.write({ ...TOKEN_ENTRY, key });
+      assert.equal(cache.read(key), undefined, key);
+    }
     assert.throws(() => statSync(dir), { code: 'ENOENT' });
   });
 });

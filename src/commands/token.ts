@@ -58,9 +58,11 @@ export function validateClusterId(clusterId: string | undefined): string {
     });
   }
   // The id travels as an HTTP header value: control characters cannot be signed or sent.
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(clusterId)) {
-    throw new EksAuthError(ExitCode.usage, 'the cluster name contains control characters', { reason: 'usage' });
+  for (let i = 0; i < clusterId.length; i++) {
+    const c = clusterId.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) {
+      throw new EksAuthError(ExitCode.usage, 'the cluster name contains control characters', { reason: 'usage' });
+    }
   }
   return clusterId;
 }

@@ -80,7 +80,11 @@ function signingKey(secret: string, shortDate: string, region: string): Uint8Arr
 
 /** RFC 3986: everything but `A-Z a-z 0-9 - _ . ~` is percent-encoded (encodeURIComponent leaves `!'()*`). */
 export function uriEncode(value: string): string {
-  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const encoded = encodeURIComponent(value);
+  // Key ids, scopes and session tokens never hold the five: the regular expression (compiled on
+  // first use) runs only when one is there.
+  const reserved = encoded.includes('!') || encoded.includes("'") || encoded.includes('(') || encoded.includes(')') || encoded.includes('*');
+  return reserved ? encoded.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`) : encoded;
 }
 
 // SigV4 canonical header value: line breaks become spaces, runs of spaces and tabs collapse to one,

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { presignGetCallerIdentity, type PresignInput } from '../../src/token/presign';
+import { presignGetCallerIdentity, uriEncode, type PresignInput } from '../../src/token/presign';
+import fc from 'fast-check';
 import type { AwsCredentials, StsEndpoint } from '../../src/ports';
 
 function endpoint(host: string, signingRegion: string, scheme = 'https'): StsEndpoint {
@@ -203,4 +204,24 @@ test('presign.ts imports nothing at run time but the plain-JS SHA-256 and UTC fo
     assert.doesNotMatch(readFileSync(join(__dirname, '../../src', leaf), 'utf8'), /^import\s+(?!type\b)/m);
   }
   assert.doesNotMatch(source, /\brequire\(|\bimport\(/);
+});
+
+describe('uriEncode', () => {
+  // RFC 3986 section 2.3: only ALPHA, DIGIT and - . _ ~ stay as they are; SigV4 encodes everything else.
+  test('encodes the five characters encodeURIComponent leaves', () => {
+    assert.equal(uriEncode("a!b'c(d)e*f"), 'a%21b%27c%28d%29e%2Af');
+    assert.equal(uriEncode('AKIDEXAMPLE/20240102/us-east-1/sts/aws4_request'), 'AKIDEXAMPLE%2F20240102%2Fus-east-1%2Fsts%2Faws4_request');
+  });
+
+  test('leaves exactly the unreserved characters, on any string', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 40 }), (value) => {
+        const encoded = uriEncode(value);
+        // Unreserved characters only, outside the escapes, and decoding gives the input back.
+        assert.match(encoded.replace(/%[0-9A-F]{2}/g, ''), /^[A-Za-z0-9\-._~]*$/);
+        assert.equal(decodeURIComponent(encoded), value);
+      }),
+      { numRuns: 2000 },
+    );
+  });
 });

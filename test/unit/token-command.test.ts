@@ -198,6 +198,8 @@ describe('getToken warnings and failures', () => {
 
   test('fails with exit 2 without a cluster or with control characters in it', async () => {
     await assert.rejects(getToken(input({ clusterId: '' }), setup()), { exitCode: ExitCode.usage, message: 'no cluster given' });
-    await assert.rejects(getToken(input({ clusterId: 'demo\r\nx-evil: 1' }), setup()), { exitCode: ExitCode.usage, message: /control characters/ });
+    for (const clusterId of ['demo\r\nx-evil: 1', 'demo\u0000', '\u001fdemo', 'de\u007fmo', '\t']) {
+      await assert.rejects(getToken(input({ clusterId }), setup()), { exitCode: ExitCode.usage, message: /control characters/ }, JSON.stringify(clusterId));
+    }
   });
 });

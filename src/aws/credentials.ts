@@ -18,7 +18,7 @@ import {
   SIGNING_CREDENTIALS_MARGIN_MS,
 } from '../cache/expiry';
 import { findSsoSession, requireProfile, findProfile, type AwsConfigFiles } from './config';
-import { partitionOf } from './endpoint';
+import { GLOBAL_HOST, partitionOf } from './endpoint';
 import { describeHop, describeSource, type CredentialPlan, type CredentialSource, type RoleHop } from './profile-chain';
 
 export interface ExecuteOptions {
@@ -28,6 +28,8 @@ export interface ExecuteOptions {
   interactive: boolean;
   /** Renew every cached session of the chain instead of reusing it (`eks-auth login --force`). */
   refresh?: boolean;
+  /** sourceIdentity() of this plan when the caller has it already (token keys its own entry with it). */
+  sourceIdentity?: unknown;
 }
 
 /** Resolves the plan to credentials. Never logs a secret; registers each one with deps.log.protect. */
@@ -301,7 +303,7 @@ function identityOf(source: CredentialSource, files: AwsConfigFiles, deps: Pick<
 function credentialScope(endpoint: StsEndpoint): unknown {
   const partition = partitionOf(endpoint.region);
   const host = endpoint.host;
-  const global = host === 'sts.amazonaws.com';
+  const global = host === GLOBAL_HOST;
   const ours = global || host.endsWith(`.${partition.dnsSuffix}`) || host.endsWith(`.${partition.dualStackDnsSuffix}`);
   return ours ? { partition: endpoint.partition, global } : { partition: endpoint.partition, endpoint: endpoint.url };
 }
@@ -328,7 +330,7 @@ function cacheableSteps(plan: CredentialPlan, options: ExecuteOptions, deps: Pic
   if (plan.sources.length !== 1 || !source) return undefined;
   const sourceIsSession = source.kind === 'web-identity';
   if (!sourceIsSession && plan.hops.length === 0) return undefined;
-  const identity = sourceIdentity(plan, options.files, deps);
+  const identity = options.sourceIdentity ?? sourceIdentity(plan, options.files, deps);
   if (identity === undefined) return undefined;
   const keys = chainStepKeys({ scope: credentialScope(options.endpoint), sourceIdentity: identity, sourceIsSession, hops: plan.hops });
   const profiles: string[] = 'profile' in source && source.profile ? [source.profile] : [];

@@ -82,7 +82,7 @@ export async function getToken(input: TokenInput, deps: Deps): Promise<string> {
   const cache = worthCaching(target.plan) ? deps.cache : undefined;
   const identity = cache ? sourceIdentity(target.plan, target.files, deps) : undefined;
   if (!cache || identity === undefined) {
-    const signed = await signToken(target, clusterId, interactive, deps);
+    const signed = await signToken(target, clusterId, interactive, undefined, deps);
     return print(signed.token, signed.expiration);
   }
   const key = tokenCacheKey({ clusterId, endpoint: target.stsEndpoint, plan: target.plan, sourceIdentity: identity });
@@ -94,7 +94,7 @@ export async function getToken(input: TokenInput, deps: Deps): Promise<string> {
     // Another call may have made the token while we waited for its lock.
     const fresh = cachedToken(cache, key, deps);
     if (fresh) return print(fresh.token, fresh.expiresAt);
-    const signed = await signToken(target, clusterId, interactive, deps);
+    const signed = await signToken(target, clusterId, interactive, identity, deps);
     cache.write({
       kind: 'token',
       key,
@@ -145,11 +145,17 @@ interface SignedToken {
   expiration: Date;
 }
 
-async function signToken(target: AwsTarget, clusterId: string, interactive: () => boolean, deps: Deps): Promise<SignedToken> {
+async function signToken(
+  target: AwsTarget,
+  clusterId: string,
+  interactive: () => boolean,
+  identity: unknown,
+  deps: Deps,
+): Promise<SignedToken> {
   const endpoint = target.stsEndpoint;
   // Only an MFA prompt needs to know, and asking may load node:tty (milliseconds).
   const mayPrompt = target.plan.hops.some((hop) => hop.mfaSerial !== undefined) && interactive();
-  const credentials = await executePlan(target.plan, { files: target.files, endpoint, interactive: mayPrompt }, deps);
+  const credentials = await executePlan(target.plan, { files: target.files, endpoint, interactive: mayPrompt, sourceIdentity: identity }, deps);
   const signedAt = deps.now();
   // A token signed with expired credentials is refused by STS; printing one would make kubectl
   // re-run the plugin before every request and get 401 each time.

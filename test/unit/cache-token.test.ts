@@ -265,6 +265,17 @@ describe('role-session cache', () => {
     assert.deepEqual(calls.map((c) => c.request.webIdentityToken), ['jwt-1', 'jwt-2']);
   });
 
+  test('a miss reads the web identity token once to key the cache and once to send it; a hit reads it once', async () => {
+    const clock = { t: FIXED_NOW.getTime() };
+    const deps = setup(clock);
+    const tokenReads = () => deps.files.reads.filter((path) => path === '/var/run/token').length;
+    await getToken(input({ profile: 'irsa' }), deps);
+    assert.equal(tokenReads(), 2);
+    await getToken(input({ profile: 'irsa' }), deps);
+    assert.equal(tokenReads(), 3);
+    assert.equal(deps.stsFake.webIdentityCalls().length, 1);
+  });
+
   test('a corrupt role-session entry is a miss: the hop is assumed again and the entry rewritten', async () => {
     const clock = { t: FIXED_NOW.getTime() };
     const deps = setup(clock);

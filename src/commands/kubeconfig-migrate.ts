@@ -5,6 +5,7 @@
  */
 import { EksAuthError, ExitCode } from '../errors';
 import { buildExecConfig, describeExec, recogniseExec } from '../kube/exec-entry';
+import { isRecord } from '../kube/record';
 import {
   kubeconfigPaths,
   listEntries,
@@ -71,7 +72,7 @@ function migrateUsers(file: KubeconfigFile, absoluteCommand: string | undefined)
   let migrated = 0;
   for (const { name, value } of listEntries(file, 'users')) {
     const user = value.user;
-    const exec = typeof user === 'object' && user !== null ? (user as Record<string, unknown>).exec : undefined;
+    const exec = isRecord(user) ? user.exec : undefined;
     const recognised = recogniseExec(exec);
     if (recognised === undefined || recognised.tool === 'eks-auth') continue;
     lines.push(`user ${name}:`);

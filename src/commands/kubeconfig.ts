@@ -9,6 +9,7 @@ import { selectProfile } from '../aws/profile-chain';
 import { resolveRegion } from '../aws/settings';
 import { EksAuthError, ExitCode } from '../errors';
 import { buildExecConfig, type EksExecSettings } from '../kube/exec-entry';
+import { isRecord } from '../kube/record';
 import {
   chooseKubeconfig,
   currentContextFile,
@@ -221,7 +222,7 @@ function checkCaPem(pem: string, what: string, hint: string): void {
 }
 
 function clusterEntry(existing: Record<string, unknown> | undefined, facts: ClusterFacts): Record<string, unknown> & { name: string } {
-  const body = asRecord(existing?.cluster);
+  const body = isRecord(existing?.cluster) ? { ...existing.cluster } : {};
   // kubectl refuses certificate-authority next to -data, and either next to insecure-skip-tls-verify.
   delete body['certificate-authority'];
   delete body['insecure-skip-tls-verify'];
@@ -235,12 +236,8 @@ function contextEntry(
   cluster: string,
   user: string,
 ): Record<string, unknown> & { name: string } {
-  const context = { ...asRecord(existing?.context), cluster, user };
+  const context = { ...(isRecord(existing?.context) ? existing.context : {}), cluster, user };
   return existing ? { ...existing, name, context } : { context, name };
-}
-
-function asRecord(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? { ...(value as Record<string, unknown>) } : {};
 }
 
 /** kubectl merges KUBECONFIG first-wins: a same-named entry in an earlier file hides ours. */

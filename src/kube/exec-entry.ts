@@ -4,6 +4,7 @@
  * token` (its docs, Terraform modules, kops), recognised in any apiVersion so that `kubeconfig
  * migrate` can translate them.
  */
+import { isRecord } from './record';
 
 /** The apiVersion eks-auth writes: kubectl 1.22+ understands it; v1alpha1 was removed in 1.24. */
 export const EXEC_API_VERSION = 'client.authentication.k8s.io/v1';
@@ -270,8 +271,4 @@ function baseName(command: string): string {
 
 function quoteWord(word: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

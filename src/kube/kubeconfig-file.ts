@@ -22,6 +22,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { Document, isMap, isScalar, isSeq, parseAllDocuments, type Node, type YAMLMap } from 'yaml';
 import { EksAuthError, ExitCode } from '../errors';
 import type { Env } from '../ports';
+import { isRecord } from './record';
 
 export type EntryKind = 'clusters' | 'users' | 'contexts';
 
@@ -297,11 +298,7 @@ function patchMap(doc: Document, map: YAMLMap, value: Record<string, unknown>): 
     const current = map.get(key, true) as Node | undefined;
     const currentValue: unknown = current === undefined ? undefined : isScalar(current) ? current.value : current.toJS(doc);
     if (current !== undefined && isDeepStrictEqual(currentValue, next)) continue;
-    if (isMap(current) && isPlainObject(next)) patchMap(doc, current, next);
+    if (isMap(current) && isRecord(next)) patchMap(doc, current, next);
     else map.set(key, doc.createNode(next));
   }
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

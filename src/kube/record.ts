@@ -1,0 +1,4 @@
+/** A YAML or JSON mapping: an object that is not null and not an array. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

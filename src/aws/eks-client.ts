@@ -5,6 +5,7 @@
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { EksAuthError, ExitCode } from '../errors';
 import type { AwsCredentials } from '../ports';
+import { NETWORK_CODES } from './network-errors';
 
 /** What kubeconfig needs to know about a cluster. */
 export interface EksCluster {
@@ -86,8 +87,6 @@ const CREDENTIAL_ERRORS = new Set([
   'UnauthorizedOperation',
   'UnauthorizedException',
 ]);
-
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
 
 /** Only the origin of an endpoint URL: a path or query could carry something private. */
 function originOf(url: string): string {

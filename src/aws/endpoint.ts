@@ -61,7 +61,8 @@ const LEGACY_GLOBAL_REGIONS: ReadonlySet<string> = new Set([
   'us-east-2', 'us-west-1', 'us-west-2',
 ]);
 
-const GLOBAL_HOST = 'sts.amazonaws.com';
+/** The global STS endpoint's host (the legacy endpoint, and aws-global). */
+export const GLOBAL_HOST = 'sts.amazonaws.com';
 const GLOBAL_SIGNING_REGION = 'us-east-1';
 
 /**

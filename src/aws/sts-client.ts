@@ -12,8 +12,7 @@ import {
 } from '@aws-sdk/client-sts';
 import { EksAuthError, ExitCode } from '../errors';
 import type { AwsCredentials, StsEndpoint, StsPort } from '../ports';
-
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
+import { NETWORK_CODES } from './network-errors';
 
 function client(endpoint: StsEndpoint, credentials?: AwsCredentials): STSClient {
   return new STSClient({

@@ -8,7 +8,7 @@
  * after them. Case-variant duplicate query keys are rejected before anything reads the query
  * (CVE-2022-2385).
  */
-import { partitionOf } from '../aws/endpoint';
+import { GLOBAL_HOST, partitionOf } from '../aws/endpoint';
 import { EksAuthError, ExitCode } from '../errors';
 import { decodeToken } from './encode';
 // The signer's encoding and header list: the verifier must canonicalise exactly as it signs.
@@ -22,7 +22,6 @@ export const DEFAULT_MAX_FUTURE_SKEW_SECONDS = 5 * 60;
 const CLUSTER_ID_HEADER = 'x-k8s-aws-id';
 const ALGORITHM = 'AWS4-HMAC-SHA256';
 const STS_API_VERSION = '2011-06-15';
-const GLOBAL_HOST = 'sts.amazonaws.com';
 
 // aws-iam-authenticator parameterWhitelist, lower-cased.
 const ALLOWED_KEYS = new Set([

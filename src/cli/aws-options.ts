@@ -4,7 +4,7 @@
  * the entry and takes a subset with its own help.)
  */
 import type { Options } from 'yargs';
-import { TOKEN_FLAGS } from './token-args';
+import { TOKEN_FLAGS, type TokenFlagName } from './token-args';
 
 export { toAwsInput } from './token-args';
 
@@ -32,10 +32,21 @@ export const SESSION_CACHE_OPTION: Options = {
 
 /** yargs options for the credential flags (with their aliases, e.g. -r/--role for --role-arn). */
 export function awsYargsOptions(): Record<string, Options> {
+  return flagOptions(AWS_FLAGS, 'AWS credentials:');
+}
+
+/** yargs options for these TOKEN_FLAGS entries, under a help group when given. */
+export function flagOptions(names: readonly TokenFlagName[], group?: string): Record<string, Options> {
   const options: Record<string, Options> = {};
-  for (const name of AWS_FLAGS) {
+  for (const name of names) {
     const spec = TOKEN_FLAGS[name];
-    options[name] = { type: spec.type, alias: [...spec.aliases], describe: spec.describe, group: 'AWS credentials:' };
+    options[name] = {
+      type: spec.type,
+      alias: [...spec.aliases],
+      describe: spec.describe,
+      ...('choices' in spec ? { choices: [...spec.choices] } : {}),
+      ...(group ? { group } : {}),
+    };
   }
   return options;
 }

@@ -1,20 +1,8 @@
 /** `eks-auth token` for yargs: help, completion and error messages. Normal runs take the fast path in bin.ts. */
-import type { CommandModule, Options } from 'yargs';
-import { TOKEN_FLAGS, type TokenArgs } from '../token-args';
+import type { CommandModule } from 'yargs';
+import { flagOptions } from '../aws-options';
+import { TOKEN_FLAGS, type TokenArgs, type TokenFlagName } from '../token-args';
 import { runToken } from '../token-run';
-
-function toYargsOptions(): Record<string, Options> {
-  const options: Record<string, Options> = {};
-  for (const [name, spec] of Object.entries(TOKEN_FLAGS)) {
-    options[name] = {
-      type: spec.type,
-      alias: [...spec.aliases],
-      describe: spec.describe,
-      ...('choices' in spec ? { choices: [...spec.choices] } : {}),
-    };
-  }
-  return options;
-}
 
 export const tokenCommand: CommandModule<object, TokenArgs> = {
   command: 'token',
@@ -23,7 +11,7 @@ export const tokenCommand: CommandModule<object, TokenArgs> = {
     yargs
       // A repeated flag keeps its last value, as in the fast parser and the AWS CLI (not an array).
       .parserConfiguration({ 'duplicate-arguments-array': false })
-      .options(toYargsOptions())
+      .options(flagOptions(Object.keys(TOKEN_FLAGS) as TokenFlagName[]))
       .example('$0 token --cluster demo --region eu-west-1', 'ExecCredential JSON for kubectl')
       .example('$0 token --cluster demo --role-arn arn:aws:iam::111122223333:role/admin --token-only', 'A bare token for scripts') as never,
   handler: (argv) => runToken(argv),

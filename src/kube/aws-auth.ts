@@ -101,13 +101,15 @@ export function editDistance(a: string, b: string): number {
 class Reader {
   readonly result: AwsAuth = { roles: [], users: [], accounts: [], ignored: {}, problems: [] };
   private readonly lines = new LineCounter();
+  /** A parser error at the end of input points past the last line; findings name a real line. */
+  private readonly lastLine: number;
 
-  constructor(private readonly text: string) {}
+  constructor(private readonly text: string) {
+    this.lastLine = Math.max(1, text.replace(/\n$/, '').split('\n').length);
+  }
 
   problem(line: number, severity: Severity, code: string, message: string): void {
-    // A parser error at the end of input points past the last line; findings name a real line.
-    const lastLine = Math.max(1, this.text.replace(/\n$/, '').split('\n').length);
-    this.result.problems.push({ line: Math.min(line, lastLine), severity, code, message });
+    this.result.problems.push({ line: Math.min(line, this.lastLine), severity, code, message });
   }
 
   lineAt(offset: number): number {

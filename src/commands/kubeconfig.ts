@@ -20,6 +20,7 @@ import {
   serializeKubeconfig,
   setCurrentContext,
   setEntry,
+  setEntryBody,
   withKubeconfigLock,
   writeKubeconfigFile,
   type Change,
@@ -104,7 +105,7 @@ export async function kubeconfig(input: KubeconfigInput, deps: KubeconfigDeps): 
   const apply = (file: KubeconfigFile, ccFile: KubeconfigFile | undefined) => {
     const changes: Change[] = [
       setEntry(file, 'clusters', clusterEntry(findEntry(file, 'clusters', facts.entryName), facts)),
-      setEntry(file, 'users', { ...findEntry(file, 'users', userName), name: userName, user: { exec } }),
+      setEntryBody(file, 'users', userName, { exec }),
       setEntry(file, 'contexts', contextEntry(findEntry(file, 'contexts', contextName), contextName, facts.entryName, userName)),
     ];
     const switched = ccFile ? setCurrentContext(ccFile, contextName) : 'unchanged';

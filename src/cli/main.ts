@@ -5,7 +5,7 @@
  * Each command lives in src/cli/commands/<name>.ts as a yargs CommandModule whose handler turns
  * argv into a typed input and calls the use case in src/commands/<name>.ts through runAction.
  */
-import yargs, { type CommandModule } from 'yargs';
+import yargs, { type CommandModule, type Options } from 'yargs';
 import { ExitCode } from '../errors';
 import { version } from './run';
 import { writeStderr } from './stderr';
@@ -31,11 +31,17 @@ const COMMANDS: CommandModule<any, any>[] = [
   awsAuthCommand,
 ];
 
+/**
+ * `--verbose`/`-v`, for every command (commands do not declare it again: yargs would list `-v, -v`).
+ * No default: unset stays undefined, as in token's fast parser, and commands test `=== true`.
+ */
+export const VERBOSE_OPTION: Options = { type: 'boolean', alias: 'v', describe: 'Trace credential resolution and show error causes on stderr' };
+
 export async function main(args: string[]): Promise<void> {
   const cli = yargs(args)
     .scriptName('eks-auth')
     .usage('$0 <command> [options]\n\nAuthenticate kubectl to Amazon EKS with AWS IAM, and see why access fails.')
-    .option('verbose', { type: 'boolean', alias: 'v', default: false, describe: 'Trace credential resolution and show error causes on stderr' })
+    .option('verbose', VERBOSE_OPTION)
     .version(version())
     .help()
     .alias('h', 'help')

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import yargs from 'yargs';
 import { eksGetTokenCommand, tokenCommand } from '../../src/cli/commands/token';
+import { VERBOSE_OPTION } from '../../src/cli/main';
 import { parseTokenArgv, toTokenOptions, TOKEN_FLAGS, type TokenArgs, type TokenFlagName } from '../../src/cli/token-args';
 import { ExitCode } from '../../src/errors';
 
@@ -69,6 +70,7 @@ async function parseWithYargs(argv: string[]): Promise<Record<string, unknown>> 
     captured = parsed as Record<string, unknown>;
   };
   await yargs(argv)
+    .option('verbose', VERBOSE_OPTION)
     .command({ ...tokenCommand, handler: capture })
     .command({ ...eksGetTokenCommand, handler: capture })
     .strict()

@@ -11,7 +11,7 @@ export const tokenCommand: CommandModule<object, TokenArgs> = {
     yargs
       // A repeated flag keeps its last value, as in the fast parser and the AWS CLI (not an array).
       .parserConfiguration({ 'duplicate-arguments-array': false })
-      .options(flagOptions(Object.keys(TOKEN_FLAGS) as TokenFlagName[]))
+      .options(flagOptions((Object.keys(TOKEN_FLAGS) as TokenFlagName[]).filter((name) => name !== 'verbose')))
       .example('$0 token --cluster demo --region eu-west-1', 'ExecCredential JSON for kubectl')
       .example('$0 token --cluster demo --role-arn arn:aws:iam::111122223333:role/admin --token-only', 'A bare token for scripts') as never,
   handler: (argv) => runToken(argv),

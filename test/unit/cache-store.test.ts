@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -207,6 +208,14 @@ describe('openCache on a real directory', () => {
   test('an entry path that is a directory is refused with a warning', () => {
     open().write(CREDENTIALS_ENTRY);
     mkdirSync(join(dir, `${KEY}.json`));
+    const cache = open();
+    assert.equal(cache.read(KEY), undefined);
+    assert.deepEqual(log.warnings, [`not using the cache: ${join(dir, `${KEY}.json`)} is not a file`]);
+  });
+
+  test('a FIFO at the entry path is refused without being opened (opening one would block)', { skip: process.platform === 'win32' && 'no FIFOs' }, () => {
+    open().write(CREDENTIALS_ENTRY);
+    execFileSync('mkfifo', [join(dir, `${KEY}.json`)]);
     const cache = open();
     assert.equal(cache.read(KEY), undefined);
     assert.deepEqual(log.warnings, [`not using the cache: ${join(dir, `${KEY}.json`)} is not a file`]);

@@ -8,6 +8,7 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AwsCredentials, CacheEntry, CacheLabels, CachePort, Deps } from '../ports';
+import { isRecord } from '../record';
 import { cacheDirectory, checkDirectory, ensureDirectory, unsafeReason } from './dir';
 import { acquireLock, LOCK_POLL_MS, LOCK_WAIT_MS, processIsAlive, uniqueSuffix, type LockOptions } from './lock';
 
@@ -198,8 +199,8 @@ export function parseEntry(text: string, expectedKey?: string): CacheEntry | str
   } catch {
     return NOT_JSON;
   }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return 'not a JSON object';
-  const o = raw as Record<string, unknown>;
+  if (!isRecord(raw)) return 'not a JSON object';
+  const o = raw;
   if (o.version !== CACHE_VERSION) return `entry version ${JSON.stringify(o.version)}, not ${CACHE_VERSION}`;
   if (typeof o.key !== 'string' || !isKey(o.key)) return 'no valid key';
   if (expectedKey !== undefined && o.key !== expectedKey) return 'its key does not match its file name';
@@ -228,9 +229,9 @@ function dateOf(value: unknown): Date | undefined {
 }
 
 function labelsOf(value: unknown): CacheLabels | undefined {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  if (!isRecord(value)) return undefined;
   const out: CacheLabels = {};
-  for (const [name, v] of Object.entries(value as Record<string, unknown>)) {
+  for (const [name, v] of Object.entries(value)) {
     if (name === 'profiles') {
       if (!Array.isArray(v) || !v.every((p) => typeof p === 'string')) return undefined;
       out.profiles = v as string[];

@@ -5,7 +5,7 @@
  */
 import { EksAuthError, ExitCode } from '../errors';
 import { buildExecConfig, describeExec, recogniseExec } from '../kube/exec-entry';
-import { isRecord } from '../kube/record';
+import { isRecord } from '../record';
 import {
   kubeconfigPaths,
   listEntries,

@@ -22,7 +22,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { Document, isMap, isScalar, isSeq, parseAllDocuments, type Node, type YAMLMap } from 'yaml';
 import { EksAuthError, ExitCode } from '../errors';
 import type { Env } from '../ports';
-import { isRecord } from './record';
+import { isRecord } from '../record';
 
 export type EntryKind = 'clusters' | 'users' | 'contexts';
 

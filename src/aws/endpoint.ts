@@ -5,6 +5,7 @@
  * (botocore/data/partitions.json) and its client setup (botocore/client.py, botocore/args.py), and
  * checked against `aws eks get-token` by test/integration/aws-cli-oracle.test.ts.
  */
+import { isAsciiDigit, isAsciiLetter, isDigits, isLowerHexDigit } from '../ascii';
 import { EksAuthError, ExitCode } from '../errors';
 import type { StsEndpoint } from '../ports';
 
@@ -74,15 +75,11 @@ export function isValidRegionName(region: string): boolean {
   let digitsOnly = true;
   for (let i = 0; i < region.length; i++) {
     const c = region.charCodeAt(i);
-    const digit = c >= 0x30 && c <= 0x39;
+    const digit = isAsciiDigit(c);
     if (!digit && c !== 0x2d && !isAsciiLetter(c)) return false;
     if (!digit) digitsOnly = false;
   }
   return !digitsOnly;
-}
-
-function isAsciiLetter(c: number): boolean {
-  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
 }
 
 /** Whether `region` is the rule's prefix labels, then a \w+ label, then a \d+ label (`^P-\w+-\d+$`). */
@@ -93,16 +90,15 @@ function regionMatches(rule: PartitionRule, region: string): boolean {
   for (let i = 0; i < prefix.length; i++) {
     if (!(prefix[i] as readonly string[]).includes(labels[i] as string)) return false;
   }
-  return isWordLabel(labels[prefix.length] as string, false) && isWordLabel(labels[prefix.length + 1] as string, true);
+  return isWord(labels[prefix.length] as string) && isDigits(labels[prefix.length + 1] as string);
 }
 
-/** \w+ (ASCII letters, digits, `_`), or \d+ when `digitsOnly`. */
-function isWordLabel(label: string, digitsOnly: boolean): boolean {
+/** \w+: ASCII letters, digits and `_`. */
+function isWord(label: string): boolean {
   if (label === '') return false;
   for (let i = 0; i < label.length; i++) {
     const c = label.charCodeAt(i);
-    const ok = (c >= 0x30 && c <= 0x39) || (!digitsOnly && (c === 0x5f || isAsciiLetter(c)));
-    if (!ok) return false;
+    if (!(isAsciiDigit(c) || isAsciiLetter(c) || c === 0x5f)) return false;
   }
   return true;
 }
@@ -243,7 +239,7 @@ function isSimpleHostname(hostname: string): boolean {
     if (label === '' || label.startsWith('xn--')) return false;
     for (let i = 0; i < label.length; i++) {
       const c = label.charCodeAt(i);
-      const ok = (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d;
+      const ok = (c >= 0x61 && c <= 0x7a) || isAsciiDigit(c) || c === 0x2d;
       if (!ok) return false;
     }
   }
@@ -258,17 +254,13 @@ function isNumberLabel(label: string): boolean {
   const hex = label.startsWith('0x');
   for (let i = hex ? 2 : 0; i < label.length; i++) {
     const c = label.charCodeAt(i);
-    if (!((c >= 0x30 && c <= 0x39) || (hex && c >= 0x61 && c <= 0x66))) return false;
+    if (!(hex ? isLowerHexDigit(c) : isAsciiDigit(c))) return false;
   }
   return true;
 }
 
 /** Digits only, no leading zero (but "0" itself), at most `max`. */
 function isCanonicalDecimal(text: string, max: number): boolean {
-  if (text === '' || text.length > 5 || (text.length > 1 && text[0] === '0')) return false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x30 || c > 0x39) return false;
-  }
+  if (!isDigits(text) || text.length > 5 || (text.length > 1 && text[0] === '0')) return false;
   return Number(text) <= max;
 }

@@ -8,6 +8,7 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AwsCredentials, CacheEntry, CacheLabels, CachePort, Deps } from '../ports';
+import { isLowerHexDigit } from '../ascii';
 import { isRecord } from '../record';
 import { cacheDirectory, checkDirectory, ensureDirectory, unsafeReason } from './dir';
 import { acquireLock, LOCK_POLL_MS, LOCK_WAIT_MS, processIsAlive, uniqueSuffix, type LockOptions } from './lock';
@@ -26,8 +27,7 @@ const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
 function isKey(key: string): boolean {
   if (key.length !== 64) return false;
   for (let i = 0; i < 64; i++) {
-    const c = key.charCodeAt(i);
-    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false;
+    if (!isLowerHexDigit(key.charCodeAt(i))) return false;
   }
   return true;
 }

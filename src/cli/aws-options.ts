@@ -1,7 +1,7 @@
 /**
- * The credential flags that `whoami`, `explain` and `login` share with `token`, taken from the one
- * TOKEN_FLAGS table so every command spells them the same way. (`kubeconfig` writes its flags into
- * the entry and takes a subset with its own help.)
+ * yargs options built from the one TOKEN_FLAGS table: all of `token`'s, and the credential flags
+ * that `whoami`, `explain` and `login` share with it, so every command spells them the same way.
+ * (`kubeconfig` writes its flags into the entry and takes a subset with its own help.)
  */
 import type { Options } from 'yargs';
 import { TOKEN_FLAGS, type TokenFlagName } from './token-args';

@@ -12,10 +12,10 @@
 //   and build/sea-floor-<platform>-<arch> (node scripts/build-binary.mjs --floor),
 //   moto_server for the role-chain rows and the AWS CLI for its rows, each when present.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, release, tmpdir } from 'node:os';
-import { delimiter, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -35,16 +35,10 @@ if (!(RUNS >= 1 && WARMUP >= 0 && RSS_RUNS >= 0)) throw new Error('--runs must b
 const log = (message) => process.stderr.write(`${message}\n`);
 const notes = [];
 
-function onPath(command) {
-  return (process.env.PATH ?? '').split(delimiter).some((dir) => {
-    try {
-      accessSync(join(dir, command), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
+// The test peers (TypeScript, through tsx from devDependencies): which are installed, and moto_server.
+const require = createRequire(import.meta.url);
+require('tsx/cjs/api').register();
+const { peerAvailable, startMoto } = require('../test/peers/peers.ts');
 
 const script = join(root, 'dist', 'eks-auth.js');
 if (!existsSync(script)) {
@@ -61,9 +55,9 @@ if (!haveBinary) notes.push(`The single executable is not built (\`npm run build
 const floorBinary = built('sea-floor');
 const haveFloor = haveBinary && existsSync(floorBinary);
 if (haveBinary && !haveFloor) notes.push('The floor executable is not built (`node scripts/build-binary.mjs --floor`): its row is missing.');
-const haveAws = onPath('aws');
+const haveAws = peerAvailable('aws');
 if (!haveAws) notes.push('The AWS CLI is not installed: its rows are missing.');
-const haveMoto = onPath('moto_server');
+const haveMoto = peerAvailable('moto_server');
 if (!haveMoto) notes.push('moto_server is not installed (`pip install "moto[server]"`): the role-chain rows are missing.');
 const timeBin = ['/usr/bin/time', '/bin/time'].find((path) => existsSync(path));
 if (!timeBin) notes.push('GNU time is not installed (Debian package `time`): no peak RSS.');
@@ -137,9 +131,6 @@ function cacheFiles(dir) {
 
 try {
   if (haveMoto) {
-    const require = createRequire(import.meta.url);
-    require('tsx/cjs/api').register();
-    const { startMoto } = require('../test/peers/peers.ts');
     log('starting moto_server on 127.0.0.1 …');
     moto = await startMoto();
   }

@@ -16,7 +16,7 @@ export const TOKEN_REFRESH_MARGIN_MS = 5 * 60_000;
 /**
  * Credentials that sign the token are served while they last 15 minutes more, so the token still
  * gets its full 14 minutes: its expiry is min(sign + 14 min, credential expiry − 60 s)
- * (tokenExpiration in src/commands/token.ts).
+ * (tokenExpiration in src/usecases/token.ts).
  */
 export const SIGNING_CREDENTIALS_MARGIN_MS = 15 * 60_000;
 

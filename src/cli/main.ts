@@ -3,7 +3,7 @@
  * path in bin.ts does not handle the invocation, so `eks-auth token` never pays for yargs.
  *
  * Each command lives in src/cli/commands/<name>.ts as a yargs CommandModule whose handler turns
- * argv into a typed input and calls the use case in src/commands/<name>.ts through runAction.
+ * argv into a typed input and calls the use case in src/usecases/<name>.ts through runAction.
  */
 import yargs, { type CommandModule, type Options } from 'yargs';
 import { ExitCode } from '../errors';

@@ -1,5 +1,5 @@
 /** Runs `eks-auth token` from parsed flags: shared by the fast path (bin.ts) and the yargs command. */
-import { getToken } from '../commands/token';
+import { getToken } from '../usecases/token';
 import { cacheDisabledByEnv } from '../cache/dir';
 import { openCache } from '../cache/store';
 import type { CachePort, Deps } from '../ports';

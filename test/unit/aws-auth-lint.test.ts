@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { awsAuthCheck, formatAwsAuthCheck, summariseAwsAuthCheck } from '../../src/commands/aws-auth-check';
+import { awsAuthCheck, formatAwsAuthCheck, summariseAwsAuthCheck } from '../../src/usecases/aws-auth-check';
 import { formatFinding, lintAwsAuth } from '../../src/kube/aws-auth-lint';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'aws-auth');

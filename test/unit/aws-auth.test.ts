@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { explain, formatExplainJson, formatExplainText, notMappedError } from '../../src/commands/explain';
+import { explain, formatExplainJson, formatExplainText, notMappedError } from '../../src/usecases/explain';
 import { EksAuthError } from '../../src/errors';
 import { editDistance, mapIdentity, mappingArnProblem, parseAwsAuth, type MappingIdentity } from '../../src/kube/aws-auth';
 

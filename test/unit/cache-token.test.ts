@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { getToken, tokenExpiration, type TokenInput } from '../../src/commands/token';
+import { getToken, tokenExpiration, type TokenInput } from '../../src/usecases/token';
 import { openCache } from '../../src/cache/store';
 import { SIGNING_CREDENTIALS_MARGIN_MS, TOKEN_REFRESH_MARGIN_MS, usableUntil } from '../../src/cache/expiry';
 import { ExitCode, type EksAuthError } from '../../src/errors';
@@ -219,7 +219,7 @@ describe('role-session cache', () => {
     assert.deepEqual(assumedRoles(deps), ['hop1', 'hop1']);
   });
 
-  test('the signing margin is exactly what a full-length token needs (tokenExpiration in src/commands/token.ts)', () => {
+  test('the signing margin is exactly what a full-length token needs (tokenExpiration in src/usecases/token.ts)', () => {
     const signedAt = FIXED_NOW;
     const credentialsExpire = new Date(signedAt.getTime() + SIGNING_CREDENTIALS_MARGIN_MS);
     assert.equal(tokenExpiration(signedAt, credentialsExpire).getTime(), signedAt.getTime() + 14 * MINUTE);

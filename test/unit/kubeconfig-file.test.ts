@@ -19,8 +19,8 @@ import { delimiter, join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { parse, parseAllDocuments } from 'yaml';
 import type { EksCluster } from '../../src/aws/eks-client';
-import { kubeconfig, type ClusterLookupInput, type KubeconfigDeps, type KubeconfigInput } from '../../src/commands/kubeconfig';
-import { kubeconfigMigrate } from '../../src/commands/kubeconfig-migrate';
+import { kubeconfig, type ClusterLookupInput, type KubeconfigDeps, type KubeconfigInput } from '../../src/usecases/kubeconfig';
+import { kubeconfigMigrate } from '../../src/usecases/kubeconfig-migrate';
 import { EksAuthError, ExitCode } from '../../src/errors';
 import { INSTALL_HINT } from '../../src/kube/exec-entry';
 import {

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { getToken, tokenExpiration, type TokenInput } from '../../src/commands/token';
+import { getToken, tokenExpiration, type TokenInput } from '../../src/usecases/token';
 import { ExitCode } from '../../src/errors';
 import { decodeToken, MAX_TOKEN_BYTES } from '../../src/token/encode';
 import { fakeDeps, type FakeDeps, type FakeDepsOptions } from '../helpers/fake-deps';

@@ -8,7 +8,7 @@ import {
   formatVerifyText,
   stsEndpointHost,
   verify,
-} from '../../src/commands/verify';
+} from '../../src/usecases/verify';
 import { EksAuthError } from '../../src/errors';
 import type { Logger } from '../../src/ports';
 import { encodeToken } from '../../src/token/encode';

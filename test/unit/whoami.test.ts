@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { stsError } from '../../src/aws/sts-client';
-import { whoami } from '../../src/commands/whoami';
+import { whoami } from '../../src/usecases/whoami';
 import { EksAuthError } from '../../src/errors';
 import type { StsEndpoint } from '../../src/ports';
 import { fakeDeps } from '../helpers/fake-deps';

@@ -1,6 +1,6 @@
 /** `eks-auth aws-auth check` for yargs. */
 import type { Argv, CommandModule } from 'yargs';
-import { awsAuthCheck, formatAwsAuthCheck, summariseAwsAuthCheck } from '../../commands/aws-auth-check';
+import { awsAuthCheck, formatAwsAuthCheck, summariseAwsAuthCheck } from '../../usecases/aws-auth-check';
 import { ExitCode } from '../../errors';
 import { nodeFiles } from '../deps';
 import { writeStdout } from '../output';

@@ -1,6 +1,6 @@
 /** `eks-auth cache list` and `eks-auth cache clean` for yargs. */
 import type { Argv, CommandModule } from 'yargs';
-import { cleanCache, listCache } from '../../commands/cache';
+import { cleanCache, listCache } from '../../usecases/cache';
 import { createDeps } from '../deps';
 import { runAction } from '../run';
 

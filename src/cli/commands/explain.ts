@@ -10,11 +10,11 @@ import {
   type AwsAuthSource,
   type ExplainIdentity,
   type KubectlPort,
-} from '../../commands/explain';
+} from '../../usecases/explain';
 import { EksAuthError, ExitCode } from '../../errors';
 import type { Deps } from '../../ports';
 import { createHttpsGet } from '../../token/replay';
-import { whoami } from '../../commands/whoami';
+import { whoami } from '../../usecases/whoami';
 import { awsYargsOptions, SESSION_CACHE_OPTION, toAwsInput, type AwsArgs } from '../aws-options';
 import { createDeps } from '../deps';
 import { writeStdout } from '../output';

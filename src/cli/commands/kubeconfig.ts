@@ -2,8 +2,8 @@
 import { accessSync, constants, realpathSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import type { Argv, CommandModule } from 'yargs';
-import { kubeconfig, type ClusterLookupInput } from '../../commands/kubeconfig';
-import { kubeconfigMigrate } from '../../commands/kubeconfig-migrate';
+import { kubeconfig, type ClusterLookupInput } from '../../usecases/kubeconfig';
+import { kubeconfigMigrate } from '../../usecases/kubeconfig-migrate';
 import { EksAuthError, ExitCode } from '../../errors';
 import type { Deps } from '../../ports';
 import { SESSION_CACHE_OPTION } from '../aws-options';

@@ -1,7 +1,7 @@
 /** `eks-auth login` for yargs. */
 import { isatty } from 'node:tty';
 import type { Argv, CommandModule } from 'yargs';
-import { login } from '../../commands/login';
+import { login } from '../../usecases/login';
 import { awsYargsOptions, toAwsInput, type AwsArgs } from '../aws-options';
 import { createDeps } from '../deps';
 import { runAction } from '../run';

@@ -1,6 +1,6 @@
 /** `eks-auth verify` for yargs. */
 import type { CommandModule } from 'yargs';
-import { formatRejectionJson, formatVerifyJson, formatVerifyText, verify } from '../../commands/verify';
+import { formatRejectionJson, formatVerifyJson, formatVerifyText, verify } from '../../usecases/verify';
 import { EksAuthError, ExitCode } from '../../errors';
 import { createHttpsGet } from '../../token/replay';
 import { createDeps } from '../deps';

@@ -1,6 +1,6 @@
 /** `eks-auth whoami`: the identity the cluster will see. */
 import type { CommandModule } from 'yargs';
-import { formatWhoami, whoami } from '../../commands/whoami';
+import { formatWhoami, whoami } from '../../usecases/whoami';
 import { awsYargsOptions, SESSION_CACHE_OPTION, toAwsInput, type AwsArgs } from '../aws-options';
 import { createDeps } from '../deps';
 import { runAction } from '../run';

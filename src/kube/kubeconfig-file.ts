@@ -21,7 +21,7 @@ import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { Document, isMap, isScalar, isSeq, parseAllDocuments, type Node, type YAMLMap } from 'yaml';
 import { EksAuthError, ExitCode } from '../errors';
-import type { Env } from '../ports';
+import type { Env, Logger } from '../ports';
 import { isRecord } from '../record';
 
 export type EntryKind = 'clusters' | 'users' | 'contexts';
@@ -300,5 +300,14 @@ function patchMap(doc: Document, map: YAMLMap, value: Record<string, unknown>): 
     if (current !== undefined && isDeepStrictEqual(currentValue, next)) continue;
     if (isMap(current) && isRecord(next)) patchMap(doc, current, next);
     else map.set(key, doc.createNode(next));
+  }
+}
+
+/** Warns that only the first YAML document of the file is read and edited, as kubectl does. */
+export function warnAboutExtraDocuments(file: KubeconfigFile, deps: { log: Logger }): void {
+  if (file.extraDocuments.length > 0) {
+    deps.log.warn(
+      `${file.path} has ${file.extraDocuments.length} more YAML document(s) after the first; kubectl reads only the first, so eks-auth edits only that one`,
+    );
   }
 }

@@ -14,10 +14,10 @@ import {
   setEntryBody,
   withKubeconfigLock,
   writeKubeconfigFile,
+  warnAboutExtraDocuments,
   type KubeconfigFile,
 } from '../kube/kubeconfig-file';
 import type { Deps } from '../ports';
-import { warnAboutExtraDocuments } from './kubeconfig';
 
 export interface KubeconfigMigrateInput {
   /** `--kubeconfig`: the one file to migrate; default every KUBECONFIG file, else ~/.kube/config. */

@@ -23,6 +23,7 @@ import {
   setEntryBody,
   withKubeconfigLock,
   writeKubeconfigFile,
+  warnAboutExtraDocuments,
   type Change,
   type KubeconfigFile,
 } from '../kube/kubeconfig-file';
@@ -246,14 +247,5 @@ function warnAboutShadowing(files: KubeconfigFile[], target: KubeconfigFile, use
   for (const file of files.slice(0, files.indexOf(target))) {
     if (findEntry(file, 'users', user)) deps.log.warn(`user ${user} is also defined in ${file.path}, which kubectl reads first: that entry wins`);
     if (findEntry(file, 'contexts', context)) deps.log.warn(`context ${context} is also defined in ${file.path}, which kubectl reads first: that entry wins`);
-  }
-}
-
-/** Shared with migrate: kubectl reads only the first YAML document of a file. */
-export function warnAboutExtraDocuments(file: KubeconfigFile, deps: Pick<Deps, 'log'>): void {
-  if (file.extraDocuments.length > 0) {
-    deps.log.warn(
-      `${file.path} has ${file.extraDocuments.length} more YAML document(s) after the first; kubectl reads only the first, so eks-auth edits only that one`,
-    );
   }
 }

@@ -3,8 +3,10 @@
  * SDK adapters. The only place (with bin.ts and run.ts) that touches `process`.
  */
 import { readFileSync } from 'node:fs';
+import { cacheDisabledByEnv } from '../cache/dir';
+import { openCache } from '../cache/store';
 import { EksAuthError, ExitCode } from '../errors';
-import type { Deps, FilePort, Logger, PromptPort, SdkSourcesPort, StsPort } from '../ports';
+import type { CachePort, Deps, FilePort, Logger, PromptPort, SdkSourcesPort, StsPort } from '../ports';
 import { registerSecret, writeStderr } from './stderr';
 
 export const nodeFiles: FilePort = {
@@ -80,4 +82,23 @@ export function createDeps(options: { verbose: boolean }): Deps {
     sdkSources: loadSdkSources,
     prompt: terminalPrompt(),
   };
+}
+
+/**
+ * `deps` with the on-disk cache unless --no-cache (`wanted` false) or EKS_AUTH_NO_CACHE turns it
+ * off; shared with every command that resolves credentials (login, whoami, explain, kubeconfig).
+ */
+export function withCache(wanted: boolean, deps: Deps): Deps {
+  const cache = cliCache(wanted, deps);
+  return cache ? { ...deps, cache } : deps;
+}
+
+function cliCache(wanted: boolean, deps: Deps): CachePort | undefined {
+  const fromEnv = cacheDisabledByEnv(deps.env);
+  if (fromEnv.problem) deps.log.warn(fromEnv.problem);
+  if (!wanted || fromEnv.disabled) {
+    deps.log.verbose(`cache: off (${wanted ? 'EKS_AUTH_NO_CACHE' : '--no-cache'})`);
+    return undefined;
+  }
+  return openCache(deps);
 }

@@ -16,10 +16,9 @@ import type { Deps } from '../../ports';
 import { createHttpsGet } from '../../token/replay';
 import { whoami } from '../../usecases/whoami';
 import { awsYargsOptions, SESSION_CACHE_OPTION, toAwsInput, type AwsArgs } from '../aws-options';
-import { createDeps } from '../deps';
+import { createDeps, withCache } from '../deps';
 import { writeStdout } from '../output';
 import { reportError, runAction } from '../run';
-import { withCache } from '../token-run';
 
 interface ExplainArgs extends AwsArgs {
   cache?: boolean;

@@ -7,9 +7,8 @@ import { kubeconfigMigrate } from '../../usecases/kubeconfig-migrate';
 import { EksAuthError, ExitCode } from '../../errors';
 import type { Deps } from '../../ports';
 import { SESSION_CACHE_OPTION } from '../aws-options';
-import { createDeps } from '../deps';
+import { createDeps, withCache } from '../deps';
 import { runAction } from '../run';
-import { withCache } from '../token-run';
 
 interface KubeconfigArgs {
   verbose?: boolean;

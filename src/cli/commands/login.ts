@@ -3,9 +3,8 @@ import { isatty } from 'node:tty';
 import type { Argv, CommandModule } from 'yargs';
 import { login } from '../../usecases/login';
 import { awsYargsOptions, toAwsInput, type AwsArgs } from '../aws-options';
-import { createDeps } from '../deps';
+import { createDeps, withCache } from '../deps';
 import { runAction } from '../run';
-import { withCache } from '../token-run';
 
 interface LoginArgs extends AwsArgs {
   verbose?: boolean;

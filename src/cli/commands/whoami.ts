@@ -2,9 +2,8 @@
 import type { CommandModule } from 'yargs';
 import { formatWhoami, whoami } from '../../usecases/whoami';
 import { awsYargsOptions, SESSION_CACHE_OPTION, toAwsInput, type AwsArgs } from '../aws-options';
-import { createDeps } from '../deps';
+import { createDeps, withCache } from '../deps';
 import { runAction } from '../run';
-import { withCache } from '../token-run';
 
 interface WhoamiArgs extends AwsArgs {
   cache?: boolean;

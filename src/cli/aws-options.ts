@@ -6,8 +6,6 @@
 import type { Options } from 'yargs';
 import { TOKEN_FLAGS, type TokenFlagName } from './token-args';
 
-export { toAwsInput } from './token-args';
-
 const AWS_FLAGS = ['region', 'profile', 'role-arn', 'external-id', 'session-name', 'duration'] as const;
 
 export interface AwsArgs {

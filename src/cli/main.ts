@@ -7,7 +7,7 @@
  */
 import yargs, { type CommandModule, type Options } from 'yargs';
 import { ExitCode } from '../errors';
-import { version } from './run';
+import { version } from './version';
 import { writeStderr } from './stderr';
 import { eksGetTokenCommand, tokenCommand } from './commands/token';
 import { whoamiCommand } from './commands/whoami';

@@ -5,12 +5,7 @@
 import { ExitCode, isEksAuthError, type ExitCodeValue } from '../errors';
 import { writeStdout } from './output';
 import { writeStderr } from './stderr';
-
-declare const EKS_AUTH_VERSION: string | undefined;
-
-export function version(): string {
-  return typeof EKS_AUTH_VERSION === 'string' ? EKS_AUTH_VERSION : 'dev';
-}
+import { version } from './version';
 
 /** Prints an error the way every command does and returns its exit code. */
 export function reportError(err: unknown, verbose: boolean): ExitCodeValue {

@@ -2,7 +2,8 @@
 import { isatty } from 'node:tty';
 import type { Argv, CommandModule } from 'yargs';
 import { login } from '../../usecases/login';
-import { awsYargsOptions, toAwsInput, type AwsArgs } from '../aws-options';
+import { awsYargsOptions, type AwsArgs } from '../aws-options';
+import { toAwsInput } from '../token-args';
 import { createDeps, withCache } from '../deps';
 import { runAction } from '../run';
 

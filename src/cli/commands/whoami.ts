@@ -1,7 +1,8 @@
 /** `eks-auth whoami`: the identity the cluster will see. */
 import type { CommandModule } from 'yargs';
 import { formatWhoami, whoami } from '../../usecases/whoami';
-import { awsYargsOptions, SESSION_CACHE_OPTION, toAwsInput, type AwsArgs } from '../aws-options';
+import { awsYargsOptions, SESSION_CACHE_OPTION, type AwsArgs } from '../aws-options';
+import { toAwsInput } from '../token-args';
 import { createDeps, withCache } from '../deps';
 import { runAction } from '../run';
 

@@ -2,14 +2,17 @@
  * `eks-auth explain`: applies the aws-auth ConfigMap to an identity and tells which Kubernetes
  * username and groups it gets, or why nothing matches and which entry came closest.
  *
- * The identity is an input (`{arn}`); a token (identityFromToken) or resolved credentials are just
- * ways to obtain it.
+ * The identity is an input union, as the ConfigMap source is: an ARN as given, the identity behind
+ * a token (verified with STS through the injected `verify`), or the identity the credential flags
+ * resolve to (through the injected `whoami`).
  */
 import { parsePrincipal, stripRolePath } from '../aws/arn';
 import { EksAuthError, ExitCode } from '../errors';
 import { FILE_NOT_YAML, mapIdentity, parseAwsAuth, type AwsAuthEntry, type MappingResult } from '../kube/aws-auth';
+import type { AwsInput } from '../aws/resolve';
 import type { FilePort, Logger } from '../ports';
-import { verify, type VerifyDeps, type VerifyInput } from './verify';
+import type { VerifyInput, VerifyReport } from './verify';
+import type { WhoamiResult } from './whoami';
 
 /** Who to explain: an ARN as STS reports it (or an IAM role/user ARN), plus what templates may use. */
 export interface ExplainIdentity {
@@ -23,9 +26,18 @@ export interface ExplainIdentity {
 /** Where the ConfigMap comes from: a file, or the cluster through kubectl. */
 export type AwsAuthSource = { kind: 'file'; path: string } | { kind: 'cluster'; kubeconfig?: string; context?: string };
 
+/**
+ * Whose access to explain: an ARN (`--arn`), the identity behind a token for a cluster (`--token`),
+ * or the identity eks-auth itself would sign as with these credential flags (neither).
+ */
+export type ExplainIdentitySource =
+  | ({ kind: 'arn' } & ExplainIdentity)
+  | { kind: 'token'; token: string; clusterId: string; stsEndpoint?: string }
+  | { kind: 'credentials'; aws: AwsInput };
+
 export interface ExplainInput {
   awsAuth: AwsAuthSource;
-  identity: ExplainIdentity;
+  identity: ExplainIdentitySource;
 }
 
 /** Runs kubectl (from PATH). Throws EksAuthError when kubectl cannot be started. */
@@ -37,6 +49,10 @@ export interface ExplainDeps {
   files: FilePort;
   kubectl: KubectlPort;
   log: Logger;
+  /** The verify use case with its ports bound: reads the identity behind a token. */
+  verify: (input: VerifyInput) => Promise<VerifyReport>;
+  /** The whoami use case with its ports bound: the identity the credentials resolve to. */
+  whoami: (input: AwsInput) => Promise<WhoamiResult>;
 }
 
 export interface ExplainReport {
@@ -50,14 +66,30 @@ export interface ExplainReport {
   notes: string[];
 }
 
-/** Reads the identity behind a token by verifying it (STS replay) for the cluster. */
-export async function identityFromToken(input: VerifyInput, deps: VerifyDeps): Promise<ExplainIdentity> {
-  const report = await verify(input, deps);
-  return {
-    arn: report.arn,
-    accessKeyId: report.accessKeyId,
-    ...(report.sessionName === undefined ? {} : { sessionName: report.sessionName }),
-  };
+/** Resolves the identity to explain: as given, by verifying the token, or by resolving the credentials. */
+async function resolveIdentity(source: ExplainIdentitySource, deps: Pick<ExplainDeps, 'verify' | 'whoami'>): Promise<ExplainIdentity> {
+  switch (source.kind) {
+    case 'arn': {
+      const { kind: _, ...identity } = source;
+      return identity;
+    }
+    case 'token': {
+      const report = await deps.verify({
+        token: source.token,
+        clusterId: source.clusterId,
+        ...(source.stsEndpoint === undefined ? {} : { stsEndpoint: source.stsEndpoint }),
+      });
+      return {
+        arn: report.arn,
+        accessKeyId: report.accessKeyId,
+        ...(report.sessionName === undefined ? {} : { sessionName: report.sessionName }),
+      };
+    }
+    case 'credentials': {
+      const who = await deps.whoami(source.aws);
+      return { arn: who.arn, accessKeyId: who.accessKeyId };
+    }
+  }
 }
 
 async function readFromCluster(source: { kubeconfig?: string; context?: string }, kubectl: KubectlPort): Promise<string> {
@@ -108,7 +140,8 @@ function readFile(path: string, files: FilePort): string {
 
 /** Maps the identity through aws-auth. Resolves whether or not it is mapped: see `result.mapped`. */
 export async function explain(input: ExplainInput, deps: ExplainDeps): Promise<ExplainReport> {
-  const principal = parsePrincipal(input.identity.arn);
+  const identity = await resolveIdentity(input.identity, deps);
+  const principal = parsePrincipal(identity.arn);
   const notes: string[] = [];
   let canonicalArn = principal.canonicalArn;
   if (principal.kind === 'role' && principal.path !== '/') {
@@ -137,13 +170,13 @@ export async function explain(input: ExplainInput, deps: ExplainDeps): Promise<E
     notes.push(`the server ignores ${section} in this ConfigMap: ${why}`);
   }
 
-  const sessionName = input.identity.sessionName ?? principal.sessionName;
+  const sessionName = identity.sessionName ?? principal.sessionName;
   const result = mapIdentity(
     {
       canonicalArn,
       account: principal.account,
       ...(sessionName === undefined ? {} : { sessionName }),
-      ...(input.identity.accessKeyId === undefined ? {} : { accessKeyId: input.identity.accessKeyId }),
+      ...(identity.accessKeyId === undefined ? {} : { accessKeyId: identity.accessKeyId }),
     },
     awsAuth,
   );

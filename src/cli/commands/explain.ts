@@ -5,15 +5,14 @@ import {
   explain,
   formatExplainJson,
   formatExplainText,
-  identityFromToken,
   notMappedError,
   type AwsAuthSource,
-  type ExplainIdentity,
+  type ExplainIdentitySource,
   type KubectlPort,
 } from '../../usecases/explain';
 import { EksAuthError, ExitCode } from '../../errors';
-import type { Deps } from '../../ports';
 import { createHttpsGet } from '../../token/replay';
+import { verify } from '../../usecases/verify';
 import { whoami } from '../../usecases/whoami';
 import { awsYargsOptions, SESSION_CACHE_OPTION, type AwsArgs } from '../aws-options';
 import { toAwsInput } from '../token-args';
@@ -66,21 +65,17 @@ function awsAuthSource(argv: ExplainArgs): AwsAuthSource {
   throw new EksAuthError(ExitCode.usage, 'say where the aws-auth ConfigMap is: --aws-auth FILE or --from-cluster', { reason: 'usage' });
 }
 
-async function identityOf(argv: ExplainArgs, deps: Deps): Promise<ExplainIdentity> {
+function identitySource(argv: ExplainArgs): ExplainIdentitySource {
   if (argv.arn && argv.token) throw new EksAuthError(ExitCode.usage, '--arn and --token exclude each other', { reason: 'usage' });
-  if (argv.arn) return { arn: argv.arn };
+  if (argv.arn) return { kind: 'arn', arn: argv.arn };
   if (argv.token) {
     if (!argv.cluster) {
       throw new EksAuthError(ExitCode.usage, '--token needs --cluster: STS checks the token against the cluster id', { reason: 'usage' });
     }
-    return identityFromToken(
-      { token: argv.token, clusterId: argv.cluster, ...(argv['sts-endpoint'] ? { stsEndpoint: argv['sts-endpoint'] } : {}) },
-      { now: deps.now, log: deps.log, httpGet: createHttpsGet() },
-    );
+    return { kind: 'token', token: argv.token, clusterId: argv.cluster, ...(argv['sts-endpoint'] ? { stsEndpoint: argv['sts-endpoint'] } : {}) };
   }
   // Neither: explain the identity eks-auth itself would sign as (the credential flags, as `token` takes them).
-  const who = await whoami({ ...toAwsInput(argv), interactive: process.stdin.isTTY === true }, withCache(argv.cache !== false, deps));
-  return { arn: who.arn, accessKeyId: who.accessKeyId };
+  return { kind: 'credentials', aws: toAwsInput(argv) };
 }
 
 export const explainCommand: CommandModule<object, ExplainArgs> = {
@@ -106,8 +101,17 @@ export const explainCommand: CommandModule<object, ExplainArgs> = {
     return runAction(verbose, async () => {
       const deps = createDeps({ verbose });
       const awsAuth = awsAuthSource(argv);
-      const identity = await identityOf(argv, deps);
-      const report = await explain({ awsAuth, identity }, { files: deps.files, kubectl: kubectlFromPath, log: deps.log });
+      const identity = identitySource(argv);
+      const report = await explain(
+        { awsAuth, identity },
+        {
+          files: deps.files,
+          kubectl: kubectlFromPath,
+          log: deps.log,
+          verify: (input) => verify(input, { now: deps.now, log: deps.log, httpGet: createHttpsGet() }),
+          whoami: (aws) => whoami({ ...aws, interactive: process.stdin.isTTY === true }, withCache(argv.cache !== false, deps)),
+        },
+      );
       const failure = notMappedError(report);
       if (!failure) return argv.json ? formatExplainJson(report) : formatExplainText(report);
       if (!argv.json) throw failure;

@@ -36,7 +36,7 @@ interface PartitionRule extends PartitionInfo {
    * partitions.json's regionRegex, which always has the shape `^P-\w+-\d+$` for a fixed prefix P
    * (one of several for `aws`): the labels of P, each label one of the listed spellings. Matched by
    * hand (regionMatches), as a regular expression is compiled on every kubectl call; the regexes
-   * themselves are the oracle in test/unit/endpoint.test.ts.
+   * themselves are the oracle in test/unit/aws/endpoint.test.ts.
    */
   regionPrefix: readonly (readonly string[])[];
   /** The partition's pseudo-region, listed explicitly in partitions.json because no regex matches it. */
@@ -208,7 +208,7 @@ function parseOverrideHost(endpointUrl: string, source: string): Origin {
  * a dotted-quad IPv4 address in canonical form, and the port canonical too, so that the answer is
  * URL's own; anything else (upper case, IPv6, punycode, other IPv4 spellings, userinfo, a path)
  * returns undefined and goes to URL, which also explains what is wrong. Pinned against URL on
- * generated inputs (test/unit/endpoint.test.ts).
+ * generated inputs (test/unit/aws/endpoint.test.ts).
  */
 export function simpleHttpOrigin(text: string): Origin | undefined {
   let protocol: string;

@@ -2,7 +2,7 @@
  * The AWS CLI as an independent oracle: `aws eks get-token` (AWS CLI v1, botocore) under a frozen
  * clock must produce, byte for byte, the token we build from the same inputs with
  * resolveStsEndpoint + presignGetCallerIdentity + encodeToken. It also re-derives every row of the
- * endpoint table that test/unit/endpoint.test.ts checks our resolver against.
+ * endpoint table that test/unit/aws/endpoint.test.ts checks our resolver against.
  *
  * Peers: `aws` and `faketime` (Debian package faketime). Missing peers skip the test outside CI and
  * fail it under CI=true. No network is used: get-token only signs, it never calls STS.

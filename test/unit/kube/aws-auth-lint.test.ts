@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { awsAuthCheck, formatAwsAuthCheck, summariseAwsAuthCheck } from '../../../src/usecases/aws-auth-check';
+import { formatFinding, lintAwsAuth } from '../../../src/kube/aws-auth-lint';
+
+const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'aws-auth');
+const read = (name: string): string => readFileSync(join(FIXTURES, name), 'utf8');
+const findings = (text: string): [number, string, string][] => lintAwsAuth(text).map((f) => [f.line, f.severity, f.code]);
+
+// Expected lines are those of the fixture files; each fixture holds one kind of mistake.
+const FIXTURE_FINDINGS: Record<string, [number, string, string][]> = {
+  'good.yaml': [],
+  'kubectl-get.json': [],
+  'bare-data.yaml': [],
+  'yaml-error.yaml': [[10, 'error', 'yaml']],
+  'maproles-yaml-error.yaml': [[12, 'error', 'yaml']],
+  'missing-bar.yaml': [[8, 'error', 'section-not-string']],
+  'section-key-case.yaml': [[7, 'error', 'section-key']],
+  'dropped-entries.yaml': [
+    [8, 'error', 'missing-arn'],
+    [11, 'error', 'missing-username'],
+    [14, 'error', 'entry-not-map'],
+    [18, 'error', 'groups-not-list'],
+  ],
+  'role-path.yaml': [[8, 'error', 'role-path']],
+  'instance-profile.yaml': [[8, 'error', 'instance-profile']],
+  'assumed-role.yaml': [[8, 'error', 'assumed-role']],
+  'unquoted-account.yaml': [
+    [8, 'warning', 'unquoted-account'],
+    [9, 'warning', 'unquoted-account'],
+  ],
+  'duplicates.yaml': [
+    [8, 'warning', 'duplicate'],
+    [17, 'warning', 'role-in-mapusers'],
+    [17, 'warning', 'duplicate'],
+  ],
+  'system-masters.yaml': [[11, 'warning', 'system-masters']],
+  'session-name-template.yaml': [
+    [9, 'warning', 'session-name-username'],
+    [11, 'error', 'session-name-group'],
+  ],
+  'misindented-group.yaml': [[11, 'warning', 'group-whitespace']],
+};
+
+function configMap(section: string, body: string): string {
+  return `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n  ${section}: |\n${body.replace(/^/gm, '    ')}\n`;
+}
+
+describe('lintAwsAuth on the fixtures', () => {
+  for (const [name, expected] of Object.entries(FIXTURE_FINDINGS)) {
+    test(`${name}: ${expected.length === 0 ? 'no findings' : expected.map(([, , code]) => code).join(', ')}`, () => {
+      assert.deepEqual(findings(read(name)), expected);
+    });
+  }
+
+  test('names the fix in its messages', () => {
+    const [rolePath] = lintAwsAuth(read('role-path.yaml'));
+    assert.match(rolePath?.message ?? '', /use arn:aws:iam::111122223333:role\/AWSReservedSSO_Admin_0123456789abcdef$/);
+    const [assumed] = lintAwsAuth(read('assumed-role.yaml'));
+    assert.match(assumed?.message ?? '', /use arn:aws:iam::111122223333:role\/Developer$/);
+    const [account] = lintAwsAuth(read('unquoted-account.yaml'));
+    assert.match(account?.message ?? '', /leading zero.*write "012345678901"/);
+  });
+});
+
+describe('lintAwsAuth, other findings', () => {
+  const cases: [string, string, string, [number, string, string][]][] = [
+    ['a group ARN', 'mapRoles', '- rolearn: arn:aws:iam::111122223333:group/Admins\n  username: a', [[8, 'error', 'group']]],
+    ['a user ARN under mapRoles', 'mapRoles', '- rolearn: arn:aws:iam::111122223333:user/bob\n  username: bob', [[8, 'warning', 'user-in-maproles']]],
+    ['a placeholder the server does not know', 'mapRoles', '- rolearn: arn:aws:iam::111122223333:role/R\n  username: "{{SessionID}}"', [[9, 'warning', 'unknown-placeholder']]],
+    ['{{EC2PrivateDNSName}} for an IAM user', 'mapUsers', '- userarn: arn:aws:iam::111122223333:user/bob\n  username: "system:node:{{EC2PrivateDNSName}}"', [[9, 'error', 'ec2-template-user']]],
+    ['an unknown key', 'mapUsers', '- userarn: arn:aws:iam::111122223333:user/bob\n  rolearn: x\n  username: bob', [[9, 'warning', 'unknown-key']]],
+    ['an account id that is not 12 digits', 'mapAccounts', '- "1234"', [[8, 'error', 'account']]],
+    ['an account listed twice', 'mapAccounts', '- "111122223333"\n- "111122223333"', [[9, 'warning', 'duplicate']]],
+    ['a section that is not a list', 'mapRoles', 'rolearn: arn:aws:iam::111122223333:role/R', [[8, 'error', 'section-not-list']]],
+  ];
+  for (const [what, section, body, expected] of cases) {
+    test(`reports ${what}`, () => assert.deepEqual(findings(configMap(section, body)), expected));
+  }
+
+  test('does not flag a user ARN with a path: STS reports user paths', () => {
+    assert.deepEqual(findings(configMap('mapUsers', '- userarn: arn:aws:iam::111122223333:user/a/b/bob\n  username: bob')), []);
+  });
+});
+
+describe('aws-auth check', () => {
+  const files = { readText: (path: string) => (path.endsWith('missing.yaml') ? undefined : read(path)) };
+
+  test('prints FILE:LINE: severity: message lines', () => {
+    assert.equal(
+      formatFinding('aws-auth.yaml', { line: 3, severity: 'warning', code: 'x', message: 'm' }),
+      'aws-auth.yaml:3: warning: m',
+    );
+  });
+
+  test('fails on errors, passes on warnings alone, and fails on warnings with --strict', async () => {
+    const errors = await awsAuthCheck({ file: 'role-path.yaml', strict: false }, { files });
+    assert.deepEqual([errors.failed, errors.errors, errors.warnings], [true, 1, 0]);
+    assert.match(formatAwsAuthCheck(errors), /^role-path\.yaml:8: error: mapRoles entry 1: /);
+    assert.equal(summariseAwsAuthCheck(errors), 'role-path.yaml: 1 error, 0 warnings');
+
+    const warnings = await awsAuthCheck({ file: 'system-masters.yaml', strict: false }, { files });
+    assert.deepEqual([warnings.failed, warnings.errors, warnings.warnings], [false, 0, 1]);
+    assert.equal((await awsAuthCheck({ file: 'system-masters.yaml', strict: true }, { files })).failed, true);
+
+    const good = await awsAuthCheck({ file: 'good.yaml', strict: true }, { files });
+    assert.deepEqual([good.failed, summariseAwsAuthCheck(good), formatAwsAuthCheck(good)], [false, 'good.yaml: ok', '']);
+  });
+
+  test('a missing file is a configuration error (exit 3)', async () => {
+    await assert.rejects(awsAuthCheck({ file: 'missing.yaml', strict: false }, { files }), (e: { exitCode?: number }) => e.exitCode === 3);
+  });
+});

@@ -1,0 +1,228 @@
+/** `eks-auth cache list/clean`, `eks-auth login` and the `--no-cache` flag, on a real temp cache directory. */
+import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cleanCache, listCache, type CacheListing } from '../../../src/usecases/cache';
+import { login } from '../../../src/usecases/login';
+import { getToken } from '../../../src/usecases/token';
+import { openCache } from '../../../src/cache/store';
+import { parseTokenArgv } from '../../../src/cli/token-args';
+import { ExitCode, type EksAuthError } from '../../../src/errors';
+import { fakeDeps, FIXED_NOW, type FakeDeps, type FakeDepsOptions } from '../../helpers/fake-deps';
+
+const CONFIG = `
+  [profile base]
+  aws_access_key_id = AKIACACHECMDBASE0001
+  aws_secret_access_key = base/secret+key
+
+  [profile dev]
+  role_arn = arn:aws:iam::111111111111:role/dev
+  source_profile = base
+
+  [profile admin]
+  role_arn = arn:aws:iam::222222222222:role/admin
+  source_profile = dev
+  mfa_serial = arn:aws:iam::111111111111:mfa/me
+
+  [profile sso]
+  sso_session = corp
+  sso_account_id = 111111111111
+  sso_role_name = Dev
+
+  [sso-session corp]
+  sso_start_url = https://corp.awsapps.com/start
+  sso_region = us-east-1
+`;
+const NOT_INTERACTIVE = '{"apiVersion":"client.authentication.k8s.io/v1","spec":{"interactive":false}}';
+
+let root: string;
+let dir: string;
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'eks-auth-cache-cmd-'));
+  dir = join(root, 'eks-auth');
+});
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+function setup(options: FakeDepsOptions = {}): FakeDeps {
+  const deps = fakeDeps({ config: CONFIG, ...options, env: { AWS_REGION: 'us-east-1', KUBECACHEDIR: root, ...options.env } });
+  deps.cache = openCache(deps);
+  return deps;
+}
+
+/** Tokens for dev/demo, dev/prod and admin/demo, and the sessions of dev and admin. */
+async function fill(): Promise<FakeDeps> {
+  const deps = setup({ promptAnswers: ['123456'] });
+  await getToken({ clusterId: 'demo', output: 'json', profile: 'dev' }, deps);
+  await getToken({ clusterId: 'prod', output: 'json', profile: 'dev' }, deps);
+  await getToken({ clusterId: 'demo', output: 'json', profile: 'admin', stdinIsTerminal: true }, deps);
+  return deps;
+}
+
+function listing(text: string): CacheListing[] {
+  return (JSON.parse(text) as { entries: CacheListing[] }).entries;
+}
+
+describe('cache list', () => {
+  test('shows each entry with kind, expiry and labels, and no token, secret key or session token', async () => {
+    const deps = await fill();
+    const entries = listing(await listCache({ json: true }, deps));
+    const summary = entries.map((e) => `${e.kind} ${e.labels?.profile} ${e.labels?.cluster ?? '-'} ${e.expiresAt}`).sort();
+    assert.deepEqual(summary, [
+      'credentials admin - 2026-01-01T01:00:00Z',
+      'credentials dev - 2026-01-01T01:00:00Z',
+      'token admin demo 2026-01-01T00:14:00Z',
+      'token dev demo 2026-01-01T00:14:00Z',
+      'token dev prod 2026-01-01T00:14:00Z',
+    ]);
+    const table = await listCache({ json: false }, deps);
+    assert.match(table, /^KEY +KIND +EXPIRES +PROFILE +CLUSTER +ROLE$/m);
+    assert.match(table, /token +2026-01-01T00:14:00Z \(in 14m\) +dev +prod +arn:aws:iam::111111111111:role\/dev/);
+    const issued = deps.stsFake.assumeRoleCalls().map((c) => c.issued);
+    for (const text of [table, JSON.stringify(entries)]) {
+      assert.ok(!text.includes('k8s-aws-v1.'), 'a token is listed');
+      for (const c of issued) assert.ok(!text.includes(c.secretAccessKey) && !text.includes(c.sessionToken as string), 'a secret is listed');
+      assert.ok(!text.includes('base/secret+key'));
+    }
+  });
+
+  test('marks expired and unreadable entries', async () => {
+    const deps = await fill();
+    writeFileSync(join(dir, `${'e'.repeat(64)}.json`), '{"vers', { mode: 0o600 });
+    deps.now = () => new Date(FIXED_NOW.getTime() + 20 * 60_000);
+    const entries = listing(await listCache({ json: true }, deps));
+    assert.equal(entries.filter((e) => e.kind === 'token' && e.expired).length, 3);
+    assert.deepEqual(entries.find((e) => e.kind === 'invalid'), { key: 'e'.repeat(64), kind: 'invalid', problem: 'not valid JSON (corrupt or truncated)' });
+  });
+
+  test('says so when the cache is empty or missing', async () => {
+    assert.equal(await listCache({ json: false }, setup()), `no cache entries in ${dir}\n`);
+  });
+});
+
+describe('cache clean', () => {
+  test('--cluster removes only that cluster\'s tokens', async () => {
+    const deps = await fill();
+    assert.match(await cleanCache({ cluster: 'prod' }, deps), /^removed 1 entry for cluster "prod" from /);
+    const left = listing(await listCache({ json: true }, deps));
+    assert.equal(left.length, 4);
+    assert.ok(!left.some((e) => e.labels?.cluster === 'prod'));
+  });
+
+  test('--profile removes the entries of that profile and of every profile chained through it', async () => {
+    const deps = await fill();
+    await cleanCache({ profile: 'admin' }, deps);
+    assert.deepEqual(listing(await listCache({ json: true }, deps)).map((e) => `${e.kind} ${e.labels?.profile}`).sort(), [
+      'credentials dev',
+      'token dev',
+      'token dev',
+    ]);
+    await cleanCache({ profile: 'dev' }, deps);
+    assert.deepEqual(listing(await listCache({ json: true }, deps)), []);
+  });
+
+  test('--profile and --cluster together remove what matches both', async () => {
+    const deps = await fill();
+    await cleanCache({ profile: 'dev', cluster: 'demo' }, deps);
+    // admin's demo token goes too: admin is chained through dev.
+    assert.deepEqual(listing(await listCache({ json: true }, deps)).map((e) => `${e.kind} ${e.labels?.profile} ${e.labels?.cluster ?? '-'}`).sort(), [
+      'credentials admin -',
+      'credentials dev -',
+      'token dev prod',
+    ]);
+  });
+
+  test('without a filter removes every entry, lock and temp file, and leaves foreign files', async () => {
+    const deps = await fill();
+    writeFileSync(join(dir, `${'a'.repeat(64)}.lock`), '{}');
+    writeFileSync(join(dir, `.${'a'.repeat(64)}.1.ab.tmp`), '');
+    writeFileSync(join(dir, `${'e'.repeat(64)}.json`), 'corrupt');
+    writeFileSync(join(dir, 'README'), 'not ours');
+    assert.match(await cleanCache({}, deps), /^removed 6 entries and 2 lock\/temp files from /);
+    assert.deepEqual(readdirSync(dir), ['README']);
+  });
+
+  test('after a clean the next token call makes its STS calls again', async () => {
+    const deps = await fill();
+    await cleanCache({}, deps);
+    const before = deps.stsFake.assumeRoleCalls().length;
+    await getToken({ clusterId: 'demo', output: 'json', profile: 'dev' }, deps);
+    assert.equal(deps.stsFake.assumeRoleCalls().length, before + 1);
+  });
+});
+
+describe('login', () => {
+  test('prompts for the MFA code once and caches the chain; kubectl calls then need no prompt', async () => {
+    const deps = setup({ promptAnswers: ['123456'] });
+    const message = await login({ profile: 'admin', interactive: true, force: false }, deps);
+    assert.equal(message, 'profile "admin": the session of arn:aws:iam::222222222222:role/admin is cached until 2026-01-01T01:00:00Z; eks-auth token reuses it without a prompt until then\n');
+    assert.deepEqual(deps.promptFake?.questions, ['Enter MFA code for arn:aws:iam::111111111111:mfa/me: ']);
+    await getToken({ clusterId: 'demo', output: 'json', profile: 'admin', execInfo: NOT_INTERACTIVE }, deps);
+    await getToken({ clusterId: 'prod', output: 'json', profile: 'admin', execInfo: NOT_INTERACTIVE }, deps);
+    assert.equal(deps.stsFake.assumeRoleCalls().length, 2, 'dev and admin, once each');
+  });
+
+  test('reuses a still-good session, and --force starts a new one', async () => {
+    const deps = setup({ promptAnswers: ['123456', '654321'] });
+    await login({ profile: 'admin', interactive: true, force: false }, deps);
+    await login({ profile: 'admin', interactive: true, force: false }, deps);
+    assert.equal(deps.promptFake?.questions.length, 1);
+    await login({ profile: 'admin', interactive: true, force: true }, deps);
+    assert.deepEqual(deps.stsFake.assumeRoleCalls().map((c) => c.request.tokenCode ?? '-'), ['-', '123456', '-', '654321']);
+  });
+
+  test('without a terminal for the MFA code: exit 4, and only the hop below the MFA hop is cached', async () => {
+    const deps = setup();
+    await assert.rejects(login({ profile: 'admin', interactive: false, force: false }, deps), (err: EksAuthError) => err.exitCode === ExitCode.credentials);
+    assert.deepEqual(listing(await listCache({ json: true }, deps)).map((e) => `${e.kind} ${e.labels?.profile}`), ['credentials dev']);
+  });
+
+  test('with the cache turned off: a usage error that names the switch', async () => {
+    const deps = setup();
+    delete deps.cache;
+    await assert.rejects(login({ profile: 'dev', interactive: true, force: false }, deps), (err: EksAuthError) => {
+      assert.equal(err.exitCode, ExitCode.usage);
+      assert.match(err.hint ?? '', /EKS_AUTH_NO_CACHE/);
+      return true;
+    });
+  });
+
+  test('for a profile without a role session: says there is nothing to cache, and for SSO points to aws sso login', async () => {
+    const deps = setup();
+    await assert.rejects(login({ profile: 'base', interactive: true, force: false }, deps), /profile "base" has no role session to cache/);
+    await assert.rejects(login({ profile: 'sso', interactive: true, force: false }, deps), (err: EksAuthError) => {
+      assert.equal(err.hint, 'its credentials come from SSO: run `aws sso login --profile sso`');
+      return true;
+    });
+  });
+
+  test('fails when the cache refuses to store (an unsafe directory)', async () => {
+    const deps = setup({ promptAnswers: ['123456'] });
+    await getToken({ clusterId: 'demo', output: 'json', profile: 'dev' }, deps);
+    chmodSync(dir, 0o755);
+    const fresh = setup({ promptAnswers: ['123456'] });
+    await assert.rejects(login({ profile: 'admin', interactive: true, force: false }, fresh), /could not be cached/);
+    assert.equal(fresh.log.warnings.length, 1);
+  });
+});
+
+describe('--no-cache', () => {
+  const ROWS: [string[], boolean | undefined | 'yargs'][] = [
+    [['token', '--cluster', 'demo'], undefined],
+    [['token', '--cluster', 'demo', '--no-cache'], false],
+    [['token', '--no-cache', '--cluster', 'demo'], false],
+    [['token', '--cluster', 'demo', '--cache'], true],
+    [['eks', 'get-token', '--cluster-name', 'demo', '--no-cache'], false],
+    // Unusual spellings go to yargs for its own reading or message.
+    [['token', '--cluster', 'demo', '--no-cache=true'], 'yargs'],
+    [['token', '--no-cluster'], 'yargs'],
+  ];
+  for (const [argv, expected] of ROWS) {
+    test(`the fast parser reads ${argv.slice(1).join(' ')} as ${expected === 'yargs' ? 'one for yargs' : `cache ${expected}`}`, () => {
+      const parsed = parseTokenArgv(argv);
+      if (expected === 'yargs') assert.equal(parsed, undefined);
+      else assert.equal(parsed?.cache, expected);
+    });
+  }
+});

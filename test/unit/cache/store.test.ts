@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { listCacheFiles, openCache, parseEntry, pruneDirectory, serializeEntry, type StoreOptions } from '../../../src/cache/store';
-import { cacheDirectory, cacheDisabledByEnv } from '../../../src/cache/dir';
 import type { CacheEntry, CachePort, CredentialsCacheEntry, TokenCacheEntry } from '../../../src/ports';
 import { FIXED_NOW, RecordingLogger } from '../../helpers/fake-deps';
 
@@ -70,32 +69,6 @@ beforeEach(() => {
   log = new RecordingLogger();
 });
 afterEach(() => rmSync(root, { recursive: true, force: true }));
-
-describe('cache location and switch', () => {
-  test('lives under $KUBECACHEDIR/eks-auth, else ~/.kube/cache/eks-auth (kubectl\'s cache directory)', () => {
-    assert.equal(cacheDirectory({ KUBECACHEDIR: '/var/cache/k' }, '/home/u'), '/var/cache/k/eks-auth');
-    assert.equal(cacheDirectory({}, '/home/u'), '/home/u/.kube/cache/eks-auth');
-  });
-
-  const SWITCH: [string | undefined, boolean, boolean][] = [
-    [undefined, false, false],
-    ['1', true, false],
-    ['true', true, false],
-    ['TRUE', true, false],
-    ['0', false, false],
-    ['false', false, false],
-    ['', false, false],
-    // A typo turns the cache off, with a warning, rather than leaving it on against the user's intent.
-    ['ture', true, true],
-  ];
-  for (const [value, disabled, problem] of SWITCH) {
-    test(`EKS_AUTH_NO_CACHE=${value ?? '(unset)'} ${disabled ? 'turns the cache off' : 'leaves it on'}${problem ? ' and warns' : ''}`, () => {
-      const got = cacheDisabledByEnv(value === undefined ? {} : { EKS_AUTH_NO_CACHE: value });
-      assert.equal(got.disabled, disabled);
-      assert.equal(got.problem !== undefined, problem);
-    });
-  }
-});
 
 describe('openCache on a real directory', () => {
   test('writes entries 0600 in a 0700 directory it creates, and reads them back', () => {

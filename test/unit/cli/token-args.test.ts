@@ -213,3 +213,23 @@ describe('toTokenOptions', () => {
     });
   }
 });
+
+describe('--no-cache', () => {
+  const ROWS: [string[], boolean | undefined | 'yargs'][] = [
+    [['token', '--cluster', 'demo'], undefined],
+    [['token', '--cluster', 'demo', '--no-cache'], false],
+    [['token', '--no-cache', '--cluster', 'demo'], false],
+    [['token', '--cluster', 'demo', '--cache'], true],
+    [['eks', 'get-token', '--cluster-name', 'demo', '--no-cache'], false],
+    // Unusual spellings go to yargs for its own reading or message.
+    [['token', '--cluster', 'demo', '--no-cache=true'], 'yargs'],
+    [['token', '--no-cluster'], 'yargs'],
+  ];
+  for (const [argv, expected] of ROWS) {
+    test(`the fast parser reads ${argv.slice(1).join(' ')} as ${expected === 'yargs' ? 'one for yargs' : `cache ${expected}`}`, () => {
+      const parsed = parseTokenArgv(argv);
+      if (expected === 'yargs') assert.equal(parsed, undefined);
+      else assert.equal(parsed?.cache, expected);
+    });
+  }
+});

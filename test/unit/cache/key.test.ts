@@ -5,31 +5,15 @@ import { chainCacheKeys, sourceIdentity } from '../../../src/aws/credentials';
 import { resolveAwsTarget, type AwsInput } from '../../../src/aws/resolve';
 import type { Env } from '../../../src/ports';
 import { fakeDeps } from '../../helpers/fake-deps';
+import { awsConfig, role, staticKeys } from '../../helpers/aws-config';
 
-const CONFIG = `
-  [profile base]
-  aws_access_key_id = AKIAKEYTESTBASE00001
-  aws_secret_access_key = base/secret+key
-  region = us-east-1
-
-  [profile dev]
-  role_arn = arn:aws:iam::111122223333:role/dev
-  source_profile = base
-
-  [profile ops]
-  role_arn = arn:aws:iam::111122223333:role/dev
-  source_profile = base
-
-  [profile admin]
-  role_arn = arn:aws:iam::444455556666:role/admin
-  source_profile = dev
-  mfa_serial = arn:aws:iam::111122223333:mfa/me
-
-  [profile irsa]
-  role_arn = arn:aws:iam::111122223333:role/pod
-  web_identity_token_file = /var/run/token
-  region = us-east-1
-`;
+const CONFIG = awsConfig({
+  base: staticKeys('AKIAKEYTESTBASE00001', { region: 'us-east-1' }),
+  dev: role('arn:aws:iam::111122223333:role/dev', 'base'),
+  ops: role('arn:aws:iam::111122223333:role/dev', 'base'),
+  admin: role('arn:aws:iam::444455556666:role/admin', 'dev', { mfa_serial: 'arn:aws:iam::111122223333:mfa/me' }),
+  irsa: { role_arn: 'arn:aws:iam::111122223333:role/pod', web_identity_token_file: '/var/run/token', region: 'us-east-1' },
+});
 
 interface Case {
   input?: AwsInput;

@@ -10,30 +10,15 @@ import { getToken } from '../../../src/usecases/token';
 import { openCache } from '../../../src/cache/store';
 import { ExitCode, type EksAuthError } from '../../../src/errors';
 import { fakeDeps, type FakeDeps, type FakeDepsOptions } from '../../helpers/fake-deps';
+import { awsConfig, role, staticKeys } from '../../helpers/aws-config';
 
-const CONFIG = `
-  [profile base]
-  aws_access_key_id = AKIACACHECMDBASE0001
-  aws_secret_access_key = base/secret+key
-
-  [profile dev]
-  role_arn = arn:aws:iam::111111111111:role/dev
-  source_profile = base
-
-  [profile admin]
-  role_arn = arn:aws:iam::222222222222:role/admin
-  source_profile = dev
-  mfa_serial = arn:aws:iam::111111111111:mfa/me
-
-  [profile sso]
-  sso_session = corp
-  sso_account_id = 111111111111
-  sso_role_name = Dev
-
-  [sso-session corp]
-  sso_start_url = https://corp.awsapps.com/start
-  sso_region = us-east-1
-`;
+const CONFIG = awsConfig({
+  base: staticKeys('AKIACACHECMDBASE0001'),
+  dev: role('arn:aws:iam::111111111111:role/dev', 'base'),
+  admin: role('arn:aws:iam::222222222222:role/admin', 'dev', { mfa_serial: 'arn:aws:iam::111111111111:mfa/me' }),
+  sso: { sso_session: 'corp', sso_account_id: '111111111111', sso_role_name: 'Dev' },
+  'sso-session corp': { sso_start_url: 'https://corp.awsapps.com/start', sso_region: 'us-east-1' },
+});
 const NOT_INTERACTIVE = '{"apiVersion":"client.authentication.k8s.io/v1","spec":{"interactive":false}}';
 
 let root: string;

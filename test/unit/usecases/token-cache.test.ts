@@ -13,40 +13,18 @@ import { SIGNING_CREDENTIALS_MARGIN_MS, TOKEN_REFRESH_MARGIN_MS, usableUntil } f
 import { ExitCode, type EksAuthError } from '../../../src/errors';
 import { decodeToken } from '../../../src/token/encode';
 import { fakeDeps, FIXED_NOW, type FakeDeps, type FakeDepsOptions } from '../../helpers/fake-deps';
+import { awsConfig, role, staticKeys } from '../../helpers/aws-config';
 
 const MINUTE = 60_000;
-const CONFIG = `
-  [profile base]
-  aws_access_key_id = AKIACACHETESTBASE001
-  aws_secret_access_key = base/secret+key
-  region = us-east-1
-
-  [profile hop1]
-  role_arn = arn:aws:iam::111111111111:role/hop1
-  source_profile = base
-
-  [profile hop2]
-  role_arn = arn:aws:iam::222222222222:role/hop2
-  source_profile = hop1
-
-  [profile hop3]
-  role_arn = arn:aws:iam::333333333333:role/hop3
-  source_profile = hop2
-
-  [profile mfa]
-  role_arn = arn:aws:iam::444444444444:role/mfa
-  source_profile = base
-  mfa_serial = arn:aws:iam::111111111111:mfa/me
-
-  [profile above-mfa]
-  role_arn = arn:aws:iam::555555555555:role/above
-  source_profile = mfa
-
-  [profile irsa]
-  role_arn = arn:aws:iam::666666666666:role/pod
-  web_identity_token_file = /var/run/token
-  region = us-east-1
-`;
+const CONFIG = awsConfig({
+  base: staticKeys('AKIACACHETESTBASE001', { region: 'us-east-1' }),
+  hop1: role('arn:aws:iam::111111111111:role/hop1', 'base'),
+  hop2: role('arn:aws:iam::222222222222:role/hop2', 'hop1'),
+  hop3: role('arn:aws:iam::333333333333:role/hop3', 'hop2'),
+  mfa: role('arn:aws:iam::444444444444:role/mfa', 'base', { mfa_serial: 'arn:aws:iam::111111111111:mfa/me' }),
+  'above-mfa': role('arn:aws:iam::555555555555:role/above', 'mfa'),
+  irsa: { role_arn: 'arn:aws:iam::666666666666:role/pod', web_identity_token_file: '/var/run/token', region: 'us-east-1' },
+});
 
 let dir: string;
 beforeEach(() => {

@@ -5,24 +5,18 @@
  * loads no SDK code, corrupt entries are rewritten, and an unsafe directory is refused.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { chmodSync, cpSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, describe, test } from 'node:test';
 import {
   cleanAwsEnv,
   httpsRequest,
-  peersAvailable,
   requirePeer,
   runCommand,
-  startMoto,
-  startStsFront,
   type CommandResult,
-  type Moto,
   type PeerName,
-  type StsFront,
 } from '../peers/peers';
-import { ensureBuilt } from '../helpers/built-cli';
+import { useStsWorkspace } from '../helpers/sts-workspace';
 
 const PEERS: PeerName[] = ['moto_server', 'python3', 'botocore', 'openssl'];
 // Made-up static keys the STS front knows (account 111111111111).
@@ -52,40 +46,21 @@ function ownLines(stderr: string): string[] {
 }
 
 describe('cache with 30 concurrent kubectl-style calls', () => {
-  let moto: Moto | undefined;
-  let front: StsFront | undefined;
-  let work = '';
-  let bin = '';
+  const ws = useStsWorkspace({ prefix: 'eks-auth-cache-it-', config: CONFIG, base: BASE, peers: PEERS });
   let cacheDir = '';
-  let configFile = '';
-
-  before(async () => {
-    if (!peersAvailable(PEERS)) return;
-    work = mkdtempSync(join(tmpdir(), 'eks-auth-cache-it-'));
-    // A private copy of the build: another test rebuilding dist/ cannot pull it from under 30 processes.
-    cpSync(dirname(ensureBuilt()), join(work, 'dist'), { recursive: true });
-    bin = join(work, 'dist', 'eks-auth.js');
-    configFile = join(work, 'aws-config');
-    writeFileSync(configFile, CONFIG);
-    cacheDir = join(work, 'kube-cache', 'eks-auth');
-    moto = await startMoto();
-    front = await startStsFront({ motoUrl: moto.url, staticKeys: { [BASE.akid]: { secret: BASE.secret, arn: BASE.arn } } });
-  });
-  after(async () => {
-    await front?.stop();
-    await moto?.stop();
-    if (work) rmSync(work, { recursive: true, force: true });
+  before(() => {
+    if (ws.dir) cacheDir = join(ws.dir, 'kube-cache', 'eks-auth');
   });
 
   function env(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-    const f = front as StsFront;
+    const f = ws.front;
     return cleanAwsEnv({
-      configFile,
+      configFile: ws.configFile,
       caFile: f.caFile,
       env: {
         AWS_ENDPOINT_URL_STS: f.url,
         AWS_REGION: 'us-east-1',
-        KUBECACHEDIR: join(work, 'kube-cache'),
+        KUBECACHEDIR: join(ws.dir, 'kube-cache'),
         KUBERNETES_EXEC_INFO: '{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1beta1","spec":{"interactive":false}}',
         ...extra,
       },
@@ -93,7 +68,7 @@ describe('cache with 30 concurrent kubectl-style calls', () => {
   }
 
   function token(cluster: string, options: { bin?: string; env?: NodeJS.ProcessEnv; args?: string[] } = {}): Promise<CommandResult> {
-    return runCommand(process.execPath, [options.bin ?? bin, 'token', '--cluster', cluster, '--profile', 'hop3', ...(options.args ?? [])], {
+    return runCommand(process.execPath, [options.bin ?? ws.bin, 'token', '--cluster', cluster, '--profile', 'hop3', ...(options.args ?? [])], {
       env: options.env ?? env(),
       timeoutMs: 60_000,
     });
@@ -105,13 +80,13 @@ describe('cache with 30 concurrent kubectl-style calls', () => {
   }
 
   /** What eks-auth itself sent to STS (POSTs); the GETs are this test's own token checks. */
-  const stsCalls = () => (front as StsFront).calls().filter((c) => c.method === 'POST');
+  const stsCalls = () => ws.front.calls().filter((c) => c.method === 'POST');
   const assumeCount = (roleArn: string) => stsCalls().filter((c) => c.action === 'AssumeRole' && c.roleArn === roleArn).length;
 
   /** Replays the token's presigned URL as EKS would: the front verifies the signature and answers who signed it. */
   async function assertAccepted(tokenValue: string, cluster: string): Promise<void> {
     const url = Buffer.from(tokenValue.slice('k8s-aws-v1.'.length), 'base64url').toString('utf8');
-    const res = await httpsRequest(url, { headers: { 'x-k8s-aws-id': cluster, accept: 'application/json' }, ca: (front as StsFront).caPem });
+    const res = await httpsRequest(url, { headers: { 'x-k8s-aws-id': cluster, accept: 'application/json' }, ca: ws.front.caPem });
     assert.equal(res.status, 200, `STS refused the token: ${res.body}`);
     assert.match(res.body, /assumed-role\/hop3\//);
   }
@@ -144,8 +119,8 @@ describe('cache with 30 concurrent kubectl-style calls', () => {
 
   test('a cache hit loads no SDK code: it runs from a build without the SDK bundles', async (t) => {
     if (!requirePeer(t, ...PEERS)) return;
-    const lean = join(work, 'lean-dist');
-    cpSync(join(work, 'dist'), lean, { recursive: true });
+    const lean = join(ws.dir, 'lean-dist');
+    cpSync(join(ws.dir, 'dist'), lean, { recursive: true });
     for (const name of readdirSync(lean)) {
       if (/^(sts-client|sdk-sources|main)\.js/.test(name)) rmSync(join(lean, name));
     }

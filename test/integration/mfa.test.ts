@@ -6,23 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { after, before, describe, test, type TestContext } from 'node:test';
+import { join } from 'node:path';
+import { describe, test, type TestContext } from 'node:test';
 import {
   cleanAwsEnv,
-  peersAvailable,
   requirePeer,
   runCommand,
-  startMoto,
-  startStsFront,
   type CommandResult,
-  type Moto,
   type PeerName,
-  type StsFront,
 } from '../peers/peers';
-import { ensureBuilt } from '../helpers/built-cli';
+import { useStsWorkspace } from '../helpers/sts-workspace';
 
 const PEERS: PeerName[] = ['moto_server', 'python3', 'botocore', 'openssl'];
 // Made-up static keys the STS front knows (account 111111111111).
@@ -78,39 +71,19 @@ function runOnTerminal(command: string[], env: NodeJS.ProcessEnv, prompt: RegExp
 }
 
 describe('MFA profiles', () => {
-  let moto: Moto | undefined;
-  let front: StsFront | undefined;
-  let work = '';
-  let bin = '';
-  let configFile = '';
-
-  before(async () => {
-    if (!peersAvailable(PEERS)) return;
-    work = mkdtempSync(join(tmpdir(), 'eks-auth-mfa-it-'));
-    cpSync(dirname(ensureBuilt()), join(work, 'dist'), { recursive: true });
-    bin = join(work, 'dist', 'eks-auth.js');
-    configFile = join(work, 'aws-config');
-    writeFileSync(configFile, CONFIG);
-    moto = await startMoto();
-    front = await startStsFront({ motoUrl: moto.url, staticKeys: { [BASE.akid]: { secret: BASE.secret, arn: BASE.arn } } });
-  });
-  after(async () => {
-    await front?.stop();
-    await moto?.stop();
-    if (work) rmSync(work, { recursive: true, force: true });
-  });
+  const ws = useStsWorkspace({ prefix: 'eks-auth-mfa-it-', config: CONFIG, base: BASE, peers: PEERS });
 
   /** Each test gets its own cache directory. */
   function env(cacheName: string, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-    const f = front as StsFront;
+    const f = ws.front;
     return cleanAwsEnv({
-      configFile,
+      configFile: ws.configFile,
       caFile: f.caFile,
-      env: { AWS_ENDPOINT_URL_STS: f.url, AWS_REGION: 'us-east-1', KUBECACHEDIR: join(work, cacheName), TERM: 'dumb', ...extra },
+      env: { AWS_ENDPOINT_URL_STS: f.url, AWS_REGION: 'us-east-1', KUBECACHEDIR: join(ws.dir, cacheName), TERM: 'dumb', ...extra },
     });
   }
 
-  const mfaAssumes = () => (front as StsFront).calls().filter((c) => c.method === 'POST' && c.action === 'AssumeRole' && c.roleArn === MFA_ROLE);
+  const mfaAssumes = () => ws.front.calls().filter((c) => c.method === 'POST' && c.action === 'AssumeRole' && c.roleArn === MFA_ROLE);
 
   /** What the front logged of the MFA fields, when it logs them (older fronts do not). */
   function assertMfaSent(call: Record<string, unknown> | undefined): void {
@@ -121,7 +94,7 @@ describe('MFA profiles', () => {
 
   function nonInteractiveToken(cacheName: string, cluster: string): Promise<CommandResult> {
     // stdin is a pipe and kubectl says interactive: false, as for kubectl run from a script.
-    return runCommand(process.execPath, [bin, 'token', '--cluster', cluster, '--profile', 'secure'], {
+    return runCommand(process.execPath, [ws.bin, 'token', '--cluster', cluster, '--profile', 'secure'], {
       env: env(cacheName, { KUBERNETES_EXEC_INFO: NOT_INTERACTIVE }),
     });
   }
@@ -141,7 +114,7 @@ describe('MFA profiles', () => {
   test('on a terminal, token prompts on stderr; the code is sent; later non-interactive calls reuse the session', async (t) => {
     if (!requirePeer(t, ...PEERS) || !requireScript(t)) return;
     const before = mfaAssumes().length;
-    const run = await runOnTerminal([process.execPath, bin, 'token', '--cluster', 'demo', '--profile', 'secure'], env('token-tty'), /Enter MFA code for arn:aws:iam::111111111111:mfa\/base: /, '123456');
+    const run = await runOnTerminal([process.execPath, ws.bin, 'token', '--cluster', 'demo', '--profile', 'secure'], env('token-tty'), /Enter MFA code for arn:aws:iam::111111111111:mfa\/base: /, '123456');
     assert.ok(run.prompted, `no prompt appeared: ${run.stdout}`);
     assert.equal(run.code, 0, run.stdout);
     const credential = /\{"kind":"ExecCredential".*\}/.exec(run.stdout);
@@ -160,7 +133,7 @@ describe('MFA profiles', () => {
   test('`eks-auth login` on a terminal asks once; then kubectl-style calls need neither a prompt nor STS for the MFA hop', async (t) => {
     if (!requirePeer(t, ...PEERS) || !requireScript(t)) return;
     const before = mfaAssumes().length;
-    const run = await runOnTerminal([process.execPath, bin, 'login', '--profile', 'secure'], env('login'), /Enter MFA code for .*: /, '123456');
+    const run = await runOnTerminal([process.execPath, ws.bin, 'login', '--profile', 'secure'], env('login'), /Enter MFA code for .*: /, '123456');
     assert.ok(run.prompted, `no prompt appeared: ${run.stdout}`);
     assert.equal(run.code, 0, run.stdout);
     assert.match(run.stdout, /profile "secure": the session of arn:aws:iam::222222222222:role\/needs-mfa is cached until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/);
@@ -172,12 +145,12 @@ describe('MFA profiles', () => {
     assert.equal(mfaAssumes().length, before + 1);
 
     // whoami (stdin a pipe: no prompt possible) uses the same cached session ...
-    const who = await runCommand(process.execPath, [bin, 'whoami', '--profile', 'secure', '--json'], { env: env('login') });
+    const who = await runCommand(process.execPath, [ws.bin, 'whoami', '--profile', 'secure', '--json'], { env: env('login') });
     assert.equal(who.code, 0, who.stderr);
     assert.equal((JSON.parse(who.stdout) as { canonicalArn: string }).canonicalArn, MFA_ROLE);
     assert.equal(mfaAssumes().length, before + 1);
     // ... and without the cache it would need a code that nobody can type.
-    const uncached = await runCommand(process.execPath, [bin, 'whoami', '--profile', 'secure', '--no-cache'], { env: env('login') });
+    const uncached = await runCommand(process.execPath, [ws.bin, 'whoami', '--profile', 'secure', '--no-cache'], { env: env('login') });
     assert.equal(uncached.code, 4);
     assert.match(uncached.stderr, /needs an MFA code/);
     assert.equal(mfaAssumes().length, before + 1);
@@ -186,7 +159,7 @@ describe('MFA profiles', () => {
   test('a wrong-format code typed on the terminal fails with exit 4 before any STS call', async (t) => {
     if (!requirePeer(t, ...PEERS) || !requireScript(t)) return;
     const before = mfaAssumes().length;
-    const run = await runOnTerminal([process.execPath, bin, 'token', '--cluster', 'demo', '--profile', 'secure'], env('bad-code'), /Enter MFA code/, '12ab');
+    const run = await runOnTerminal([process.execPath, ws.bin, 'token', '--cluster', 'demo', '--profile', 'secure'], env('bad-code'), /Enter MFA code/, '12ab');
     assert.equal(run.code, 4);
     assert.match(run.stdout, /error: .*must be 6 digits/);
     assert.equal(mfaAssumes().length, before);

@@ -5,7 +5,7 @@
  * itself is never written anywhere: only its hash names the file.
  */
 import type { AwsCredentials, StsEndpoint } from '../ports';
-import { sha256 as sha256Bytes, toHex } from '../token/sha256';
+import { sha256 as sha256Bytes, toHex } from '../sha256';
 import type { CredentialPlan, RoleHop } from '../aws/profile-chain';
 
 /** Bumped when the meaning of the material changes, so old entries simply stop matching. */

@@ -4,7 +4,7 @@
  * SHA-256 in sha256.ts (loading node:crypto alone costs ~3 ms of each start); pinned by known
  * answers, by @smithy/signature-v4 on random inputs and by `aws eks get-token`.
  */
-import { hmacSha256, sha256, toHex } from './sha256';
+import { hmacSha256, sha256, toHex } from '../sha256';
 import type { AwsCredentials, StsEndpoint } from '../ports';
 import { formatAmzDate } from '../utc';
 

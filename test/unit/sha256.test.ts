@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import fc from 'fast-check';
-import { hmacSha256, sha256, toHex } from '../../../src/token/sha256';
+import { hmacSha256, sha256, toHex } from '../../src/sha256';
 
 // Known answers: FIPS 180-2 appendix B (SHA-256) and RFC 4231 section 4 (HMAC-SHA-256).
 const DIGESTS = [

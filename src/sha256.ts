@@ -1,7 +1,7 @@
 /**
  * SHA-256 and HMAC-SHA-256 (FIPS 180-4, RFC 2104) in plain JavaScript. Loading node:crypto costs
  * about 3 ms of every process start, a tenth of `eks-auth token`'s budget, for one hash of a few
- * hundred bytes and five HMACs. Pinned against node:crypto on random inputs (test/unit/token/sha256.test.ts).
+ * hundred bytes and five HMACs. Pinned against node:crypto on random inputs (test/unit/sha256.test.ts).
  */
 
 // The first 32 bits of the fractional parts of the cube roots of the first 64 primes.

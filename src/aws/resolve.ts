@@ -4,7 +4,7 @@
  */
 import type { AwsCredentials, Deps, StsEndpoint } from '../ports';
 import { findProfile, loadAwsConfigFiles, type AwsConfigFiles, type Profile } from './config';
-import { executePlan } from './credentials';
+import { executeCachedPlan } from './session-cache';
 import { resolveStsEndpoint } from './endpoint';
 import { describePlan, planCredentials, type CredentialPlan } from './profile-chain';
 import { resolveRegion, resolveServiceEndpointUrl, resolveStsSettings, type RegionChoice } from './settings';
@@ -68,7 +68,7 @@ export function resolveAwsTarget(input: AwsInput, deps: Pick<Deps, 'env' | 'home
 /** Resolves the target, then the credentials (network calls for role hops, SSO, etc.). */
 export async function resolveAwsContext(input: AwsInput, deps: Deps): Promise<AwsContext> {
   const target = resolveAwsTarget(input, deps);
-  const credentials = await executePlan(
+  const credentials = await executeCachedPlan(
     target.plan,
     { files: target.files, endpoint: target.stsEndpoint, interactive: input.interactive ?? false },
     deps,

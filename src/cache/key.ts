@@ -4,9 +4,8 @@
  * cache the same way). Secrets enter the material only as one-way fingerprints, and the material
  * itself is never written anywhere: only its hash names the file.
  */
-import type { AwsCredentials, StsEndpoint } from '../ports';
+import type { AwsCredentials } from '../ports';
 import { sha256 as sha256Bytes, toHex } from '../sha256';
-import type { CredentialPlan, RoleHop } from '../aws/profile-chain';
 
 /** Bumped when the meaning of the material changes, so old entries simply stop matching. */
 const KEY_SCHEME = 'eks-auth-cache-key-v1';
@@ -39,63 +38,4 @@ export function credentialsFingerprint(credentials: AwsCredentials): string {
 /** A fingerprint of a file's content, e.g. a web identity token that rotates. */
 export function contentFingerprint(text: string): string {
   return sha256(text);
-}
-
-/** The material of one role hop: everything that goes into its AssumeRole call. */
-function hopMaterial(hop: RoleHop): unknown {
-  return {
-    profile: hop.profile,
-    roleArn: hop.roleArn,
-    externalId: hop.externalId,
-    mfaSerial: hop.mfaSerial,
-    sessionName: hop.sessionName,
-    durationSeconds: hop.durationSeconds,
-  };
-}
-
-export interface TokenKeyInput {
-  clusterId: string;
-  endpoint: StsEndpoint;
-  plan: Pick<CredentialPlan, 'profile' | 'sources' | 'hops'>;
-  /** What identifies the source credentials (src/aws/credentials.ts sourceIdentity). */
-  sourceIdentity: unknown;
-}
-
-/** The key of the final token: cluster, STS endpoint and signing region, the whole plan, the source identity. */
-export function tokenCacheKey(input: TokenKeyInput): string {
-  const { endpoint, plan } = input;
-  return cacheKey('token', {
-    cluster: input.clusterId,
-    endpoint: { url: endpoint.url, host: endpoint.host, signingRegion: endpoint.signingRegion, region: endpoint.region, partition: endpoint.partition },
-    profile: plan.profile,
-    sources: plan.sources,
-    hops: plan.hops.map(hopMaterial),
-    source: input.sourceIdentity,
-  });
-}
-
-export interface StepKeyInput {
-  /** Where credentials are valid: the partition, plus the endpoint when it is not AWS's own (a local STS). */
-  scope: unknown;
-  sourceIdentity: unknown;
-  /** Whether the source is itself an STS session worth caching (AssumeRoleWithWebIdentity). */
-  sourceIsSession: boolean;
-  hops: readonly RoleHop[];
-}
-
-/**
- * Keys of the cacheable steps of a chain, in order: the web identity session (when the source is
- * one), then each role hop. Each key covers its step and the key below it, so a hop's entry
- * belongs to exactly one source identity and chain prefix, and any step can be looked up without
- * reading the ones below it.
- */
-export function chainStepKeys(input: StepKeyInput): string[] {
-  const keys: string[] = [];
-  let below = cacheKey('credentials', { scope: input.scope, source: input.sourceIdentity });
-  if (input.sourceIsSession) keys.push(below);
-  for (const hop of input.hops) {
-    below = cacheKey('credentials', { below, hop: hopMaterial(hop) });
-    keys.push(below);
-  }
-  return keys;
 }

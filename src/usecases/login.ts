@@ -6,7 +6,7 @@
 import { EksAuthError, ExitCode } from '../errors';
 import type { Deps } from '../ports';
 import { resolveAwsTarget, type AwsInput } from '../aws/resolve';
-import { chainCacheKeys, executePlan } from '../aws/credentials';
+import { chainCacheKeys, executeCachedPlan } from '../aws/session-cache';
 import { describePlan } from '../aws/profile-chain';
 import { formatTimestamp } from '../utc';
 
@@ -37,7 +37,7 @@ export async function login(input: LoginInput, deps: Deps): Promise<string> {
       reason: 'nothing-to-cache',
     });
   }
-  const credentials = await executePlan(plan, options, deps);
+  const credentials = await executeCachedPlan(plan, options, deps);
   const entry = cache.read(keys[keys.length - 1] as string);
   if (!cache.isActive() || entry?.kind !== 'credentials' || entry.credentials.accessKeyId !== credentials.accessKeyId) {
     throw new EksAuthError(ExitCode.config, `the session of profile "${plan.profile}" could not be cached`, {

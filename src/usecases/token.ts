@@ -10,11 +10,11 @@
  * the same token.
  */
 import { EksAuthError, ExitCode } from '../errors';
-import type { CacheLabels, CachePort, Deps, TokenCacheEntry } from '../ports';
+import type { CacheLabels, CachePort, Deps, StsEndpoint, TokenCacheEntry } from '../ports';
 import { resolveAwsTarget, type AwsInput, type AwsTarget } from '../aws/resolve';
-import { executePlan, sourceIdentity } from '../aws/credentials';
+import { executeCachedPlan, hopMaterial, sourceIdentity } from '../aws/session-cache';
 import type { CredentialPlan } from '../aws/profile-chain';
-import { tokenCacheKey } from '../cache/key';
+import { cacheKey } from '../cache/key';
 import { isUsable, TOKEN_REFRESH_MARGIN_MS } from '../cache/expiry';
 import { encodeToken, MAX_TOKEN_BYTES } from '../token/encode';
 import { presignGetCallerIdentity } from '../token/presign';
@@ -155,7 +155,7 @@ async function signToken(
   const endpoint = target.stsEndpoint;
   // Only an MFA prompt needs to know, and asking may load node:tty (milliseconds).
   const mayPrompt = target.plan.hops.some((hop) => hop.mfaSerial !== undefined) && interactive();
-  const credentials = await executePlan(target.plan, { files: target.files, endpoint, interactive: mayPrompt, sourceIdentity: identity }, deps);
+  const credentials = await executeCachedPlan(target.plan, { files: target.files, endpoint, interactive: mayPrompt, sourceIdentity: identity }, deps);
   const signedAt = deps.now();
   // A token signed with expired credentials is refused by STS; printing one would make kubectl
   // re-run the plugin before every request and get 401 each time.
@@ -183,4 +183,25 @@ async function signToken(
   }
   deps.log.verbose(`token: cluster ${clusterId}, STS ${endpoint.host}, expires ${formatTimestamp(expiration)}`);
   return { token, signedAt, expiration };
+}
+
+export interface TokenKeyInput {
+  clusterId: string;
+  endpoint: StsEndpoint;
+  plan: Pick<CredentialPlan, 'profile' | 'sources' | 'hops'>;
+  /** What identifies the source credentials (aws/session-cache.ts sourceIdentity). */
+  sourceIdentity: unknown;
+}
+
+/** The key of the final token: cluster, STS endpoint and signing region, the whole plan, the source identity. */
+export function tokenCacheKey(input: TokenKeyInput): string {
+  const { endpoint, plan } = input;
+  return cacheKey('token', {
+    cluster: input.clusterId,
+    endpoint: { url: endpoint.url, host: endpoint.host, signingRegion: endpoint.signingRegion, region: endpoint.region, partition: endpoint.partition },
+    profile: plan.profile,
+    sources: plan.sources,
+    hops: plan.hops.map(hopMaterial),
+    source: input.sourceIdentity,
+  });
 }

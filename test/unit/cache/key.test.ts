@@ -1,7 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canonicalJson, tokenCacheKey } from '../../../src/cache/key';
-import { chainCacheKeys, sourceIdentity } from '../../../src/aws/credentials';
+import { canonicalJson } from '../../../src/cache/key';
+import { chainCacheKeys, sourceIdentity } from '../../../src/aws/session-cache';
+import { tokenCacheKey } from '../../../src/usecases/token';
 import { resolveAwsTarget, type AwsInput } from '../../../src/aws/resolve';
 import type { Env } from '../../../src/ports';
 import { fakeDeps } from '../../helpers/fake-deps';

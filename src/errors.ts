@@ -25,6 +25,8 @@ export const ExitCode = {
   notMapped: 7,
   /** `aws-auth check`: the ConfigMap has errors. */
   lintFailed: 8,
+  /** `doctor`: a link from the kubeconfig to the cluster is broken (the report names it). */
+  linkBroken: 9,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

@@ -17,6 +17,7 @@ import { cacheCommand } from './commands/cache';
 import { verifyCommand } from './commands/verify';
 import { explainCommand } from './commands/explain';
 import { awsAuthCommand } from './commands/aws-auth';
+import { doctorCommand } from './commands/doctor';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const COMMANDS: CommandModule<any, any>[] = [
@@ -29,6 +30,7 @@ const COMMANDS: CommandModule<any, any>[] = [
   verifyCommand,
   explainCommand,
   awsAuthCommand,
+  doctorCommand,
 ];
 
 /**

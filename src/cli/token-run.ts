@@ -1,22 +1,60 @@
 /** Runs `eks-auth token` from parsed flags: shared by the fast path (bin.ts) and the yargs command. */
 import { getToken } from '../usecases/token';
+import { cacheDirectory } from '../cache/dir';
+import { clearLastError, writeLastError } from '../cache/last-error';
+import { isEksAuthError } from '../errors';
+import type { Deps } from '../ports';
 import { createDeps, withCache } from './deps';
 import { runAction } from './run';
+import { redact } from './stderr';
+import { version } from './version';
 import { toTokenOptions, type TokenArgs } from './token-args';
 
 export function runToken(args: TokenArgs): Promise<void> {
   const verbose = args.verbose === true;
   return runAction(verbose, async () => {
-    const options = toTokenOptions(args);
-    return getToken(
-      {
-        ...options,
-        execInfo: process.env.KUBERNETES_EXEC_INFO,
-        // Asked only on a cache miss: node:tty loads node:net and the streams, milliseconds a call.
-        // isatty(0) rather than process.stdin, which would also build a stream.
-        stdinIsTerminal: () => (require('node:tty') as typeof import('node:tty')).isatty(0),
-      },
-      withCache(args.cache !== false, createDeps({ verbose })),
-    );
+    const deps = createDeps({ verbose });
+    try {
+      const options = toTokenOptions(args);
+      const output = await getToken(
+        {
+          ...options,
+          execInfo: process.env.KUBERNETES_EXEC_INFO,
+          // Asked only on a cache miss: node:tty loads node:net and the streams, milliseconds a call.
+          // isatty(0) rather than process.stdin, which would also build a stream.
+          stdinIsTerminal: () => (require('node:tty') as typeof import('node:tty')).isatty(0),
+        },
+        withCache(args.cache !== false, deps),
+      );
+      // A success clears the failure an IDE may have hidden: one stat while there is none.
+      clearLastError(cacheDirectory(deps.env, deps.homedir));
+      return output;
+    } catch (err) {
+      recordFailure(err, args, deps);
+      throw err;
+    }
   });
+}
+
+/**
+ * Keeps the failure for `eks-auth doctor --last`: GUI clients run kubectl without showing the
+ * plugin's stderr. The lines are the ones stderr gets, through the same redaction.
+ */
+function recordFailure(err: unknown, args: TokenArgs, deps: Deps): void {
+  const known = isEksAuthError(err);
+  const message = known ? err.message : `unexpected failure: ${err instanceof Error ? err.message : String(err)} (eks-auth ${version()})`;
+  const problem = writeLastError(
+    cacheDirectory(deps.env, deps.homedir),
+    {
+      time: deps.now().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      command: 'token',
+      cluster: typeof args.cluster === 'string' ? redact(args.cluster) : null,
+      exitCode: known ? err.exitCode : 1,
+      reason: known ? (err.reason ?? null) : null,
+      error: redact(message),
+      hint: known && err.hint ? redact(err.hint) : null,
+    },
+    process.getuid?.(),
+  );
+  if (problem) deps.log.verbose(`last error not kept: ${problem}`);
 }

@@ -6,12 +6,17 @@
  * It serves just enough for kubectl: /version, discovery (/api, /apis, /api/v1,
  * /apis/authentication.k8s.io/v1), pods in `default` (one pod, `hello`), ConfigMaps given by the test,
  * and SelfSubjectReview (`kubectl auth whoami`, username = the ARN).
+ *
+ * With `mapIdentities: 'aws-auth'` it maps the caller through the served kube-system/aws-auth as the
+ * EKS authenticator does (an unmapped caller gets 401) and SelfSubjectReview shows the mapped user;
+ * with `rbac` it answers SelfSubjectAccessReview from those bindings.
  */
 import { Agent, createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { decodeToken } from '../../src/token/encode';
 import { httpsRequest } from './https-request';
 import type { CleanupContext } from './processes';
@@ -34,7 +39,31 @@ export interface KubeApiOptions {
   tls?: TlsCert;
   /** ConfigMaps by `namespace/name`, e.g. `{'kube-system/aws-auth': {data: {mapRoles: '...'}}}`. */
   configMaps?: Record<string, ConfigMapFixture>;
+  /** Map callers through kube-system/aws-auth (unmapped: 401); default: every caller is its ARN. */
+  mapIdentities?: 'aws-auth';
+  /** Bindings SelfSubjectAccessReview answers from; none: every review is denied. */
+  rbac?: RbacBinding[];
   t?: CleanupContext;
+}
+
+/** The user the authenticator hands on: what SelfSubjectReview shows and RBAC sees. */
+export interface KubeUser {
+  username: string;
+  groups: string[];
+  extra: Record<string, string[]>;
+}
+
+/** One RoleBinding/ClusterRoleBinding with its rules folded in. */
+export interface RbacBinding {
+  /** Undefined: cluster-wide (a ClusterRoleBinding). */
+  namespace?: string;
+  users?: string[];
+  groups?: string[];
+  verbs: string[];
+  /** `pods`, `pods/log`, or `*`. */
+  resources: string[];
+  /** Default `['']`, the core group. */
+  apiGroups?: string[];
 }
 
 /** What the server decided for one request. */
@@ -42,6 +71,9 @@ export interface AuthOutcome {
   ok: boolean;
   /** The caller's ARN as STS returned it (only when ok). */
   arn?: string;
+  /** STS's UserId and the token's access key id (only when ok). */
+  userId?: string;
+  accessKeyId?: string;
   /** The HTTP status the STS front answered, or 401 when the token failed before reaching it. */
   status: number;
   /** Why it failed: `no-token`, `decode`, `url`, `sts-403`, `sts-unreachable`... */
@@ -135,9 +167,11 @@ export async function startKubeApi(options: KubeApiOptions): Promise<KubeApi> {
         timeoutMs: 10_000,
       });
       if (res.status !== 200) return { ...base, ok: false, status: res.status, reason: `sts-${res.status}` };
-      const arn = JSON.parse(res.body)?.GetCallerIdentityResponse?.GetCallerIdentityResult?.Arn;
+      const result = JSON.parse(res.body)?.GetCallerIdentityResponse?.GetCallerIdentityResult;
+      const arn = result?.Arn;
       if (typeof arn !== 'string') return { ...base, ok: false, status: res.status, reason: 'sts-response' };
-      return { ...base, ok: true, status: 200, arn };
+      const accessKeyId = (checked.url.searchParams.get('X-Amz-Credential') ?? '').split('/')[0] ?? '';
+      return { ...base, ok: true, status: 200, arn, userId: String(result?.UserId ?? ''), accessKeyId };
     } catch {
       return { ...base, ok: false, status: 401, reason: 'sts-unreachable' };
     }
@@ -145,17 +179,23 @@ export async function startKubeApi(options: KubeApiOptions): Promise<KubeApi> {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     requests++;
-    for await (const _chunk of req) {
-      // Drain the body (SelfSubjectReview posts one); its content does not matter here.
-    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks).toString('utf8');
     const outcome = await authenticate(req);
+    const user = outcome.ok ? identify(outcome, configMaps, options.mapIdentities) : undefined;
+    if (outcome.ok && user === undefined) Object.assign(outcome, { ok: false, status: 401, reason: 'not-mapped' });
     outcomes.push(outcome);
-    if (!outcome.ok || outcome.arn === undefined) return send(res, 401, UNAUTHORIZED);
-    const [status, body] = route(req, outcome.arn, server.address());
-    send(res, status, body);
+    if (!outcome.ok || outcome.arn === undefined || user === undefined) return send(res, 401, UNAUTHORIZED);
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (req.method === 'POST' && path === '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews') {
+      return send(res, 201, selfSubjectAccessReview(body, user, options.rbac ?? []));
+    }
+    const [status, answer] = route(req, user, server.address());
+    send(res, status, answer);
   }
 
-  function route(req: IncomingMessage, arn: string, address: ReturnType<Server['address']>): [number, unknown] {
+  function route(req: IncomingMessage, user: KubeUser, address: ReturnType<Server['address']>): [number, unknown] {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const get = req.method === 'GET';
     if (get && path === '/version') return [200, VERSION];
@@ -166,8 +206,9 @@ export async function startKubeApi(options: KubeApiOptions): Promise<KubeApi> {
     if (get && path === '/apis') return [200, API_GROUPS];
     if (get && path === '/api/v1') return [200, CORE_RESOURCES];
     if (get && path === '/apis/authentication.k8s.io/v1') return [200, AUTHENTICATION_RESOURCES];
+    if (get && path === '/apis/authorization.k8s.io/v1') return [200, AUTHORIZATION_RESOURCES];
     if (req.method === 'POST' && path === '/apis/authentication.k8s.io/v1/selfsubjectreviews') {
-      return [201, selfSubjectReview(arn)];
+      return [201, selfSubjectReview(user)];
     }
     const pods = /^\/api\/v1\/namespaces\/([^/]+)\/pods$/.exec(path);
     if (get && pods) {
@@ -249,6 +290,10 @@ const API_GROUPS = {
     name: 'authentication.k8s.io',
     versions: [{ groupVersion: 'authentication.k8s.io/v1', version: 'v1' }],
     preferredVersion: { groupVersion: 'authentication.k8s.io/v1', version: 'v1' },
+  }, {
+    name: 'authorization.k8s.io',
+    versions: [{ groupVersion: 'authorization.k8s.io/v1', version: 'v1' }],
+    preferredVersion: { groupVersion: 'authorization.k8s.io/v1', version: 'v1' },
   }],
 };
 
@@ -260,15 +305,99 @@ const CORE_RESOURCES = {
   ],
 };
 
+const AUTHORIZATION_RESOURCES = {
+  kind: 'APIResourceList', apiVersion: 'v1', groupVersion: 'authorization.k8s.io/v1',
+  resources: [{ name: 'selfsubjectaccessreviews', singularName: 'selfsubjectaccessreview', namespaced: false, kind: 'SelfSubjectAccessReview', verbs: ['create'] }],
+};
+
 const AUTHENTICATION_RESOURCES = {
   kind: 'APIResourceList', apiVersion: 'v1', groupVersion: 'authentication.k8s.io/v1',
   resources: [{ name: 'selfsubjectreviews', singularName: 'selfsubjectreview', namespaced: false, kind: 'SelfSubjectReview', verbs: ['create'] }],
 };
 
-function selfSubjectReview(arn: string): unknown {
+function selfSubjectReview(user: KubeUser): unknown {
   return {
     kind: 'SelfSubjectReview', apiVersion: 'authentication.k8s.io/v1', metadata: { creationTimestamp: null },
-    status: { userInfo: { username: arn, groups: ['system:authenticated'], extra: { arn: [arn] } } },
+    status: { userInfo: { username: user.username, groups: user.groups, extra: user.extra } },
+  };
+}
+
+/** The caller as the cluster sees it: its ARN unmapped (the default), or mapped through aws-auth; undefined when not mapped. */
+function identify(outcome: AuthOutcome, configMaps: Record<string, ConfigMapFixture>, mode: 'aws-auth' | undefined): KubeUser | undefined {
+  const arn = outcome.arn ?? '';
+  if (mode === undefined) return { username: arn, groups: ['system:authenticated'], extra: { arn: [arn] } };
+  return mapByAwsAuth({ arn, userId: outcome.userId ?? '', accessKeyId: outcome.accessKeyId ?? '' }, configMaps['kube-system/aws-auth']);
+}
+
+/**
+ * aws-auth as the EKS authenticator applies it, written from its documentation (aws-iam-authenticator
+ * README "Full Configuration Format", EKS user guide "aws-auth ConfigMap"), not from src/kube/aws-auth.ts,
+ * which the tests check against it: an assumed-role session maps as arn:P:iam::A:role/NAME (no path),
+ * ARNs compare case-insensitively, mapRoles before mapUsers, then mapAccounts (username = the
+ * canonical ARN, no groups). Extra carries what EKS adds: arn, canonicalArn, sessionName, accessKeyId, principalId.
+ */
+export function mapByAwsAuth(caller: { arn: string; userId: string; accessKeyId: string }, awsAuth: ConfigMapFixture | undefined): KubeUser | undefined {
+  const parts = caller.arn.split(':');
+  const [partition = 'aws', account = ''] = [parts[1], parts[4]];
+  const resource = parts.slice(5).join(':');
+  let canonical = caller.arn;
+  let sessionName = '';
+  if (parts[2] === 'sts' && resource.startsWith('assumed-role/')) {
+    const [, role = '', session = ''] = resource.split('/');
+    canonical = `arn:${partition}:iam::${account}:role/${role}`;
+    sessionName = session;
+  }
+  const list = (key: string): Record<string, unknown>[] => {
+    const text = awsAuth?.data?.[key];
+    if (text === undefined) return [];
+    const parsed: unknown = parseYaml(text);
+    return Array.isArray(parsed) ? (parsed as Record<string, unknown>[]) : [];
+  };
+  const fill = (template: string) =>
+    template
+      .replaceAll('{{AccountID}}', account)
+      .replaceAll('{{SessionNameRaw}}', sessionName)
+      .replaceAll('{{SessionName}}', sessionName.replaceAll('@', '-'))
+      .replaceAll('{{AccessKeyID}}', caller.accessKeyId);
+  const same = (a: unknown) => typeof a === 'string' && a.toLowerCase() === canonical.toLowerCase();
+  const entry = list('mapRoles').find((e) => same(e.rolearn)) ?? list('mapUsers').find((e) => same(e.userarn));
+  let username: string;
+  let groups: string[];
+  if (entry) {
+    username = fill(typeof entry.username === 'string' ? entry.username : canonical);
+    groups = (Array.isArray(entry.groups) ? entry.groups.map(String) : []).map(fill);
+  } else if (list('mapAccounts').map(String).includes(account)) {
+    username = canonical;
+    groups = [];
+  } else {
+    return undefined;
+  }
+  const extra: Record<string, string[]> = { arn: [caller.arn], canonicalArn: [canonical], accessKeyId: [caller.accessKeyId], principalId: [caller.userId.split(':')[0] ?? ''] };
+  if (sessionName) extra.sessionName = [sessionName];
+  return { username, groups: [...groups, 'system:authenticated'], extra };
+}
+
+/** A SelfSubjectAccessReview answered from the bindings, as the RBAC authorizer decides it (allow-only). */
+export function selfSubjectAccessReview(requestBody: string, user: KubeUser, rbac: RbacBinding[]): unknown {
+  let spec: { resourceAttributes?: Record<string, string | undefined> } = {};
+  try {
+    spec = (JSON.parse(requestBody) as { spec?: typeof spec }).spec ?? {};
+  } catch {
+    // an empty spec is denied below
+  }
+  const a = spec.resourceAttributes ?? {};
+  const resource = a.subresource ? `${a.resource}/${a.subresource}` : (a.resource ?? '');
+  const index = rbac.findIndex(
+    (b) =>
+      ((b.users ?? []).includes(user.username) || (b.groups ?? []).some((g) => user.groups.includes(g))) &&
+      (b.namespace === undefined || b.namespace === a.namespace) &&
+      (b.verbs.includes('*') || b.verbs.includes(a.verb ?? '')) &&
+      (b.resources.includes('*') || b.resources.includes(resource)) &&
+      ((b.apiGroups ?? ['']).includes('*') || (b.apiGroups ?? ['']).includes(a.group ?? '')),
+  );
+  return {
+    kind: 'SelfSubjectAccessReview', apiVersion: 'authorization.k8s.io/v1', metadata: { creationTimestamp: null }, spec,
+    status: index >= 0 ? { allowed: true, reason: `RBAC: allowed by test binding ${index}` } : { allowed: false },
   };
 }
 

@@ -18,6 +18,7 @@ import { ensureBuilt } from '../helpers/built-cli';
 import { startEksClusters, type EksClusters } from '../peers/eks-clusters';
 import {
   cleanAwsEnv,
+  kubectlPath,
   makeTlsCert,
   peerAvailable,
   peersAvailable,
@@ -409,6 +410,30 @@ describe('eks-auth doctor', () => {
     const near = await doctor(w, ['--context', 'healthy', '--json'], { faketime: '+2m' });
     assert.equal(near.code, 0, near.stdout);
     assert.match(near.report?.steps[3]?.message ?? '', /minutes ahead of STS \(within 5 minutes\)|seconds ahead/);
+  });
+});
+
+describe('the kube-api peer, checked with a real kubectl', () => {
+  // The wire format of the peer's SelfSubjectReview and SelfSubjectAccessReview, as kubectl reads them.
+  async function kubectl(w: World, context: string, args: string[]): Promise<CommandResult> {
+    return runCommand(kubectlPath(33), ['--kubeconfig', w.kubeconfig, '--context', context, ...args], { env: env(w), timeoutMs: 90_000 });
+  }
+
+  test('kubectl auth whoami shows the user aws-auth maps; auth can-i follows the RBAC bindings', async (t) => {
+    const w = use(t, 'kubectl.1.33');
+    if (!w) return;
+    const who = await kubectl(w, 'healthy', ['auth', 'whoami', '-o', 'json']);
+    assert.equal(who.code, 0, who.stderr);
+    const userInfo = (JSON.parse(who.stdout) as { status: { userInfo: { username: string; groups: string[] } } }).status.userInfo;
+    assert.equal(userInfo.username, 'alice');
+    assert.deepEqual(userInfo.groups, ['devs', 'system:authenticated']);
+    const yes = await kubectl(w, 'healthy', ['auth', 'can-i', 'list', 'pods']);
+    assert.equal(yes.stdout.trim(), 'yes', yes.stderr);
+    const no = await kubectl(w, 'broken-authorization', ['auth', 'can-i', 'list', 'pods']);
+    assert.equal(no.stdout.trim(), 'no', no.stderr);
+    const unmapped = await kubectl(w, 'broken-mapping', ['auth', 'whoami']);
+    assert.notEqual(unmapped.code, 0);
+    assert.match(unmapped.stderr, /Unauthorized|provide credentials/);
   });
 });
 

@@ -106,6 +106,7 @@ const ALLOWED_QUERY_KEYS = new Set([
 const UNAUTHORIZED = { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 };
 const CREATED = '2026-01-01T00:00:00Z';
 
+
 type Checked = { url: URL } | { reason: string };
 
 /**
@@ -181,7 +182,8 @@ export async function startKubeApi(options: KubeApiOptions): Promise<KubeApi> {
     requests++;
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks).toString('utf8');
+    const raw = Buffer.concat(chunks);
+    const body = raw.toString('utf8');
     const outcome = await authenticate(req);
     const user = outcome.ok ? identify(outcome, configMaps, options.mapIdentities) : undefined;
     if (outcome.ok && user === undefined) Object.assign(outcome, { ok: false, status: 401, reason: 'not-mapped' });
@@ -189,7 +191,9 @@ export async function startKubeApi(options: KubeApiOptions): Promise<KubeApi> {
     if (!outcome.ok || outcome.arn === undefined || user === undefined) return send(res, 401, UNAUTHORIZED);
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (req.method === 'POST' && path === '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews') {
-      return send(res, 201, selfSubjectAccessReview(body, user, options.rbac ?? []));
+      // kubectl auth can-i posts protobuf (the typed client's default); the answer may be JSON either way.
+      const json = (req.headers['content-type'] ?? '').includes('protobuf') ? JSON.stringify(accessReviewFromProtobuf(raw)) : raw.toString('utf8');
+      return send(res, 201, selfSubjectAccessReview(json, user, options.rbac ?? []));
     }
     const [status, answer] = route(req, user, server.address());
     send(res, status, answer);
@@ -375,6 +379,61 @@ export function mapByAwsAuth(caller: { arn: string; userId: string; accessKeyId:
   const extra: Record<string, string[]> = { arn: [caller.arn], canonicalArn: [canonical], accessKeyId: [caller.accessKeyId], principalId: [caller.userId.split(':')[0] ?? ''] };
   if (sessionName) extra.sessionName = [sessionName];
   return { username, groups: [...groups, 'system:authenticated'], extra };
+}
+
+/** Length-delimited and varint fields of one protobuf message: field number → values (bytes, or numbers). */
+function protoFields(buf: Buffer): Map<number, (Buffer | number)[]> {
+  const fields = new Map<number, (Buffer | number)[]>();
+  let at = 0;
+  const varint = (): number => {
+    let value = 0;
+    for (let shift = 0; ; shift += 7) {
+      const byte = buf[at++] ?? 0;
+      value += (byte & 0x7f) * 2 ** shift;
+      if ((byte & 0x80) === 0) return value;
+    }
+  };
+  while (at < buf.length) {
+    const key = varint();
+    const [field, wire] = [Math.floor(key / 8), key % 8];
+    let value: Buffer | number;
+    if (wire === 0) value = varint();
+    else if (wire === 2) {
+      const length = varint();
+      value = buf.subarray(at, at + length);
+      at += length;
+    } else if (wire === 1) (value = 0), (at += 8);
+    else if (wire === 5) (value = 0), (at += 4);
+    else throw new Error(`protobuf wire type ${wire} not read here`);
+    fields.set(field, [...(fields.get(field) ?? []), value]);
+  }
+  return fields;
+}
+
+/**
+ * The spec of a protobuf SelfSubjectAccessReview, as JSON. The body is the apimachinery envelope
+ * (`k8s\0`, then runtime.Unknown: 2 = raw), the review's fields are from k8s.io/api
+ * authorization/v1 generated.proto: review 2 = spec; spec 1 = resourceAttributes; attributes
+ * 1 namespace, 2 verb, 3 group, 4 version, 5 resource, 6 subresource, 7 name.
+ */
+function accessReviewFromProtobuf(body: Buffer): unknown {
+  if (body.subarray(0, 4).toString('latin1') !== 'k8s\0') return {};
+  const first = (fields: Map<number, (Buffer | number)[]>, n: number): Buffer | undefined => {
+    const v = fields.get(n)?.[0];
+    return Buffer.isBuffer(v) ? v : undefined;
+  };
+  const raw = first(protoFields(body.subarray(4)), 2);
+  const spec = raw && first(protoFields(raw), 2);
+  const attrs = spec && first(protoFields(spec), 1);
+  if (!attrs) return { spec: {} };
+  const fields = protoFields(attrs);
+  const names = ['', 'namespace', 'verb', 'group', 'version', 'resource', 'subresource', 'name'];
+  const resourceAttributes: Record<string, string> = {};
+  names.forEach((name, n) => {
+    const v = first(fields, n);
+    if (name && v) resourceAttributes[name] = v.toString('utf8');
+  });
+  return { spec: { resourceAttributes } };
 }
 
 /** A SelfSubjectAccessReview answered from the bindings, as the RBAC authorizer decides it (allow-only). */

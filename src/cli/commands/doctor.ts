@@ -20,6 +20,7 @@ import {
   type DoctorExplainRequest,
   type DoctorExplainVerdict,
 } from '../../usecases/doctor';
+import { SESSION_CACHE_OPTION } from '../aws-options';
 import { createDeps, withCache } from '../deps';
 import { writeStdout } from '../output';
 import { runAction } from '../run';
@@ -127,7 +128,7 @@ export const doctorCommand: CommandModule<object, DoctorArgs> = {
       .option('aws-auth', { type: 'string', describe: 'A copy of kube-system/aws-auth for the mapping step (a caller the cluster refuses cannot read it)' })
       .option('last', { type: 'boolean', describe: 'Show the last failure of eks-auth token (what an IDE or GUI client hid) and exit' })
       .option('json', { type: 'boolean', describe: 'Print {"context", "ok", "brokenLink", "steps": […]} as JSON' })
-      .option('cache', { type: 'boolean', describe: 'Reuse the role sessions that token and login cached (on by default)' })
+      .option('cache', SESSION_CACHE_OPTION)
       .example('$0 doctor', 'Why does kubectl say Unauthorized for the current context?')
       .example('$0 doctor --context prod --verb get --resource deployments.apps -n web', 'May I read deployments in web?')
       .example('$0 doctor --last', 'What did eks-auth token last fail with?') as never,

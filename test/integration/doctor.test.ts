@@ -328,7 +328,8 @@ describe('eks-auth doctor', () => {
   });
 
   test('aws eks get-token and aws-iam-authenticator entries are reproduced as kubectl runs them', async (t) => {
-    const w = use(t);
+    // The kubeconfig link looks the AWS CLI up on PATH, as kubectl would before running it.
+    const w = use(t, 'aws');
     if (!w) return;
     for (const context of ['healthy-aws-cli', 'healthy-authenticator']) {
       const res = await doctor(w, ['--context', context, '--json']);

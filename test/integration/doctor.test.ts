@@ -400,6 +400,19 @@ describe('eks-auth doctor', () => {
     assert.ok(w.kube.outcomes.some((o) => o.reason === 'not-mapped' && o.arn === CAROL.arn));
   });
 
+  test('broken-mapping without --aws-auth: the cluster will not show aws-auth to a 401 caller; mapping is still named, with the way on', async (t) => {
+    const w = use(t, 'kubectl.1.33');
+    if (!w) return;
+    // explain reads aws-auth with `kubectl` from PATH, through the same context.
+    const kubectlDir = mkdtempSync(join(work, 'kubectl-'));
+    symlinkSync(kubectlPath(33), join(kubectlDir, 'kubectl'));
+    const cli = [ensureBuilt(), 'doctor', '--kubeconfig', w.kubeconfig, '--context', 'broken-mapping', '--json'];
+    const res = await runCommand(process.execPath, cli, { env: env(w, { PATH: `${kubectlDir}${delimiter}${env(w).PATH ?? ''}` }), timeoutMs: 120_000 });
+    const r = assertBroken({ ...res, report: JSON.parse(res.stdout) as Report }, 'broken-mapping', 'mapping');
+    assert.match(r.steps[7]?.message ?? '', /most likely not mapped .*explain could not read the mapping: kubectl may not read kube-system\/aws-auth/);
+    assert.match(r.steps[7]?.hint ?? '', /--aws-auth FILE/);
+  });
+
   test('broken-clock: a clock 10 minutes slow (faketime) is named before STS is asked', async (t) => {
     const w = use(t, 'faketime');
     if (!w) return;

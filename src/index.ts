@@ -9,7 +9,8 @@ export type { AwsCredentials, CallerIdentity, StsEndpoint } from './ports';
 export { encodeToken, decodeToken, TOKEN_PREFIX, MAX_TOKEN_BYTES } from './token/encode';
 export { presignGetCallerIdentity, type PresignInput } from './token/presign';
 export { validateToken, type ValidateOptions, type ValidatedToken } from './token/verify';
-export { verifyToken, replayToSts, createHttpsGet, type HttpGet, type VerifiedIdentity, type VerifyTokenOptions } from './token/replay';
+export { verifyToken, replayToSts, createHttpsGet, type VerifiedIdentity, type VerifyTokenOptions } from './token/replay';
+export type { HttpGet } from './ports';
 
 // AWS
 export { resolveStsEndpoint, partitionOf, type StsEndpointSettings } from './aws/endpoint';

@@ -2,8 +2,33 @@
  * The outside world, as small interfaces passed to every use case (`deps`). The CLI layer builds the
  * real ones (src/cli/deps.ts); tests pass fakes: a fixed clock, an env object, a temp dir, a recording STS.
  */
+import type {
+  AssumeRoleRequest,
+  AssumeRoleWithWebIdentityRequest,
+  AwsCredentials,
+  AwsFileLocations,
+  CacheEntry,
+  CallerIdentity,
+  ClusterLookupInput,
+  EksCluster,
+  Env,
+  StsEndpoint,
+} from './types';
 
-export type Env = Readonly<Record<string, string | undefined>>;
+// The value types moved to ./types; named here too so that existing imports keep working.
+export type {
+  AssumeRoleRequest,
+  AssumeRoleWithWebIdentityRequest,
+  AwsCredentials,
+  AwsFileLocations,
+  CacheEntry,
+  CacheLabels,
+  CallerIdentity,
+  CredentialsCacheEntry,
+  Env,
+  StsEndpoint,
+  TokenCacheEntry,
+} from './types';
 
 /** Messages for stderr. Nothing here ever reaches stdout. Never pass a secret or a token. */
 export interface Logger {
@@ -18,49 +43,6 @@ export interface Logger {
 export interface FilePort {
   /** The file's text, or undefined when it does not exist. Other failures throw. */
   readText(path: string): string | undefined;
-}
-
-/** AWS credentials. `expiration` is set for temporary credentials. */
-export interface AwsCredentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-  expiration?: Date;
-}
-
-/** Where STS is, for AssumeRole calls and for the presigned URL. */
-export interface StsEndpoint {
-  /** `https://sts.us-west-2.amazonaws.com` or an override such as `https://127.0.0.1:4566`; no trailing slash. */
-  url: string;
-  /** The host[:port] that is signed as `host`. */
-  host: string;
-  /** Region in the credential scope (us-east-1 for the global endpoint). */
-  signingRegion: string;
-  /** The configured region. */
-  region: string;
-  partition: string;
-}
-
-export interface AssumeRoleRequest {
-  roleArn: string;
-  roleSessionName: string;
-  externalId?: string;
-  durationSeconds?: number;
-  serialNumber?: string;
-  tokenCode?: string;
-}
-
-export interface AssumeRoleWithWebIdentityRequest {
-  roleArn: string;
-  roleSessionName: string;
-  webIdentityToken: string;
-  durationSeconds?: number;
-}
-
-export interface CallerIdentity {
-  account: string;
-  arn: string;
-  userId: string;
 }
 
 /** STS calls. The real one (src/aws/sts-client.ts) is the only importer of @aws-sdk/client-sts. */
@@ -85,48 +67,10 @@ export interface SdkSourcesPort {
   fromInstanceMetadata(): Promise<AwsCredentials>;
 }
 
-export interface AwsFileLocations {
-  configFile: string;
-  credentialsFile: string;
-}
-
 /** Asks the user for a line (an MFA code). Undefined when there is no interactive user. */
 export interface PromptPort {
   ask(question: string): Promise<string>;
 }
-
-/** What the on-disk cache holds about an entry besides its payload: names for `cache list` and `cache clean`, never a secret. */
-export interface CacheLabels {
-  /** The profile in effect (a token) or the profile whose role_arn a session is (a role hop). */
-  profile?: string;
-  /** Every profile the entry depends on, from the source up: `cache clean --profile P` matches any of them. */
-  profiles?: string[];
-  cluster?: string;
-  region?: string;
-  roleArn?: string;
-}
-
-interface CacheEntryBase {
-  /** The SHA-256 (hex) of every input the entry depends on; also its file name. */
-  key: string;
-  createdAt: Date;
-  expiresAt: Date;
-  labels: CacheLabels;
-}
-
-/** The final token of `eks-auth token`, reprinted until its own expiry minus a margin. */
-export interface TokenCacheEntry extends CacheEntryBase {
-  kind: 'token';
-  token: string;
-}
-
-/** The credentials of one step of a chain: a role hop or a web identity session. */
-export interface CredentialsCacheEntry extends CacheEntryBase {
-  kind: 'credentials';
-  credentials: AwsCredentials;
-}
-
-export type CacheEntry = TokenCacheEntry | CredentialsCacheEntry;
 
 /**
  * The on-disk cache (src/cache/store.ts). Never throws: a problem (an unsafe directory, a failed
@@ -142,6 +86,26 @@ export interface CachePort {
   /** False once a problem turned the cache off for this run. */
   isActive(): boolean;
 }
+
+/** The EKS calls eks-auth makes (src/aws/eks-client.ts is the only importer of @aws-sdk/client-eks). */
+export interface EksPort {
+  describeCluster(name: string): Promise<EksCluster>;
+}
+
+/** Looks a cluster up with DescribeCluster; returns it with the region that was used. */
+export type LookupCluster = (name: string, aws: ClusterLookupInput) => Promise<{ cluster: EksCluster; region: string }>;
+
+/** Runs kubectl (from PATH). Throws EksAuthError when kubectl cannot be started. */
+export interface KubectlPort {
+  run(args: readonly string[]): Promise<{ exitCode: number; stdout: string; stderr: string }>;
+}
+
+/** One HTTP GET: never follows redirects, gives up after `timeoutMs`, reads at most `maxBytes`. */
+export type HttpGet = (
+  url: string,
+  headers: Readonly<Record<string, string>>,
+  limits: { timeoutMs: number; maxBytes: number },
+) => Promise<{ status: number; body: string }>;
 
 export interface Deps {
   env: Env;

@@ -4,28 +4,9 @@
  */
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { EksAuthError, ExitCode } from '../errors';
-import type { AwsCredentials } from '../ports';
+import type { EksPort } from '../ports';
+import type { AwsCredentials, EksCluster } from '../types';
 import { NETWORK_CODES } from './network-errors';
-
-/** What kubeconfig needs to know about a cluster. */
-export interface EksCluster {
-  name: string;
-  arn: string;
-  /** `CREATING`, `ACTIVE`, `UPDATING`, `DELETING`, `FAILED`, `PENDING`. */
-  status: string;
-  endpoint?: string;
-  /** Base64 of the cluster CA's PEM, as kubeconfig's certificate-authority-data takes it. */
-  certificateAuthorityData?: string;
-  /** The cluster id: set for local clusters on AWS Outposts, whose tokens are bound to it. */
-  id?: string;
-  /** A local cluster on AWS Outposts (`outpostConfig` is set). */
-  isLocalCluster: boolean;
-}
-
-/** The EKS calls eks-auth makes. */
-export interface EksPort {
-  describeCluster(name: string): Promise<EksCluster>;
-}
 
 export interface EksClientOptions {
   region: string;

@@ -6,14 +6,8 @@
 import { request } from 'node:https';
 import { parsePrincipal, type PrincipalKind } from '../aws/arn';
 import { EksAuthError, ExitCode } from '../errors';
+import type { HttpGet } from '../ports';
 import { quote, tokenRejected, validateToken, type ValidatedToken } from './verify';
-
-/** One HTTP GET: never follows redirects, gives up after `timeoutMs`, reads at most `maxBytes`. */
-export type HttpGet = (
-  url: string,
-  headers: Readonly<Record<string, string>>,
-  limits: { timeoutMs: number; maxBytes: number },
-) => Promise<{ status: number; body: string }>;
 
 export const STS_TIMEOUT_MS = 10_000;
 const MAX_RESPONSE_BYTES = 64 * 1024;

@@ -10,7 +10,8 @@ import { parsePrincipal, stripRolePath } from '../aws/arn';
 import { EksAuthError, ExitCode } from '../errors';
 import { FILE_NOT_YAML, mapIdentity, parseAwsAuth, type AwsAuthEntry, type MappingResult } from '../kube/aws-auth';
 import type { AwsInput } from '../aws/resolve';
-import type { FilePort, Logger } from '../ports';
+import { kubectlFailure } from '../kube/kubectl';
+import type { FilePort, KubectlPort, Logger } from '../ports';
 import type { VerifyInput, VerifyReport } from './verify';
 import type { WhoamiResult } from './whoami';
 
@@ -38,11 +39,6 @@ export type ExplainIdentitySource =
 export interface ExplainInput {
   awsAuth: AwsAuthSource;
   identity: ExplainIdentitySource;
-}
-
-/** Runs kubectl (from PATH). Throws EksAuthError when kubectl cannot be started. */
-export interface KubectlPort {
-  run(args: readonly string[]): Promise<{ exitCode: number; stdout: string; stderr: string }>;
 }
 
 export interface ExplainDeps {
@@ -98,26 +94,7 @@ async function readFromCluster(source: { kubeconfig?: string; context?: string }
   if (source.context) args.push('--context', source.context);
   const { exitCode, stdout, stderr } = await kubectl.run(args);
   if (exitCode === 0) return stdout;
-  const said = stderr.trim().split('\n').pop() ?? '';
-  if (/NotFound|not found/.test(stderr)) {
-    throw new EksAuthError(ExitCode.config, 'the cluster has no ConfigMap kube-system/aws-auth', {
-      reason: 'no-aws-auth',
-      hint: 'the cluster may use EKS access entries only (authentication mode API): see aws eks list-access-entries',
-    });
-  }
-  if (/Unauthorized|must be logged in|Forbidden/i.test(stderr)) {
-    throw new EksAuthError(ExitCode.credentials, `kubectl may not read kube-system/aws-auth: ${said}`, {
-      reason: 'kubectl-denied',
-      hint: 'run explain with --aws-auth FILE on a copy of the ConfigMap, or with a kubeconfig/context that can read it',
-    });
-  }
-  if (/Unable to connect|connection refused|no such host|i\/o timeout/i.test(stderr)) {
-    throw new EksAuthError(ExitCode.network, `kubectl could not reach the cluster: ${said}`, { reason: 'kubectl-network' });
-  }
-  throw new EksAuthError(ExitCode.config, `kubectl get configmap aws-auth failed (exit ${exitCode}): ${said}`, {
-    reason: 'kubectl-failed',
-    hint: 'check --kubeconfig and --context',
-  });
+  throw kubectlFailure(exitCode, stderr);
 }
 
 function readFile(path: string, files: FilePort): string {

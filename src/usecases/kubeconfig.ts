@@ -3,7 +3,7 @@
  * user that runs `eks-auth token`. Entry names are compatible with `aws eks update-kubeconfig`
  * (the cluster ARN), so running it over entries that command wrote replaces them in place.
  */
-import type { EksCluster } from '../aws/eks-client';
+import type { ClusterLookupInput, EksCluster } from '../types';
 import { findProfile, loadAwsConfigFiles } from '../aws/config';
 import { selectProfile } from '../aws/profile-chain';
 import { resolveRegion } from '../aws/settings';
@@ -27,7 +27,7 @@ import {
   type Change,
   type KubeconfigFile,
 } from '../kube/kubeconfig-file';
-import type { Deps } from '../ports';
+import type { Deps, LookupCluster } from '../ports';
 
 export interface KubeconfigInput {
   cluster: string;
@@ -51,18 +51,6 @@ export interface KubeconfigInput {
   /** The absolute path of the eks-auth executable (`--absolute-command`); default `eks-auth`. */
   absoluteCommand?: string;
 }
-
-/** The AWS settings a cluster lookup uses, as resolveAwsContext takes them. */
-export interface ClusterLookupInput {
-  profile?: string;
-  region?: string;
-  roleArn?: string;
-  externalId?: string;
-  sessionName?: string;
-}
-
-/** Looks a cluster up with DescribeCluster; returns it with the region that was used. */
-export type LookupCluster = (name: string, aws: ClusterLookupInput) => Promise<{ cluster: EksCluster; region: string }>;
 
 export interface KubeconfigDeps extends Pick<Deps, 'env' | 'homedir' | 'files' | 'log'> {
   lookupCluster: LookupCluster;

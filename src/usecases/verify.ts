@@ -4,7 +4,8 @@
  */
 import { EksAuthError, ExitCode } from '../errors';
 import type { Logger } from '../ports';
-import { replayToSts, type HttpGet, type VerifiedIdentity } from '../token/replay';
+import { replayToSts, type VerifiedIdentity } from '../token/replay';
+import type { HttpGet } from '../ports';
 import { formatTimestamp } from '../utc';
 import { formatDuration, validateToken } from '../token/verify';
 

@@ -1,5 +1,4 @@
 /** `eks-auth explain` for yargs. */
-import { execFile } from 'node:child_process';
 import type { CommandModule } from 'yargs';
 import {
   explain,
@@ -8,9 +7,9 @@ import {
   notMappedError,
   type AwsAuthSource,
   type ExplainIdentitySource,
-  type KubectlPort,
 } from '../../usecases/explain';
 import { EksAuthError, ExitCode } from '../../errors';
+import { kubectlFromPath } from '../../kube/kubectl';
 import { createHttpsGet } from '../../token/replay';
 import { verify } from '../../usecases/verify';
 import { whoami } from '../../usecases/whoami';
@@ -33,26 +32,6 @@ interface ExplainArgs extends AwsArgs {
   json?: boolean;
   verbose?: boolean;
 }
-
-/** kubectl from PATH, with the user's environment (KUBECONFIG, exec plugins). */
-export const kubectlFromPath: KubectlPort = {
-  run: (args) =>
-    new Promise((resolve, reject) => {
-      execFile('kubectl', [...args], { maxBuffer: 16 * 1024 * 1024, timeout: 60_000 }, (err, stdout, stderr) => {
-        if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') {
-          reject(
-            new EksAuthError(ExitCode.config, 'kubectl is not on PATH; --from-cluster runs kubectl get configmap aws-auth', {
-              reason: 'no-kubectl',
-              hint: 'install kubectl, or save the ConfigMap elsewhere and pass it with --aws-auth FILE',
-            }),
-          );
-          return;
-        }
-        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-        resolve({ exitCode: code, stdout, stderr });
-      });
-    }),
-};
 
 function awsAuthSource(argv: ExplainArgs): AwsAuthSource {
   if (argv['aws-auth'] && argv['from-cluster']) {

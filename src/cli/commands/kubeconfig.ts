@@ -2,7 +2,8 @@
 import { accessSync, constants, realpathSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import type { Argv, CommandModule } from 'yargs';
-import { kubeconfig, type ClusterLookupInput } from '../../usecases/kubeconfig';
+import { kubeconfig } from '../../usecases/kubeconfig';
+import type { ClusterLookupInput } from '../../types';
 import { kubeconfigMigrate } from '../../usecases/kubeconfig-migrate';
 import { EksAuthError, ExitCode } from '../../errors';
 import type { Deps } from '../../ports';

@@ -4,7 +4,8 @@ import { resolveStsEndpoint } from '../../../src/aws/endpoint';
 import { EksAuthError } from '../../../src/errors';
 import { encodeToken } from '../../../src/token/encode';
 import { presignGetCallerIdentity } from '../../../src/token/presign';
-import { replayToSts, verifyToken, type HttpGet } from '../../../src/token/replay';
+import { replayToSts, verifyToken } from '../../../src/token/replay';
+import type { HttpGet } from '../../../src/ports';
 import { validateToken } from '../../../src/token/verify';
 
 // REFERENCE §1 vector 2 (botocore): AKIDEXAMPLE, us-west-2, 20240102T030405Z, cluster demo.

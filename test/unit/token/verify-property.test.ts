@@ -5,7 +5,8 @@ import { resolveStsEndpoint } from '../../../src/aws/endpoint';
 import { EksAuthError } from '../../../src/errors';
 import { decodeToken, encodeToken } from '../../../src/token/encode';
 import { presignGetCallerIdentity } from '../../../src/token/presign';
-import { replayToSts, type HttpGet } from '../../../src/token/replay';
+import { replayToSts } from '../../../src/token/replay';
+import type { HttpGet } from '../../../src/ports';
 import { validateToken, type ValidatedToken } from '../../../src/token/verify';
 
 const NOW = new Date('2024-01-02T03:05:00Z');

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { parse } from 'yaml';
-import type { EksCluster } from '../../../src/aws/eks-client';
-import { kubeconfig, type ClusterLookupInput, type KubeconfigDeps, type KubeconfigInput } from '../../../src/usecases/kubeconfig';
+import type { ClusterLookupInput, EksCluster } from '../../../src/types';
+import { kubeconfig, type KubeconfigDeps, type KubeconfigInput } from '../../../src/usecases/kubeconfig';
 import { EksAuthError, ExitCode } from '../../../src/errors';
 import { INSTALL_HINT } from '../../../src/kube/exec-entry';
 

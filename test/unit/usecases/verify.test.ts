@@ -13,7 +13,7 @@ import { EksAuthError } from '../../../src/errors';
 import type { Logger } from '../../../src/ports';
 import { encodeToken } from '../../../src/token/encode';
 import { presignGetCallerIdentity } from '../../../src/token/presign';
-import { type HttpGet } from '../../../src/token/replay';
+import type { HttpGet } from '../../../src/ports';
 
 // REFERENCE §1 vector 2 (botocore): AKIDEXAMPLE, us-west-2, 20240102T030405Z, cluster demo.
 const DATE = '20240102T030405Z';

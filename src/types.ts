@@ -1,0 +1,112 @@
+/**
+ * The values the ports speak: credentials, the STS endpoint and request shapes, cache entries, the
+ * cluster as EKS describes it. Plain data at the base of the layers, so that aws/, token/, cache/
+ * and kube/ share them without importing each other (as kubelogin's types.go beside its ports).
+ */
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** AWS credentials. `expiration` is set for temporary credentials. */
+export interface AwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  expiration?: Date;
+}
+
+/** Where STS is, for AssumeRole calls and for the presigned URL. */
+export interface StsEndpoint {
+  /** `https://sts.us-west-2.amazonaws.com` or an override such as `https://127.0.0.1:4566`; no trailing slash. */
+  url: string;
+  /** The host[:port] that is signed as `host`. */
+  host: string;
+  /** Region in the credential scope (us-east-1 for the global endpoint). */
+  signingRegion: string;
+  /** The configured region. */
+  region: string;
+  partition: string;
+}
+
+export interface AssumeRoleRequest {
+  roleArn: string;
+  roleSessionName: string;
+  externalId?: string;
+  durationSeconds?: number;
+  serialNumber?: string;
+  tokenCode?: string;
+}
+
+export interface AssumeRoleWithWebIdentityRequest {
+  roleArn: string;
+  roleSessionName: string;
+  webIdentityToken: string;
+  durationSeconds?: number;
+}
+
+export interface CallerIdentity {
+  account: string;
+  arn: string;
+  userId: string;
+}
+
+export interface AwsFileLocations {
+  configFile: string;
+  credentialsFile: string;
+}
+
+/** What the on-disk cache holds about an entry besides its payload: names for `cache list` and `cache clean`, never a secret. */
+export interface CacheLabels {
+  /** The profile in effect (a token) or the profile whose role_arn a session is (a role hop). */
+  profile?: string;
+  /** Every profile the entry depends on, from the source up: `cache clean --profile P` matches any of them. */
+  profiles?: string[];
+  cluster?: string;
+  region?: string;
+  roleArn?: string;
+}
+
+interface CacheEntryBase {
+  /** The SHA-256 (hex) of every input the entry depends on; also its file name. */
+  key: string;
+  createdAt: Date;
+  expiresAt: Date;
+  labels: CacheLabels;
+}
+
+/** The final token of `eks-auth token`, reprinted until its own expiry minus a margin. */
+export interface TokenCacheEntry extends CacheEntryBase {
+  kind: 'token';
+  token: string;
+}
+
+/** The credentials of one step of a chain: a role hop or a web identity session. */
+export interface CredentialsCacheEntry extends CacheEntryBase {
+  kind: 'credentials';
+  credentials: AwsCredentials;
+}
+
+export type CacheEntry = TokenCacheEntry | CredentialsCacheEntry;
+
+/** What kubeconfig needs to know about a cluster. */
+export interface EksCluster {
+  name: string;
+  arn: string;
+  /** `CREATING`, `ACTIVE`, `UPDATING`, `DELETING`, `FAILED`, `PENDING`. */
+  status: string;
+  endpoint?: string;
+  /** Base64 of the cluster CA's PEM, as kubeconfig's certificate-authority-data takes it. */
+  certificateAuthorityData?: string;
+  /** The cluster id: set for local clusters on AWS Outposts, whose tokens are bound to it. */
+  id?: string;
+  /** A local cluster on AWS Outposts (`outpostConfig` is set). */
+  isLocalCluster: boolean;
+}
+
+/** The AWS settings a cluster lookup uses, as resolveAwsContext takes them. */
+export interface ClusterLookupInput {
+  profile?: string;
+  region?: string;
+  roleArn?: string;
+  externalId?: string;
+  sessionName?: string;
+}

@@ -117,6 +117,8 @@ export interface Deps {
   sts: () => Promise<StsPort>;
   sdkSources: () => Promise<SdkSourcesPort>;
   prompt?: PromptPort;
+  /** Whether stdin is a terminal, so that a person may be asked (MFA codes); asked only when needed. None means no. */
+  stdinIsTerminal?: () => boolean;
   /** The token and role-session cache; none means every call resolves afresh (--no-cache, tests). */
   cache?: CachePort;
 }

@@ -18,8 +18,6 @@ export interface AwsInput {
   externalId?: string;
   sessionName?: string;
   durationSeconds?: number;
-  /** May we prompt for an MFA code? */
-  interactive?: boolean;
 }
 
 /** Everything resolved before any network call. */
@@ -65,12 +63,15 @@ export function resolveAwsTarget(input: AwsInput, deps: Pick<Deps, 'env' | 'home
   };
 }
 
-/** Resolves the target, then the credentials (network calls for role hops, SSO, etc.). */
+/**
+ * Resolves the target, then the credentials (network calls for role hops, SSO, etc.). A person runs
+ * the commands that call this, so an MFA code is asked whenever stdin is a terminal.
+ */
 export async function resolveAwsContext(input: AwsInput, deps: Deps): Promise<AwsContext> {
   const target = resolveAwsTarget(input, deps);
   const credentials = await executeCachedPlan(
     target.plan,
-    { files: target.files, endpoint: target.stsEndpoint, interactive: input.interactive ?? false },
+    { files: target.files, endpoint: target.stsEndpoint, interactive: deps.stdinIsTerminal?.() ?? false },
     deps,
   );
   return { ...target, credentials };

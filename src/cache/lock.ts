@@ -122,17 +122,6 @@ function removeIf(path: string, expected: string): void {
   }
 }
 
-/** Whether a process of this host is alive: signal 0 checks without sending anything. */
-export function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** A suffix that tells this attempt's lock or temp file from any other's; not a secret, so no node:crypto. */
 export function uniqueSuffix(): string {
   return Math.floor(Math.random() * 2 ** 48).toString(16).padStart(12, '0');

@@ -11,7 +11,7 @@ import type { AwsCredentials, CacheEntry, CacheLabels, CachePort, Deps } from '.
 import { isLowerHexDigit } from '../ascii';
 import { isRecord } from '../record';
 import { cacheDirectory, checkDirectory, ensureDirectory, unsafeReason } from './dir';
-import { acquireLock, LOCK_POLL_MS, LOCK_WAIT_MS, processIsAlive, uniqueSuffix, type LockOptions } from './lock';
+import { acquireLock, uniqueSuffix, type LockOptions } from './lock';
 
 /** The entry format. A file of another version is a miss (and is replaced), never an error. */
 const CACHE_VERSION = 1;
@@ -32,7 +32,7 @@ function isKey(key: string): boolean {
   return true;
 }
 
-/** What the cache needs from the process; tests override any of it. */
+/** What the cache needs from the process (src/cli/deps.ts builds the real one); tests pass their own. */
 export interface StoreOptions {
   dir: string;
   /** The user's uid, undefined where POSIX ownership does not exist (Windows). */
@@ -40,29 +40,8 @@ export interface StoreOptions {
   lock: LockOptions;
 }
 
-/** The real store options for `deps`: $KUBECACHEDIR/eks-auth, this process's uid, pid and host. */
-export function defaultStoreOptions(deps: Pick<Deps, 'env' | 'homedir' | 'now'>): StoreOptions {
-  return {
-    dir: cacheDirectory(deps.env, deps.homedir),
-    uid: process.getuid?.(),
-    lock: {
-      now: () => deps.now().getTime(),
-      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-      isAlive: processIsAlive,
-      pid: process.pid,
-      // Only a cache miss takes a lock; node:os costs a hit 0.2 ms to load.
-      get host() {
-        return (require('node:os') as typeof import('node:os')).hostname();
-      },
-      maxWaitMs: LOCK_WAIT_MS,
-      pollMs: LOCK_POLL_MS,
-    },
-  };
-}
-
 /** The cache port over a directory. */
-export function openCache(deps: Pick<Deps, 'env' | 'homedir' | 'now' | 'log'>, overrides: Partial<StoreOptions> = {}): CachePort {
-  const options: StoreOptions = { ...defaultStoreOptions(deps), ...overrides };
+export function openCache(deps: Pick<Deps, 'log'>, options: StoreOptions): CachePort {
   const { dir, uid } = options;
   let active = true;
   let dirChecked = false;

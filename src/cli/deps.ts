@@ -3,10 +3,12 @@
  * SDK adapters. The only place (with bin.ts and run.ts) that touches `process`.
  */
 import { readFileSync } from 'node:fs';
-import { cacheDisabledByEnv } from '../cache/dir';
-import { openCache } from '../cache/store';
+import { cacheDirectory, cacheDisabledByEnv } from '../cache/dir';
+import { LOCK_POLL_MS, LOCK_WAIT_MS } from '../cache/lock';
+import { openCache, type StoreOptions } from '../cache/store';
 import { EksAuthError, ExitCode } from '../errors';
-import type { CachePort, Deps, FilePort, Logger, PromptPort, SdkSourcesPort, StsPort } from '../ports';
+import type { CachePort, Deps, FilePort, Logger, LookupCluster, PromptPort, SdkSourcesPort, StsPort } from '../ports';
+import type { ClusterLookupInput } from '../types';
 import { registerSecret, writeStderr } from './stderr';
 
 export const nodeFiles: FilePort = {
@@ -81,6 +83,9 @@ export function createDeps(options: { verbose: boolean }): Deps {
     sts: loadSts,
     sdkSources: loadSdkSources,
     prompt: terminalPrompt(),
+    // node:tty loads node:net and the streams, milliseconds a call: `token` asks only on a cache miss.
+    // isatty(0) rather than process.stdin, which would also build a stream.
+    stdinIsTerminal: () => (require('node:tty') as typeof import('node:tty')).isatty(0),
   };
 }
 
@@ -100,5 +105,49 @@ function cliCache(wanted: boolean, deps: Deps): CachePort | undefined {
     deps.log.verbose(`cache: off (${wanted ? 'EKS_AUTH_NO_CACHE' : '--no-cache'})`);
     return undefined;
   }
-  return openCache(deps);
+  return openCache(deps, defaultStoreOptions(deps));
+}
+
+/** The real store options for `deps`: $KUBECACHEDIR/eks-auth, this process's uid, pid and host. */
+export function defaultStoreOptions(deps: Pick<Deps, 'env' | 'homedir' | 'now'>): StoreOptions {
+  return {
+    dir: cacheDirectory(deps.env, deps.homedir),
+    uid: process.getuid?.(),
+    lock: {
+      now: () => deps.now().getTime(),
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      isAlive: processIsAlive,
+      pid: process.pid,
+      // Only a cache miss takes a lock; node:os costs a hit 0.2 ms to load.
+      get host() {
+        return (require('node:os') as typeof import('node:os')).hostname();
+      },
+      maxWaitMs: LOCK_WAIT_MS,
+      pollMs: LOCK_POLL_MS,
+    },
+  };
+}
+
+/** Whether a process of this host is alive: signal 0 checks without sending anything. */
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** DescribeCluster with the credentials and region `eks-auth token` would use, at the configured EKS endpoint. */
+export async function lookupCluster(name: string, aws: ClusterLookupInput, deps: Deps): ReturnType<LookupCluster> {
+  const { resolveAwsContext } = await import('../aws/resolve');
+  // An MFA prompt is fine here: a person runs this command, not kubectl.
+  const context = await resolveAwsContext(aws, deps);
+  const { createEksPort } = await import('../aws/eks-client');
+  const region = context.region.region;
+  const endpoint = context.serviceEndpointUrl('eks');
+  deps.log.verbose(`DescribeCluster ${name} in ${region}${endpoint ? ` at ${endpoint}` : ''}`);
+  const cluster = await createEksPort({ region, credentials: context.credentials, ...(endpoint ? { endpoint } : {}) }).describeCluster(name);
+  return { cluster, region };
 }

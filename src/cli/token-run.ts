@@ -20,9 +20,6 @@ export function runToken(args: TokenArgs): Promise<void> {
         {
           ...options,
           execInfo: process.env.KUBERNETES_EXEC_INFO,
-          // Asked only on a cache miss: node:tty loads node:net and the streams, milliseconds a call.
-          // isatty(0) rather than process.stdin, which would also build a stream.
-          stdinIsTerminal: () => (require('node:tty') as typeof import('node:tty')).isatty(0),
         },
         withCache(args.cache !== false, deps),
       );

@@ -3,12 +3,15 @@
  * expiry, never a token or a secret) and removing it, all of it or by profile and cluster.
  */
 import type { CacheFile } from '../cache/store';
-import { defaultStoreOptions, listCacheFiles, removeCacheFile } from '../cache/store';
+import { listCacheFiles, removeCacheFile, type StoreOptions } from '../cache/store';
 import { checkDirectory } from '../cache/dir';
 import type { CacheLabels, Deps } from '../ports';
 import { formatTimestamp } from '../utc';
 
-type CacheDeps = Pick<Deps, 'env' | 'homedir' | 'now' | 'log'>;
+export interface CacheDeps extends Pick<Deps, 'now' | 'log'> {
+  /** Where the cache is and whose it must be (src/cli/deps.ts: defaultStoreOptions). */
+  store: Pick<StoreOptions, 'dir' | 'uid'>;
+}
 
 export interface CacheListInput {
   json: boolean;
@@ -28,7 +31,7 @@ export interface CacheListing {
 
 /** The cache's entries, as a table or JSON. */
 export async function listCache(input: CacheListInput, deps: CacheDeps): Promise<string> {
-  const { dir, uid } = defaultStoreOptions(deps);
+  const { dir, uid } = deps.store;
   const problem = checkDirectory(dir, uid);
   if (problem && problem !== 'missing') deps.log.warn(`${problem}; eks-auth token does not use this cache until that is fixed`);
   const now = deps.now();
@@ -80,7 +83,7 @@ export interface CacheCleanInput {
 
 /** Removes entries: all of them (with lock and temp files) when no filter is given. */
 export async function cleanCache(input: CacheCleanInput, deps: CacheDeps): Promise<string> {
-  const { dir } = defaultStoreOptions(deps);
+  const { dir } = deps.store;
   const filtered = input.profile !== undefined || input.cluster !== undefined;
   let entries = 0;
   let others = 0;

@@ -26,7 +26,7 @@ export async function login(input: LoginInput, deps: Deps): Promise<string> {
   }
   const target = resolveAwsTarget(input, deps);
   const { plan } = target;
-  const options = { files: target.files, endpoint: target.stsEndpoint, interactive: input.interactive ?? false, refresh: input.force };
+  const options = { files: target.files, endpoint: target.stsEndpoint, interactive: deps.stdinIsTerminal?.() ?? false, refresh: input.force };
   const keys = chainCacheKeys(plan, options, deps);
   if (!keys) {
     const sso = plan.sources.some((s) => s.kind === 'sso');

@@ -28,11 +28,6 @@ export interface TokenInput extends AwsInput {
   output: 'json' | 'token';
   /** KUBERNETES_EXEC_INFO as kubectl set it. */
   execInfo?: string;
-  /**
-   * Whether stdin is a terminal (for MFA prompts when kubectl does not say). A function is asked
-   * only when credentials must be resolved: a cache hit never needs it.
-   */
-  stdinIsTerminal?: boolean | (() => boolean);
 }
 
 /** STS honours a presigned GetCallerIdentity for 15 minutes; peers advertise 14 to leave a minute of slack. */
@@ -71,10 +66,9 @@ export async function getToken(input: TokenInput, deps: Deps): Promise<string> {
   const clusterId = validateClusterId(input.clusterId);
   const execInfo = parseExecInfo(input.execInfo);
   if (execInfo.problem) deps.log.warn(`${execInfo.problem}; answering in ${execInfo.apiVersion}`);
-  const interactive = (): boolean => {
-    const terminal = input.stdinIsTerminal;
-    return execInfo.interactive ?? (typeof terminal === 'function' ? terminal() : terminal) ?? false;
-  };
+  // Whether stdin is a terminal matters only when kubectl does not say, and is asked only when
+  // credentials must be resolved: a cache hit never needs it.
+  const interactive = (): boolean => execInfo.interactive ?? deps.stdinIsTerminal?.() ?? false;
   const target = resolveAwsTarget(input, deps);
   const print = (token: string, expiration: Date) =>
     input.output === 'token' ? `${token}\n` : formatExecCredential(execInfo.apiVersion, token, expiration);

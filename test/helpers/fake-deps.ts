@@ -211,6 +211,8 @@ export interface FakeDepsOptions {
   files?: Record<string, string>;
   /** Answers for MFA prompts; no prompt port at all when undefined. */
   promptAnswers?: string[];
+  /** Whether stdin is a terminal (deps.stdinIsTerminal); none means no. */
+  stdinIsTerminal?: boolean;
 }
 
 /** Deps made of fakes, with the fakes and their load counters exposed for assertions. */
@@ -250,6 +252,7 @@ export function fakeDeps(options: FakeDepsOptions = {}): FakeDeps {
       return sdkFake;
     },
     ...(promptFake ? { prompt: promptFake } : {}),
+    ...(options.stdinIsTerminal === undefined ? {} : { stdinIsTerminal: () => options.stdinIsTerminal === true }),
     stsFake,
     sdkFake,
     promptFake,

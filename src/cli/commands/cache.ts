@@ -1,7 +1,8 @@
 /** `eks-auth cache list` and `eks-auth cache clean` for yargs. */
 import type { Argv, CommandModule } from 'yargs';
 import { cleanCache, listCache } from '../../usecases/cache';
-import { createDeps } from '../deps';
+import type { CacheDeps } from '../../usecases/cache';
+import { createDeps, defaultStoreOptions } from '../deps';
 import { runAction } from '../run';
 
 interface CacheArgs {
@@ -11,13 +12,18 @@ interface CacheArgs {
   cluster?: string;
 }
 
+function cacheDeps(verbose: boolean): CacheDeps {
+  const deps = createDeps({ verbose });
+  return { ...deps, store: defaultStoreOptions(deps) };
+}
+
 const listCommand: CommandModule<object, CacheArgs> = {
   command: 'list',
   describe: 'List cached tokens and role sessions: key, kind, expiry, profile, cluster, role (never a secret)',
   builder: (yargs) => yargs.option('json', { type: 'boolean', default: false, describe: 'Print JSON' }) as Argv<CacheArgs>,
   handler: (argv) => {
     const verbose = argv.verbose === true;
-    return runAction(verbose, () => listCache({ json: argv.json === true }, createDeps({ verbose })));
+    return runAction(verbose, () => listCache({ json: argv.json === true }, cacheDeps(verbose)));
   },
 };
 
@@ -37,7 +43,7 @@ const cleanCommand: CommandModule<object, CacheArgs> = {
     return runAction(verbose, () =>
       cleanCache(
         { ...(argv.profile !== undefined ? { profile: argv.profile } : {}), ...(argv.cluster !== undefined ? { cluster: argv.cluster } : {}) },
-        createDeps({ verbose }),
+        cacheDeps(verbose),
       ),
     );
   },

@@ -88,7 +88,7 @@ export const explainCommand: CommandModule<object, ExplainArgs> = {
           kubectl: kubectlFromPath,
           log: deps.log,
           verify: (input) => verify(input, { now: deps.now, log: deps.log, httpGet: createHttpsGet() }),
-          whoami: (aws) => whoami({ ...aws, interactive: process.stdin.isTTY === true }, withCache(argv.cache !== false, deps)),
+          whoami: (aws) => whoami(aws, withCache(argv.cache !== false, deps)),
         },
       );
       const failure = notMappedError(report);

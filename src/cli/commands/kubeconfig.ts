@@ -1,14 +1,11 @@
 /** `eks-auth kubeconfig` and `eks-auth kubeconfig migrate` for yargs. */
 import { accessSync, constants, realpathSync } from 'node:fs';
-import { isatty } from 'node:tty';
 import type { Argv, CommandModule } from 'yargs';
 import { kubeconfig } from '../../usecases/kubeconfig';
-import type { ClusterLookupInput } from '../../types';
 import { kubeconfigMigrate } from '../../usecases/kubeconfig-migrate';
 import { EksAuthError, ExitCode } from '../../errors';
-import type { Deps } from '../../ports';
 import { SESSION_CACHE_OPTION } from '../aws-options';
-import { createDeps, withCache } from '../deps';
+import { createDeps, lookupCluster, withCache } from '../deps';
 import { runAction } from '../run';
 
 interface KubeconfigArgs {
@@ -123,19 +120,6 @@ export const kubeconfigCommand: CommandModule<object, KubeconfigArgs> = {
     });
   },
 };
-
-/** DescribeCluster with the credentials and region `eks-auth token` would use, at the configured EKS endpoint. */
-async function lookupCluster(name: string, aws: ClusterLookupInput, deps: Deps) {
-  const { resolveAwsContext } = await import('../../aws/resolve');
-  // An MFA prompt is fine here: a person runs this command, not kubectl.
-  const context = await resolveAwsContext({ ...aws, interactive: isatty(0) }, deps);
-  const { createEksPort } = await import('../../aws/eks-client');
-  const region = context.region.region;
-  const endpoint = context.serviceEndpointUrl('eks');
-  deps.log.verbose(`DescribeCluster ${name} in ${region}${endpoint ? ` at ${endpoint}` : ''}`);
-  const cluster = await createEksPort({ region, credentials: context.credentials, ...(endpoint ? { endpoint } : {}) }).describeCluster(name);
-  return { cluster, region };
-}
 
 /** The absolute path of the running eks-auth (Node has resolved symlinks), which kubectl must be able to execute. */
 function runningExecutable(): string {

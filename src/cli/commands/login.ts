@@ -1,5 +1,4 @@
 /** `eks-auth login` for yargs. */
-import { isatty } from 'node:tty';
 import type { Argv, CommandModule } from 'yargs';
 import { login } from '../../usecases/login';
 import { awsYargsOptions, type AwsArgs } from '../aws-options';
@@ -25,12 +24,8 @@ export const loginCommand: CommandModule<object, LoginArgs> = {
     return runAction(verbose, async () => {
       const input = toAwsInput(argv);
       return login(
-        {
-          ...input,
-          // A person runs login: prompt whenever there is a terminal to prompt on.
-          interactive: isatty(0),
-          force: argv.force === true,
-        },
+        // A person runs login: the use case prompts whenever there is a terminal to prompt on.
+        { ...input, force: argv.force === true },
         withCache(true, createDeps({ verbose })),
       );
     });

@@ -3,6 +3,7 @@ import type { CommandModule } from 'yargs';
 import { formatRejectionJson, formatVerifyJson, formatVerifyText, verify } from '../../usecases/verify';
 import { EksAuthError, ExitCode } from '../../errors';
 import { createHttpsGet } from '../../token/replay';
+import type { Deps } from '../../ports';
 import { createDeps } from '../deps';
 import { writeStdout } from '../output';
 import { reportError, runAction } from '../run';
@@ -16,8 +17,8 @@ interface VerifyArgs {
 }
 
 /** Reads all of stdin; refuses to wait on a terminal when no token was given at all. */
-export async function readStdin(what: string, explicit: boolean): Promise<string> {
-  if (process.stdin.isTTY && !explicit) {
+export async function readStdin(what: string, explicit: boolean, deps: Pick<Deps, 'stdinIsTerminal'>): Promise<string> {
+  if (deps.stdinIsTerminal?.() && !explicit) {
     throw new EksAuthError(ExitCode.usage, `no ${what} given`, {
       reason: 'no-token',
       hint: `pipe it in (eks-auth token … | eks-auth verify --cluster NAME), or pass - to paste it`,
@@ -52,7 +53,7 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
       const deps = createDeps({ verbose });
       // yargs hands a positional `-` over as ''.
       const fromStdin = argv.token === undefined || argv.token === '-' || argv.token === '';
-      const tokenText = fromStdin ? await readStdin('token', argv.token !== undefined) : (argv.token as string);
+      const tokenText = fromStdin ? await readStdin('token', argv.token !== undefined, deps) : (argv.token as string);
       try {
         const report = await verify(
           { token: tokenText, clusterId: argv.cluster, ...(argv['sts-endpoint'] ? { stsEndpoint: argv['sts-endpoint'] } : {}) },

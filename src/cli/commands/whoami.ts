@@ -26,6 +26,6 @@ export const whoamiCommand: CommandModule<object, WhoamiArgs> = {
       const deps = withCache(argv.cache !== false, createDeps({ verbose: argv.verbose === true }));
       // Warnings are part of the result here; printing them again from the resolver would repeat them.
       const quiet = { ...deps, log: { ...deps.log, warn: deps.log.verbose } };
-      return formatWhoami(await whoami({ ...toAwsInput(argv), interactive: process.stdin.isTTY === true }, quiet), argv.json === true);
+      return formatWhoami(await whoami(toAwsInput(argv), quiet), argv.json === true);
     }),
 };

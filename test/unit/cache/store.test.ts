@@ -41,7 +41,7 @@ let log: RecordingLogger;
 
 function open(overrides: Partial<StoreOptions> = {}): CachePort {
   return openCache(
-    { env: {}, homedir: root, now: () => FIXED_NOW, log },
+    { log },
     {
       dir,
       uid: UID,

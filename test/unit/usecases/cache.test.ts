@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cleanCache, listCache, type CacheListing } from '../../../src/usecases/cache';
+import { cleanCache, listCache, type CacheDeps, type CacheListing } from '../../../src/usecases/cache';
 import { getToken } from '../../../src/usecases/token';
 import { openCache } from '../../../src/cache/store';
+import { defaultStoreOptions } from '../../../src/cli/deps';
 import { fakeDeps, FIXED_NOW, type FakeDeps, type FakeDepsOptions } from '../../helpers/fake-deps';
 import { awsConfig, role, staticKeys } from '../../helpers/aws-config';
 
@@ -25,18 +26,20 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-function setup(options: FakeDepsOptions = {}): FakeDeps {
+function setup(options: FakeDepsOptions = {}): FakeDeps & CacheDeps {
   const deps = fakeDeps({ config: CONFIG, ...options, env: { AWS_REGION: 'us-east-1', KUBECACHEDIR: root, ...options.env } });
-  deps.cache = openCache(deps);
-  return deps;
+  const store = defaultStoreOptions(deps);
+  deps.cache = openCache(deps, store);
+  return Object.assign(deps, { store });
 }
 
 /** Tokens for dev/demo, dev/prod and admin/demo, and the sessions of dev and admin. */
-async function fill(): Promise<FakeDeps> {
+async function fill(): Promise<FakeDeps & CacheDeps> {
   const deps = setup({ promptAnswers: ['123456'] });
   await getToken({ clusterId: 'demo', output: 'json', profile: 'dev' }, deps);
   await getToken({ clusterId: 'prod', output: 'json', profile: 'dev' }, deps);
-  await getToken({ clusterId: 'demo', output: 'json', profile: 'admin', stdinIsTerminal: true }, deps);
+  deps.stdinIsTerminal = () => true;
+  await getToken({ clusterId: 'demo', output: 'json', profile: 'admin' }, deps);
   return deps;
 }
 

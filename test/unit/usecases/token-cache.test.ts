@@ -54,6 +54,7 @@ function setup(clock: Clock, options: FakeDepsOptions = {}): FakeDeps {
   };
   deps.cache = openCache(deps, {
     dir,
+    uid: process.getuid?.(),
     lock: { now: () => clock.t, sleep: async () => {}, isAlive: () => true, pid: 1000, host: 'here', maxWaitMs: 10_000, pollMs: 15 },
   });
   return deps;
@@ -109,13 +110,13 @@ describe('token cache', () => {
     const clock = { t: FIXED_NOW.getTime() };
     const deps = setup(clock, { promptAnswers: ['123456'] });
     let asked = 0;
-    const terminal = () => (asked++, true);
-    await getToken(input({ profile: 'hop1', stdinIsTerminal: terminal }), deps);
+    deps.stdinIsTerminal = () => (asked++, true);
+    await getToken(input({ profile: 'hop1' }), deps);
     assert.equal(asked, 0, 'a chain without mfa_serial never prompts');
-    await getToken(input({ profile: 'mfa', stdinIsTerminal: terminal }), deps);
+    await getToken(input({ profile: 'mfa' }), deps);
     assert.equal(asked, 1, 'a miss of an MFA chain asks');
     assert.equal(deps.stsFake.assumeRoleCalls().at(-1)?.request.tokenCode, '123456');
-    await getToken(input({ profile: 'mfa', stdinIsTerminal: terminal }), deps);
+    await getToken(input({ profile: 'mfa' }), deps);
     assert.equal(asked, 1, 'a hit does not');
   });
 

@@ -157,8 +157,9 @@ describe('getToken with a role', () => {
       config: '[profile mfa]\nrole_arn = arn:aws:iam::111122223333:role/mfa\nsource_profile = base\nmfa_serial = arn:aws:iam::111122223333:mfa/me\n[profile base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret',
       promptAnswers: ['654321'],
     });
+    deps.stdinIsTerminal = () => true;
     await assert.rejects(
-      getToken(input({ profile: 'mfa', stdinIsTerminal: true, execInfo: '{"apiVersion":"client.authentication.k8s.io/v1","spec":{"interactive":false}}' }), deps),
+      getToken(input({ profile: 'mfa', execInfo: '{"apiVersion":"client.authentication.k8s.io/v1","spec":{"interactive":false}}' }), deps),
       { exitCode: ExitCode.credentials, reason: 'mfa-required' },
     );
     assert.deepEqual(deps.promptFake?.questions, []);

@@ -5,7 +5,7 @@
 import { EksAuthError, ExitCode } from '../errors';
 import { formatFinding, lintAwsAuth } from '../kube/aws-auth-lint';
 import type { AwsAuthProblem } from '../kube/aws-auth';
-import type { FilePort } from '../ports';
+import type { Deps } from '../ports';
 
 export interface AwsAuthCheckInput {
   file: string;
@@ -22,8 +22,11 @@ export interface AwsAuthCheckReport {
   failed: boolean;
 }
 
+/** The ports aws-auth check uses: the file it reads. */
+export type AwsAuthCheckDeps = Pick<Deps, 'files'>;
+
 /** Lints the file. Throws EksAuthError(config) only when it cannot be read. */
-export async function awsAuthCheck(input: AwsAuthCheckInput, deps: { files: FilePort }): Promise<AwsAuthCheckReport> {
+export async function awsAuthCheck(input: AwsAuthCheckInput, deps: AwsAuthCheckDeps): Promise<AwsAuthCheckReport> {
   let text: string | undefined;
   try {
     text = deps.files.readText(input.file);

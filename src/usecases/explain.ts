@@ -11,7 +11,7 @@ import { EksAuthError, ExitCode } from '../errors';
 import { FILE_NOT_YAML, mapIdentity, parseAwsAuth, type AwsAuthEntry, type MappingResult } from '../kube/aws-auth';
 import type { AwsInput } from '../aws/resolve';
 import { kubectlFailure } from '../kube/kubectl';
-import type { FilePort, KubectlPort, Logger } from '../ports';
+import type { Deps, FilePort, KubectlPort } from '../ports';
 import type { VerifyInput, VerifyReport } from './verify';
 import type { WhoamiResult } from './whoami';
 
@@ -41,10 +41,8 @@ export interface ExplainInput {
   identity: ExplainIdentitySource;
 }
 
-export interface ExplainDeps {
-  files: FilePort;
+export interface ExplainDeps extends Pick<Deps, 'files' | 'log'> {
   kubectl: KubectlPort;
-  log: Logger;
   /** The verify use case with its ports bound: reads the identity behind a token. */
   verify: (input: VerifyInput) => Promise<VerifyReport>;
   /** The whoami use case with its ports bound: the identity the credentials resolve to. */

@@ -32,8 +32,11 @@ interface FileResult {
   lines: string[];
 }
 
+/** The ports kubeconfig migrate uses: where the kubeconfig files are, and warnings. */
+export type KubeconfigMigrateDeps = Pick<Deps, 'env' | 'homedir' | 'log'>;
+
 /** Migrates the files and returns the diff-like summary for stdout. */
-export async function kubeconfigMigrate(input: KubeconfigMigrateInput, deps: Pick<Deps, 'env' | 'homedir' | 'log'>): Promise<string> {
+export async function kubeconfigMigrate(input: KubeconfigMigrateInput, deps: KubeconfigMigrateDeps): Promise<string> {
   const out: string[] = [];
   for (const path of kubeconfigPaths({ explicit: input.kubeconfig, env: deps.env, homedir: deps.homedir })) {
     const planned = readKubeconfig(path);

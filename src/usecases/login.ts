@@ -15,8 +15,11 @@ export interface LoginInput extends AwsInput {
   force: boolean;
 }
 
+/** The ports login uses: all of them, since resolving a chain may read files, call STS or the SDK, prompt and cache. */
+export type LoginDeps = Deps;
+
 /** Fills the cache with the chain's sessions and says until when they serve. */
-export async function login(input: LoginInput, deps: Deps): Promise<string> {
+export async function login(input: LoginInput, deps: LoginDeps): Promise<string> {
   const cache = deps.cache;
   if (!cache) {
     throw new EksAuthError(ExitCode.usage, 'login fills the cache, which is turned off', {

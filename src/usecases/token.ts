@@ -62,7 +62,10 @@ export function validateClusterId(clusterId: string | undefined): string {
   return clusterId;
 }
 
-export async function getToken(input: TokenInput, deps: Deps): Promise<string> {
+/** The ports token uses: all of them, since a cache miss resolves credentials (files, STS, the SDK, a prompt). */
+export type TokenDeps = Deps;
+
+export async function getToken(input: TokenInput, deps: TokenDeps): Promise<string> {
   const clusterId = validateClusterId(input.clusterId);
   const execInfo = parseExecInfo(input.execInfo);
   if (execInfo.problem) deps.log.warn(`${execInfo.problem}; answering in ${execInfo.apiVersion}`);

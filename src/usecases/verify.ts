@@ -3,9 +3,8 @@
  * reports the identity behind it.
  */
 import { EksAuthError, ExitCode } from '../errors';
-import type { Logger } from '../ports';
 import { replayToSts, type VerifiedIdentity } from '../token/replay';
-import type { HttpGet } from '../ports';
+import type { Deps, HttpGet } from '../ports';
 import { formatTimestamp } from '../utc';
 import { formatDuration, validateToken } from '../token/verify';
 
@@ -18,10 +17,8 @@ export interface VerifyInput {
   stsEndpoint?: string;
 }
 
-export interface VerifyDeps {
-  now: () => Date;
+export interface VerifyDeps extends Pick<Deps, 'now' | 'log'> {
   httpGet: HttpGet;
-  log: Logger;
 }
 
 /** The verified identity, with the token's timing relative to the verification time. */

@@ -31,7 +31,10 @@ export interface WhoamiResult {
   warnings: string[];
 }
 
-export async function whoami(input: AwsInput, deps: Deps): Promise<WhoamiResult> {
+/** The ports whoami uses: all of them, since resolving credentials may read files, call STS or the SDK, prompt and cache. */
+export type WhoamiDeps = Deps;
+
+export async function whoami(input: AwsInput, deps: WhoamiDeps): Promise<WhoamiResult> {
   const context = await resolveAwsContext(input, deps);
   const sts = await deps.sts();
   let identity;

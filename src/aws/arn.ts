@@ -4,18 +4,13 @@
  * IAM role, everything else keeps its ARN).
  */
 import { EksAuthError, ExitCode } from '../errors';
+import { PARTITIONS as PARTITION_RULES } from './endpoint';
 
-/** Partitions EKS knows (aws-iam-authenticator pkg/endpoints PARTITIONS). */
-export const PARTITIONS: readonly string[] = [
-  'aws',
-  'aws-cn',
-  'aws-us-gov',
-  'aws-iso',
-  'aws-iso-b',
-  'aws-iso-e',
-  'aws-iso-f',
-  'aws-eusc',
-];
+/**
+ * The names of the partitions, from the endpoint rules' table: the same eight that
+ * aws-iam-authenticator pkg/endpoints lists as PARTITIONS.
+ */
+export const PARTITIONS: readonly string[] = PARTITION_RULES.map((p) => p.name);
 
 /** The six fields of `arn:partition:service:region:account:resource`. */
 export interface Arn {

@@ -31,7 +31,7 @@ export interface PartitionInfo {
   dualStackDnsSuffix: string;
 }
 
-interface PartitionRule extends PartitionInfo {
+export interface PartitionRule extends PartitionInfo {
   /**
    * partitions.json's regionRegex, which always has the shape `^P-\w+-\d+$` for a fixed prefix P
    * (one of several for `aws`): the labels of P, each label one of the listed spellings. Matched by
@@ -43,8 +43,11 @@ interface PartitionRule extends PartitionInfo {
   globalRegion?: string;
 }
 
-// partitions.json (botocore 1.43), in its order; regionPrefix spells each regionRegex's prefix.
-const PARTITIONS: readonly PartitionRule[] = [
+/**
+ * The partitions: partitions.json (botocore 1.43), in its order; regionPrefix spells each regionRegex's
+ * prefix. The one partition table: arn.ts takes its names from here.
+ */
+export const PARTITIONS: readonly PartitionRule[] = [
   { name: 'aws', dnsSuffix: 'amazonaws.com', dualStackDnsSuffix: 'api.aws', regionPrefix: [['us', 'eu', 'ap', 'sa', 'ca', 'me', 'af', 'il', 'mx']], globalRegion: 'aws-global' },
   { name: 'aws-cn', dnsSuffix: 'amazonaws.com.cn', dualStackDnsSuffix: 'api.amazonwebservices.com.cn', regionPrefix: [['cn']], globalRegion: 'aws-cn-global' },
   { name: 'aws-eusc', dnsSuffix: 'amazonaws.eu', dualStackDnsSuffix: 'api.amazonwebservices.eu', regionPrefix: [['eusc'], ['de']] },

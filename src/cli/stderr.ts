@@ -3,6 +3,7 @@
  * bearer tokens and any secret value registered during the run (secret keys, session tokens), so a
  * message that accidentally quotes one never leaks it.
  */
+import { redactSecrets } from '../redact';
 import { writeStderrRaw } from './output';
 
 const secrets = new Set<string>();
@@ -11,24 +12,17 @@ const TOKEN_PATTERN = /k8s-aws-v1\.[A-Za-z0-9_-]+/g;
 const SIGNED_QUERY_PATTERN = /(X-Amz-(?:Security-Token|Signature|Credential)=)[^&\s"']+/gi;
 
 /**
- * Registers a value that must never appear on stderr, with its percent-encoded form (secret keys and
- * session tokens hold `/`, `+` and `=`, which a quoted URL carries encoded). Short values are ignored
- * (false positives).
+ * Registers a value that must never appear on stderr (redactSecrets also removes its percent-encoded
+ * form). Short values are ignored (false positives).
  */
 export function registerSecret(value: string | undefined): void {
   if (value === undefined || value.length < 8) return;
   secrets.add(value);
-  secrets.add(encodeURIComponent(value));
 }
 
 /** Removes tokens, presigned query credentials and every registered secret from a line of text. */
 export function redact(text: string): string {
-  let out = text.replace(TOKEN_PATTERN, 'k8s-aws-v1.[redacted]').replace(SIGNED_QUERY_PATTERN, '$1[redacted]');
-  // Longest first: a secret that contains another must not be left half redacted.
-  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
-    if (out.includes(secret)) out = out.split(secret).join('[redacted]');
-  }
-  return out;
+  return redactSecrets(text.replace(TOKEN_PATTERN, 'k8s-aws-v1.[redacted]').replace(SIGNED_QUERY_PATTERN, '$1[redacted]'), secrets);
 }
 
 export function writeStderr(text: string): void {

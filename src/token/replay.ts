@@ -7,6 +7,7 @@ import { request } from 'node:https';
 import { parsePrincipal, type PrincipalKind } from '../aws/arn';
 import { EksAuthError, ExitCode } from '../errors';
 import type { HttpGet } from '../ports';
+import { redactSecrets } from '../redact';
 import { quote, tokenRejected, validateToken, type ValidatedToken } from './verify';
 
 export const STS_TIMEOUT_MS = 10_000;
@@ -58,24 +59,6 @@ export function createHttpsGet(): HttpGet {
       req.on('error', reject);
       req.end();
     });
-}
-
-/**
- * Removes each secret from text an STS (or a socket error) wrote, raw and percent-encoded: an STS
- * that echoes the query quotes the session token as the URL carries it (`/`→%2F, `+`→%2B, `=`→%3D).
- * The --json rejection goes to stdout, which the stderr redactor never sees.
- */
-function scrub(text: string, secrets: readonly string[]): string {
-  const forms = new Set<string>();
-  for (const secret of secrets) {
-    if (secret === '') continue;
-    forms.add(secret);
-    forms.add(encodeURIComponent(secret));
-  }
-  let out = text;
-  // Longest first: a secret that contains another must not be left half redacted.
-  for (const form of [...forms].sort((a, b) => b.length - a.length)) out = out.split(form).join('[redacted]');
-  return out;
 }
 
 /** `Code: Message` from an STS error body (JSON when accept is JSON; XML from some fronts). */
@@ -178,13 +161,14 @@ export async function replayToSts(
     );
   } catch (err) {
     const detail = err instanceof Error ? err.message : String(err);
-    throw unreachable(token.host, scrub(detail, token.secrets).slice(0, 300));
+    // Redacted here too: the --json rejection goes to stdout, which the stderr redactor never sees.
+    throw unreachable(token.host, redactSecrets(detail, token.secrets).slice(0, 300));
   }
   const { status, body } = response;
   if (status === 200) return identityFrom(body, token);
 
   const { code, message } = stsErrorOf(body);
-  const said = scrub([code, message.split('\n')[0] ?? ''].filter(Boolean).join(': '), token.secrets).slice(0, 300);
+  const said = redactSecrets([code, message.split('\n')[0] ?? ''].filter(Boolean).join(': '), token.secrets).slice(0, 300);
   if (status >= 300 && status < 400) {
     throw tokenRejected('sts-redirect', `STS answered with a redirect (HTTP ${status}), which a verifier never follows`);
   }

@@ -5,11 +5,12 @@
  * miss that the next write replaces; an unsafe directory or file turns the cache off for the run
  * with one warning. The port never throws at its caller: the cache can only make a call faster.
  */
-import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AwsCredentials, CacheEntry, CacheLabels, CachePort, Deps } from '../ports';
 import { isLowerHexDigit } from '../ascii';
 import { isRecord } from '../record';
+import { writeFileAtomic } from '../util/write-file-atomic';
 import { cacheDirectory, checkDirectory, ensureDirectory, unsafeReason } from './dir';
 import { acquireLock, uniqueSuffix, type LockOptions } from './lock';
 
@@ -112,10 +113,9 @@ export function openCache(deps: Pick<Deps, 'log'>, options: StoreOptions): Cache
       const file = fileOf(entry.key);
       const temp = join(dir, `.${entry.key}.${options.lock.pid}.${uniqueSuffix()}.tmp`);
       try {
-        writeFileSync(temp, serializeEntry(entry), { mode: 0o600, flag: 'wx' });
-        renameSync(temp, file);
+        // No fsync: an entry lost in a crash is a miss that the next call rewrites.
+        writeFileAtomic(file, serializeEntry(entry), { temp, fsync: false });
       } catch (err) {
-        removeQuietly(temp);
         disable(`cannot write ${file}: ${(err as Error).message}`);
         return;
       }

@@ -6,16 +6,13 @@
 import { randomBytes } from 'node:crypto';
 import {
   closeSync,
-  fsyncSync,
   lstatSync,
   mkdirSync,
   openSync,
   readFileSync,
   readlinkSync,
   realpathSync,
-  renameSync,
   rmSync,
-  writeSync,
 } from 'node:fs';
 import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -23,6 +20,7 @@ import { Document, isMap, isScalar, isSeq, parseAllDocuments, type Node, type YA
 import { EksAuthError, ExitCode } from '../errors';
 import type { Env, Logger } from '../ports';
 import { isRecord } from '../record';
+import { writeFileAtomic } from '../util/write-file-atomic';
 
 export type EntryKind = 'clusters' | 'users' | 'contexts';
 
@@ -216,28 +214,9 @@ export function writeKubeconfigFile(path: string, text: string): void {
   const tmp = join(dir, `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const fd = openSync(tmp, 'wx', 0o600);
-    try {
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, target);
+    writeFileAtomic(target, text, { temp: tmp, fsync: true });
   } catch (err) {
-    rmSync(tmp, { force: true });
     throw writeError(path, err);
-  }
-  try {
-    // Makes the rename itself durable; not possible on every platform.
-    const dirFd = openSync(dir, 'r');
-    try {
-      fsyncSync(dirFd);
-    } finally {
-      closeSync(dirFd);
-    }
-  } catch {
-    // The data is written; only durability across a crash is weaker.
   }
 }
 

@@ -9,7 +9,7 @@ import { openCache, type StoreOptions } from '../cache/store';
 import { EksAuthError, ExitCode } from '../errors';
 import type { CachePort, Deps, FilePort, Logger, LookupCluster, PromptPort, SdkSourcesPort, StsPort } from '../ports';
 import type { ClusterLookupInput } from '../types';
-import { registerSecret, writeStderr } from './stderr';
+import { registerSecret, writeStderr } from './stdio';
 
 export const nodeFiles: FilePort = {
   readText(path: string): string | undefined {

@@ -8,7 +8,7 @@
 import yargs, { type CommandModule, type Options } from 'yargs';
 import { ExitCode } from '../errors';
 import { version } from './version';
-import { writeStderr } from './stderr';
+import { writeStderr } from './stdio';
 import { eksGetTokenCommand, tokenCommand } from './commands/token';
 import { whoamiCommand } from './commands/whoami';
 import { kubeconfigCommand } from './commands/kubeconfig';

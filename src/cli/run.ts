@@ -3,8 +3,7 @@
  * failure (the cause chain and stack only with --verbose) and sets the documented exit code.
  */
 import { ExitCode, isEksAuthError, type ExitCodeValue } from '../errors';
-import { writeStdout } from './output';
-import { writeStderr } from './stderr';
+import { writeStderr, writeStdout } from './stdio';
 import { version } from './version';
 
 /** Prints an error the way every command does and returns its exit code. */

@@ -3,9 +3,8 @@ import type { Argv, CommandModule } from 'yargs';
 import { awsAuthCheck, formatAwsAuthCheck, summariseAwsAuthCheck } from '../../usecases/aws-auth-check';
 import { ExitCode } from '../../errors';
 import { nodeFiles } from '../deps';
-import { writeStdout } from '../output';
 import { runAction } from '../run';
-import { writeStderr } from '../stderr';
+import { writeStderr, writeStdout } from '../stdio';
 
 interface CheckArgs {
   file: string;

@@ -16,7 +16,7 @@ import { whoami } from '../../usecases/whoami';
 import { awsYargsOptions, SESSION_CACHE_OPTION, type AwsArgs } from '../aws-options';
 import { toAwsInput } from '../token-args';
 import { createDeps, withCache } from '../deps';
-import { writeStdout } from '../output';
+import { writeStdout } from '../stdio';
 import { reportError, runAction } from '../run';
 
 interface ExplainArgs extends AwsArgs {

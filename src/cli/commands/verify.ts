@@ -5,7 +5,7 @@ import { EksAuthError, ExitCode } from '../../errors';
 import { createHttpsGet } from '../../token/replay';
 import type { Deps } from '../../ports';
 import { createDeps } from '../deps';
-import { writeStdout } from '../output';
+import { writeStdout } from '../stdio';
 import { reportError, runAction } from '../run';
 
 interface VerifyArgs {

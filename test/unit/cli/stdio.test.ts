@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { stderrLogger } from '../../../src/cli/deps';
-import { redact, registerSecret } from '../../../src/cli/stderr';
+import { redact, registerSecret } from '../../../src/cli/stdio';
 import { encodeToken } from '../../../src/token/encode';
 import { presignGetCallerIdentity } from '../../../src/token/presign';
 

@@ -1,0 +1,70 @@
+/**
+ * The one writer to stdout and stderr, with fs.writeSync on the file descriptors. `process.stdout` and
+ * `process.stderr` build a net.Socket (pipes) or tty.WriteStream (terminals) on first use, which
+ * loads the stream and net modules: several milliseconds of a `eks-auth token` run, for one line.
+ *
+ * Defence in depth on stderr: every line passes through a redactor that removes bearer tokens and
+ * any secret value registered during the run (secret keys, session tokens), so a message that
+ * accidentally quotes one never leaks it.
+ */
+import { writeSync } from 'node:fs';
+import { redactSecrets } from '../redact';
+
+const STDOUT = 1;
+const STDERR = 2;
+
+let pause: Int32Array | undefined;
+
+/** Writes all of `text` to `fd`, waiting out EAGAIN when the descriptor was left non-blocking by the parent. */
+function writeAll(fd: number, text: string): void {
+  let bytes = Buffer.from(text, 'utf8');
+  while (bytes.length > 0) {
+    let written: number;
+    try {
+      written = writeSync(fd, bytes);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      pause ??= new Int32Array(new SharedArrayBuffer(4));
+      Atomics.wait(pause, 0, 0, 1);
+      continue;
+    }
+    bytes = bytes.subarray(written);
+  }
+}
+
+/** Writes to stdout (the ExecCredential, command results). */
+export function writeStdout(text: string): void {
+  writeAll(STDOUT, text);
+}
+
+/** Writes to stderr as is; everything else goes through writeStderr, which redacts. */
+function writeStderrRaw(text: string): void {
+  try {
+    writeAll(STDERR, text);
+  } catch {
+    // A closed stderr must not turn a message about one failure into a crash.
+  }
+}
+
+const secrets = new Set<string>();
+const TOKEN_PATTERN = /k8s-aws-v1\.[A-Za-z0-9_-]+/g;
+// Presigned URLs carry the session token and signature in the query.
+const SIGNED_QUERY_PATTERN = /(X-Amz-(?:Security-Token|Signature|Credential)=)[^&\s"']+/gi;
+
+/**
+ * Registers a value that must never appear on stderr (redactSecrets also removes its percent-encoded
+ * form). Short values are ignored (false positives).
+ */
+export function registerSecret(value: string | undefined): void {
+  if (value === undefined || value.length < 8) return;
+  secrets.add(value);
+}
+
+/** Removes tokens, presigned query credentials and every registered secret from a line of text. */
+export function redact(text: string): string {
+  return redactSecrets(text.replace(TOKEN_PATTERN, 'k8s-aws-v1.[redacted]').replace(SIGNED_QUERY_PATTERN, '$1[redacted]'), secrets);
+}
+
+export function writeStderr(text: string): void {
+  writeStderrRaw(redact(text.endsWith('\n') ? text : `${text}\n`));
+}

@@ -6,7 +6,7 @@ import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { EksAuthError, ExitCode } from '../errors';
 import type { EksPort } from '../ports';
 import type { AwsCredentials, EksCluster } from '../types';
-import { NETWORK_CODES } from './network-errors';
+import { NETWORK_CODES } from '../util/network-error-codes';
 
 export interface EksClientOptions {
   region: string;

@@ -5,7 +5,7 @@
  * (botocore/data/partitions.json) and its client setup (botocore/client.py, botocore/args.py), and
  * checked against `aws eks get-token` by test/integration/aws-cli-oracle.test.ts.
  */
-import { isAsciiDigit, isAsciiLetter, isDigits, isLowerHexDigit } from '../ascii';
+import { isAsciiDigit, isAsciiLetter, isDigits, isLowerHexDigit } from '../util/ascii';
 import { EksAuthError, ExitCode } from '../errors';
 import type { StsEndpoint } from '../ports';
 

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-sts';
 import { EksAuthError, ExitCode } from '../errors';
 import type { AwsCredentials, StsEndpoint, StsPort } from '../ports';
-import { NETWORK_CODES } from './network-errors';
+import { NETWORK_CODES } from '../util/network-error-codes';
 
 function client(endpoint: StsEndpoint, credentials?: AwsCredentials): STSClient {
   return new STSClient({

@@ -8,8 +8,8 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AwsCredentials, CacheEntry, CacheLabels, CachePort, Deps } from '../ports';
-import { isLowerHexDigit } from '../ascii';
-import { isRecord } from '../record';
+import { isLowerHexDigit } from '../util/ascii';
+import { isRecord } from '../util/is-record';
 import { writeFileAtomic } from '../util/write-file-atomic';
 import { cacheDirectory, checkDirectory, ensureDirectory, unsafeReason } from './dir';
 import { acquireLock, uniqueSuffix, type LockOptions } from './lock';

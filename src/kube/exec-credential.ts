@@ -2,7 +2,7 @@
  * The client.authentication.k8s.io ExecCredential that kubectl reads from a credential plugin's
  * stdout, and the KUBERNETES_EXEC_INFO it passes in.
  */
-import { formatTimestamp } from '../utc';
+import { formatTimestamp } from '../util/utc';
 
 export const EXEC_API_VERSIONS = [
   'client.authentication.k8s.io/v1',

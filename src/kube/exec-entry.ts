@@ -4,7 +4,7 @@
  * token` (its docs, Terraform modules, kops), recognised in any apiVersion so that `kubeconfig
  * migrate` can translate them.
  */
-import { isRecord } from '../record';
+import { isRecord } from '../util/is-record';
 
 /** The apiVersion eks-auth writes: kubectl 1.22+ understands it; v1alpha1 was removed in 1.24. */
 export const EXEC_API_VERSION = 'client.authentication.k8s.io/v1';

@@ -19,7 +19,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { Document, isMap, isScalar, isSeq, parseAllDocuments, type Node, type YAMLMap } from 'yaml';
 import { EksAuthError, ExitCode } from '../errors';
 import type { Env, Logger } from '../ports';
-import { isRecord } from '../record';
+import { isRecord } from '../util/is-record';
 import { writeFileAtomic } from '../util/write-file-atomic';
 
 export type EntryKind = 'clusters' | 'users' | 'contexts';

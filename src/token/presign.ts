@@ -6,7 +6,7 @@
  */
 import { hmacSha256, sha256, toHex } from '../sha256';
 import type { AwsCredentials, StsEndpoint } from '../ports';
-import { formatAmzDate } from '../utc';
+import { formatAmzDate } from '../util/utc';
 
 /** What a presigned GetCallerIdentity URL depends on. */
 export interface PresignInput {

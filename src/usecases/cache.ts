@@ -6,7 +6,7 @@ import type { CacheFile } from '../cache/store';
 import { listCacheFiles, removeCacheFile, type StoreOptions } from '../cache/store';
 import { checkDirectory } from '../cache/dir';
 import type { CacheLabels, Deps } from '../ports';
-import { formatTimestamp } from '../utc';
+import { formatTimestamp } from '../util/utc';
 
 export interface CacheDeps extends Pick<Deps, 'now' | 'log'> {
   /** Where the cache is and whose it must be (src/cli/deps.ts: defaultStoreOptions). */

@@ -5,7 +5,7 @@
  */
 import { EksAuthError, ExitCode } from '../errors';
 import { buildExecConfig, describeExec, recogniseExec } from '../kube/exec-entry';
-import { isRecord } from '../record';
+import { isRecord } from '../util/is-record';
 import {
   kubeconfigPaths,
   listEntries,

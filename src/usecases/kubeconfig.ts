@@ -9,7 +9,7 @@ import { selectProfile } from '../aws/profile-chain';
 import { resolveRegion } from '../aws/settings';
 import { EksAuthError, ExitCode } from '../errors';
 import { buildExecConfig, type EksExecSettings } from '../kube/exec-entry';
-import { isRecord } from '../record';
+import { isRecord } from '../util/is-record';
 import {
   chooseKubeconfig,
   currentContextFile,

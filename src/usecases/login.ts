@@ -8,7 +8,7 @@ import type { Deps } from '../ports';
 import { resolveAwsTarget, type AwsInput } from '../aws/resolve';
 import { chainCacheKeys, executeCachedPlan } from '../aws/session-cache';
 import { describePlan } from '../aws/profile-chain';
-import { formatTimestamp } from '../utc';
+import { formatTimestamp } from '../util/utc';
 
 export interface LoginInput extends AwsInput {
   /** Start new sessions even when cached ones are still good. */

@@ -19,7 +19,7 @@ import { isUsable, TOKEN_REFRESH_MARGIN_MS } from '../cache/expiry';
 import { encodeToken, MAX_TOKEN_BYTES } from '../token/encode';
 import { presignGetCallerIdentity } from '../token/presign';
 import { formatExecCredential, parseExecInfo } from '../kube/exec-credential';
-import { formatTimestamp } from '../utc';
+import { formatTimestamp } from '../util/utc';
 
 export interface TokenInput extends AwsInput {
   /** Cluster name or id: the signed x-k8s-aws-id header. */

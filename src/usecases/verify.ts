@@ -5,7 +5,7 @@
 import { EksAuthError, ExitCode } from '../errors';
 import { replayToSts, type VerifiedIdentity } from '../token/replay';
 import type { Deps, HttpGet } from '../ports';
-import { formatTimestamp } from '../utc';
+import { formatTimestamp } from '../util/utc';
 import { formatDuration, validateToken } from '../token/verify';
 
 export interface VerifyInput {

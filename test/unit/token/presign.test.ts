@@ -199,8 +199,8 @@ describe('presignGetCallerIdentity endpoints and clock', () => {
 test('presign.ts imports nothing at run time but the plain-JS SHA-256 and UTC formatter (it is on every kubectl call)', () => {
   const source = readFileSync(join(__dirname, '../../../src/token/presign.ts'), 'utf8');
   const runtimeImports = [...source.matchAll(/^import\s+(?!type\b)[^;]*?from\s+'([^']+)'/gm)].map((m) => m[1]);
-  assert.deepEqual(runtimeImports, ['../sha256', '../utc']);
-  for (const leaf of ['sha256.ts', 'utc.ts']) {
+  assert.deepEqual(runtimeImports, ['../sha256', '../util/utc']);
+  for (const leaf of ['sha256.ts', 'util/utc.ts']) {
     assert.doesNotMatch(readFileSync(join(__dirname, '../../../src', leaf), 'utf8'), /^import\s+(?!type\b)/m);
   }
   assert.doesNotMatch(source, /\brequire\(|\bimport\(/);

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { formatAmzDate, formatTimestamp } from '../../src/utc';
+import { formatAmzDate, formatTimestamp } from '../../../src/util/utc';
 
 describe('formatTimestamp', () => {
   // client-go parses expirationTimestamp as RFC 3339; aws-iam-authenticator and `aws eks get-token` print seconds, UTC, "Z".

@@ -8,7 +8,7 @@
  */
 import { existsSync, lstatSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isRecord } from '../record';
+import { isRecord } from '../util/is-record';
 import { ensureDirectory, unsafeReason } from './dir';
 
 export const LAST_ERROR_FILE = 'last-error.json';

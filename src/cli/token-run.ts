@@ -6,7 +6,7 @@ import { isEksAuthError } from '../errors';
 import type { Deps } from '../ports';
 import { createDeps, withCache } from './deps';
 import { runAction } from './run';
-import { redact } from './stderr';
+import { redact } from './stdio';
 import { version } from './version';
 import { toTokenOptions, type TokenArgs } from './token-args';
 

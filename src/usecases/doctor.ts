@@ -12,15 +12,15 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { describePlan } from '../aws/profile-chain';
 import { resolveAwsContext, type AwsContext, type AwsInput } from '../aws/resolve';
-import type { EksCluster } from '../aws/eks-client';
+import type { EksCluster } from '../types';
 import { EksAuthError, ExitCode, isEksAuthError } from '../errors';
 import { recogniseExec } from '../kube/exec-entry';
 import { currentContext, kubeconfigPaths, listEntries, loadKubeconfigs, type KubeconfigFile } from '../kube/kubeconfig-file';
-import { isRecord } from '../record';
+import { isRecord } from '../util/is-record';
 import type { AwsCredentials, Deps, Env } from '../ports';
 import { encodeToken, MAX_TOKEN_BYTES } from '../token/encode';
 import { presignGetCallerIdentity } from '../token/presign';
-import type { HttpGet } from '../token/replay';
+import type { HttpGet } from '../ports';
 import type { KubeApiPort } from '../kube/api-request';
 import { stsEndpointHost, verify, type VerifyReport } from './verify';
 
@@ -371,7 +371,7 @@ function execToAws(
 
 async function checkCredentials(facts: ContextFacts, input: DoctorInput, deps: Deps): Promise<AwsContext> {
   try {
-    return await resolveAwsContext({ ...facts.aws, interactive: input.interactive ?? false }, deps);
+    return await resolveAwsContext(facts.aws, { ...deps, stdinIsTerminal: () => input.interactive ?? false });
   } catch (err) {
     throw brokenBy('credentials', err, 'cannot resolve credentials');
   }

@@ -22,11 +22,10 @@ import {
 } from '../../usecases/doctor';
 import { SESSION_CACHE_OPTION } from '../aws-options';
 import { createDeps, withCache } from '../deps';
-import { writeStdout } from '../output';
+import { redact, writeStdout } from '../stdio';
 import { runAction } from '../run';
-import { redact } from '../stderr';
 import { parseTokenArgv, toTokenOptions } from '../token-args';
-import { kubectlFromPath } from './explain';
+import { kubectlFromPath } from '../../kube/kubectl';
 
 interface DoctorArgs {
   context?: string;

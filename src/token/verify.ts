@@ -9,7 +9,7 @@
  * (CVE-2022-2385).
  */
 import { GLOBAL_HOST, partitionOf } from '../aws/endpoint';
-import { EksAuthError, ExitCode } from '../errors';
+import { EksAuthError, type ErrorReason, ExitCode } from '../errors';
 import { decodeToken } from './encode';
 // The signer's encoding and header list: the verifier must canonicalise exactly as it signs.
 import { SIGNED_HEADERS, uriEncode } from './presign';
@@ -67,7 +67,7 @@ export interface ValidatedToken {
 }
 
 /** Builds the rejection for a failed check: exit code 6, `reason` = the check's stable name. */
-export function tokenRejected(reason: string, message: string, hint?: string): EksAuthError {
+export function tokenRejected(reason: ErrorReason, message: string, hint?: string): EksAuthError {
   return new EksAuthError(ExitCode.tokenRejected, `token rejected by check "${reason}": ${message}`, {
     reason,
     hint,

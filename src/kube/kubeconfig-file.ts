@@ -27,7 +27,7 @@ import { isRecord } from '../record';
 export type EntryKind = 'clusters' | 'users' | 'contexts';
 
 /** The body key of each entry kind: `clusters[].cluster`, `users[].user`, `contexts[].context`. */
-export const ENTRY_BODY: Record<EntryKind, string> = { clusters: 'cluster', users: 'user', contexts: 'context' };
+const ENTRY_BODY: Record<EntryKind, string> = { clusters: 'cluster', users: 'user', contexts: 'context' };
 
 /** One kubeconfig file, parsed. Only the first YAML document counts: kubectl ignores the others. */
 export interface KubeconfigFile {
@@ -163,7 +163,7 @@ export function setEntryBody(file: KubeconfigFile, kind: EntryKind, name: string
 }
 
 /** `current-context`, or undefined when unset or empty. */
-export function currentContext(file: KubeconfigFile): string | undefined {
+function currentContext(file: KubeconfigFile): string | undefined {
   const value = file.doc.get('current-context');
   return typeof value === 'string' && value !== '' ? value : undefined;
 }

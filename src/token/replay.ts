@@ -4,7 +4,7 @@
  * GetCallerIdentity's answer into an identity. The HTTP call is a port, so tests use a fake.
  */
 import { request } from 'node:https';
-import { parsePrincipal, type PrincipalKind } from '../aws/arn';
+import { parsePrincipal, type Principal, type PrincipalKind } from '../aws/arn';
 import { EksAuthError, ExitCode } from '../errors';
 import { quote, tokenRejected, validateToken, type ValidatedToken } from './verify';
 
@@ -15,7 +15,7 @@ export type HttpGet = (
   limits: { timeoutMs: number; maxBytes: number },
 ) => Promise<{ status: number; body: string }>;
 
-export const STS_TIMEOUT_MS = 10_000;
+const STS_TIMEOUT_MS = 10_000;
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
 /** The identity behind a token that STS accepted. */
@@ -130,7 +130,7 @@ function identityFrom(body: string, token: ValidatedToken): VerifiedIdentity {
   if (typeof account !== 'string' || typeof arn !== 'string' || typeof rawUserId !== 'string') {
     throw tokenRejected('sts-response', 'the GetCallerIdentity answer lacks Account, Arn or UserId');
   }
-  let principal;
+  let principal: Principal;
   try {
     principal = parsePrincipal(arn);
   } catch (err) {

@@ -62,7 +62,7 @@ export interface ClusterLookupInput {
 }
 
 /** Looks a cluster up with DescribeCluster; returns it with the region that was used. */
-export type LookupCluster = (name: string, aws: ClusterLookupInput) => Promise<{ cluster: EksCluster; region: string }>;
+type LookupCluster = (name: string, aws: ClusterLookupInput) => Promise<{ cluster: EksCluster; region: string }>;
 
 export interface KubeconfigDeps extends Pick<Deps, 'env' | 'homedir' | 'files' | 'log'> {
   lookupCluster: LookupCluster;

@@ -2,6 +2,7 @@
  * `eks-auth verify`: checks a token as the EKS side would (and stricter), replays it to STS and
  * reports the identity behind it.
  */
+import { hasAsciiControl } from '../ascii';
 import { EksAuthError, ExitCode } from '../errors';
 import type { Logger } from '../ports';
 import { replayToSts, type HttpGet, type VerifiedIdentity } from '../token/replay';
@@ -84,7 +85,7 @@ export function stsEndpointHost(origin: string): string {
 }
 
 function checkClusterId(clusterId: string): void {
-  if (clusterId === '' || /[\x00-\x1f\x7f]/.test(clusterId)) {
+  if (clusterId === '' || hasAsciiControl(clusterId)) {
     throw new EksAuthError(ExitCode.usage, '--cluster must be a non-empty cluster name or id without control characters', {
       reason: 'usage',
     });

@@ -16,7 +16,7 @@ interface VerifyArgs {
 }
 
 /** Reads all of stdin; refuses to wait on a terminal when no token was given at all. */
-export async function readStdin(what: string, explicit: boolean): Promise<string> {
+async function readStdin(what: string, explicit: boolean): Promise<string> {
   if (process.stdin.isTTY && !explicit) {
     throw new EksAuthError(ExitCode.usage, `no ${what} given`, {
       reason: 'no-token',

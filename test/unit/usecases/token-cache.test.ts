@@ -109,7 +109,10 @@ describe('token cache', () => {
     const clock = { t: FIXED_NOW.getTime() };
     const deps = setup(clock, { promptAnswers: ['123456'] });
     let asked = 0;
-    const terminal = () => (asked++, true);
+    const terminal = () => {
+      asked++;
+      return true;
+    };
     await getToken(input({ profile: 'hop1', stdinIsTerminal: terminal }), deps);
     assert.equal(asked, 0, 'a chain without mfa_serial never prompts');
     await getToken(input({ profile: 'mfa', stdinIsTerminal: terminal }), deps);

@@ -85,6 +85,7 @@ export type ErrorReason =
   | 'bad-expiration'
   | 'bad-setting'
   | 'cache-off'
+  | 'cache-unsafe'
   | 'cache-unusable'
   | 'cluster-incomplete'
   | 'cluster-not-active'

@@ -163,7 +163,7 @@ export function setEntryBody(file: KubeconfigFile, kind: EntryKind, name: string
 }
 
 /** `current-context`, or undefined when unset or empty. */
-function currentContext(file: KubeconfigFile): string | undefined {
+export function currentContext(file: KubeconfigFile): string | undefined {
   const value = file.doc.get('current-context');
   return typeof value === 'string' && value !== '' ? value : undefined;
 }

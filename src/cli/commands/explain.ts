@@ -35,7 +35,7 @@ interface ExplainArgs extends AwsArgs {
 }
 
 /** kubectl from PATH, with the user's environment (KUBECONFIG, exec plugins). */
-const kubectlFromPath: KubectlPort = {
+export const kubectlFromPath: KubectlPort = {
   run: (args) =>
     new Promise((resolve, reject) => {
       execFile('kubectl', [...args], { maxBuffer: 16 * 1024 * 1024, timeout: 60_000 }, (err, stdout, stderr) => {

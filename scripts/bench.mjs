@@ -30,7 +30,8 @@ const { values: opts } = parseArgs({
 const RUNS = Number(opts.runs);
 const WARMUP = Number(opts.warmup);
 const RSS_RUNS = Number(opts['rss-runs']);
-if (!(RUNS >= 1 && WARMUP >= 0 && RSS_RUNS >= 0)) throw new Error('--runs must be at least 1, --warmup and --rss-runs at least 0');
+if (!(RUNS >= 1 && WARMUP >= 0 && RSS_RUNS >= 0))
+  throw new Error('--runs must be at least 1, --warmup and --rss-runs at least 0');
 
 const log = (message) => process.stderr.write(`${message}\n`);
 const notes = [];
@@ -47,18 +48,21 @@ if (!existsSync(script)) {
 }
 const platform = process.platform === 'win32' ? 'win' : process.platform;
 /** build/<name>-<platform>-<arch>, as scripts/build-binary.mjs names its output. */
-const built = (name) => join(root, 'build', `${name}-${platform}-${process.arch}${process.platform === 'win32' ? '.exe' : ''}`);
+const built = (name) =>
+  join(root, 'build', `${name}-${platform}-${process.arch}${process.platform === 'win32' ? '.exe' : ''}`);
 const binary = built('eks-auth');
 const haveBinary = existsSync(binary);
 if (!haveBinary) notes.push(`The single executable is not built (\`npm run build:binary\`): its rows are missing.`);
 // A single executable whose script only writes a line: what any single executable costs at least.
 const floorBinary = built('sea-floor');
 const haveFloor = haveBinary && existsSync(floorBinary);
-if (haveBinary && !haveFloor) notes.push('The floor executable is not built (`node scripts/build-binary.mjs --floor`): its row is missing.');
+if (haveBinary && !haveFloor)
+  notes.push('The floor executable is not built (`node scripts/build-binary.mjs --floor`): its row is missing.');
 const haveAws = peerAvailable('aws');
 if (!haveAws) notes.push('The AWS CLI is not installed: its rows are missing.');
 const haveMoto = peerAvailable('moto_server');
-if (!haveMoto) notes.push('moto_server is not installed (`pip install "moto[server]"`): the role-chain rows are missing.');
+if (!haveMoto)
+  notes.push('moto_server is not installed (`pip install "moto[server]"`): the role-chain rows are missing.');
 const timeBin = ['/usr/bin/time', '/bin/time'].find((path) => existsSync(path));
 if (!timeBin) notes.push('GNU time is not installed (Debian package `time`): no peak RSS.');
 
@@ -73,7 +77,10 @@ writeFileSync(
   '[profile bench-base]\nregion = us-east-1\n\n[profile bench-chain]\nregion = us-east-1\nrole_arn = arn:aws:iam::123456789012:role/bench\nsource_profile = bench-base\nrole_session_name = bench\n',
 );
 // The AWS documentation's example keys: nothing here is a real credential.
-writeFileSync(credentialsFile, '[bench-base]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n');
+writeFileSync(
+  credentialsFile,
+  '[bench-base]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n',
+);
 
 const baseEnv = {
   PATH: process.env.PATH ?? '',
@@ -84,7 +91,8 @@ const baseEnv = {
   AWS_EC2_METADATA_DISABLED: 'true',
   KUBECACHEDIR: join(work, 'kube-cache'),
   // What kubectl 1.2x sets for a v1beta1 exec entry run without a terminal.
-  KUBERNETES_EXEC_INFO: '{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1beta1","spec":{"interactive":false}}',
+  KUBERNETES_EXEC_INFO:
+    '{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1beta1","spec":{"interactive":false}}',
 };
 const envKeys = {
   AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
@@ -105,7 +113,11 @@ async function cleanup() {
 function runOnce(row, extraEnv = {}) {
   const env = { ...baseEnv, ...row.env, ...extraEnv };
   const start = process.hrtime.bigint();
-  const result = spawnSync(row.command[0], row.command.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 20 });
+  const result = spawnSync(row.command[0], row.command.slice(1), {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 1 << 20,
+  });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (result.status !== 0 || (row.expect && !result.stdout.toString().includes(row.expect))) {
     throw new Error(`${row.label} failed (exit ${result.status}): ${result.stderr.toString().trim().slice(0, 500)}`);
@@ -116,8 +128,12 @@ function runOnce(row, extraEnv = {}) {
 function peakRssMiB(row, extraEnv = {}) {
   const out = join(work, 'rss.txt');
   const env = { ...baseEnv, ...row.env, ...extraEnv };
-  const result = spawnSync(timeBin, ['-f', '%M', '-o', out, ...row.command], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  if (result.status !== 0) throw new Error(`${row.label} failed under ${timeBin}: ${result.stderr.toString().trim().slice(0, 500)}`);
+  const result = spawnSync(timeBin, ['-f', '%M', '-o', out, ...row.command], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (result.status !== 0)
+    throw new Error(`${row.label} failed under ${timeBin}: ${result.stderr.toString().trim().slice(0, 500)}`);
   return Number(readFileSync(out, 'utf8').trim().split('\n').pop()) / 1024;
 }
 
@@ -140,7 +156,11 @@ try {
   let hasCache = false;
   if (chainEnv) {
     const probe = join(work, 'probe-cache');
-    const row = { label: 'cache probe', command: [process.execPath, script, 'token', '--cluster', 'bench'], env: { ...chainEnv, KUBECACHEDIR: probe } };
+    const row = {
+      label: 'cache probe',
+      command: [process.execPath, script, 'token', '--cluster', 'bench'],
+      env: { ...chainEnv, KUBECACHEDIR: probe },
+    };
     runOnce(row);
     hasCache = cacheFiles(probe).length > 0;
     if (!hasCache) notes.push('This build has no token cache (src/cache): the cache-hit rows are missing.');
@@ -151,7 +171,13 @@ try {
   if (haveBinary) flavours.push({ name: 'single executable', prefix: [binary] });
   const token = ['token', '--cluster', 'bench'];
   const rows = [{ label: '`node -e 0`', command: [node, '-e', '0'], env: {} }];
-  if (haveFloor) rows.push({ label: 'single executable that only writes a line (the floor)', command: [floorBinary], env: {}, expect: 'floor' });
+  if (haveFloor)
+    rows.push({
+      label: 'single executable that only writes a line (the floor)',
+      command: [floorBinary],
+      env: {},
+      expect: 'floor',
+    });
   for (const f of flavours) {
     rows.push({
       label: `eks-auth token, env keys (${f.name})`,
@@ -185,7 +211,13 @@ try {
     const aws = ['aws', 'eks', 'get-token', '--cluster-name', 'bench', '--region', 'us-east-1', '--output', 'json'];
     rows.push({ label: '`aws eks get-token`, env keys', command: aws, env: envKeys, expect: 'k8s-aws-v1.' });
     if (chainEnv) {
-      rows.push({ label: '`aws eks get-token`, role chain (its own cache warm)', command: aws, env: chainEnv, expect: 'k8s-aws-v1.', prime: true });
+      rows.push({
+        label: '`aws eks get-token`, role chain (its own cache warm)',
+        command: aws,
+        env: chainEnv,
+        expect: 'k8s-aws-v1.',
+        prime: true,
+      });
     }
   }
 
@@ -224,7 +256,11 @@ try {
   };
   const baseline = median(rows[0].times);
 
-  const awsVersion = haveAws ? (({ stdout, stderr }) => `${stdout}${stderr}`.trim().split(' ')[0])(spawnSync('aws', ['--version'], { env: baseEnv })) : undefined;
+  const awsVersion = haveAws
+    ? (({ stdout, stderr }) => `${stdout}${stderr}`.trim().split(' ')[0])(
+        spawnSync('aws', ['--version'], { env: baseEnv }),
+      )
+    : undefined;
   const cpu = cpus();
   const lines = [
     `Measured ${new Date().toISOString().slice(0, 10)} on ${cpu[0]?.model.trim() ?? 'unknown CPU'} (${cpu.length} cores), ` +
@@ -232,7 +268,9 @@ try {
       `${RUNS} runs of each row, interleaved; whole-process wall time with stdout on a pipe; ` +
       `NODE_EXTRA_CA_CERTS unset for every measured process; load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after. ` +
       'Env-key rows sign every time (EKS_AUTH_NO_CACHE=1)' +
-      (moto ? '; role chains call AssumeRole on moto_server at 127.0.0.1, a cache miss in a new empty cache directory each run.' : '.'),
+      (moto
+        ? '; role chains call AssumeRole on moto_server at 127.0.0.1, a cache miss in a new empty cache directory each run.'
+        : '.'),
     '',
     '| command | median ms | p90 ms | × `node -e 0` | peak RSS MiB | goal |',
     '|---|---:|---:|---:|---:|---|',
@@ -243,7 +281,9 @@ try {
     const ratio = Math.round((m / baseline) * 100) / 100;
     const rss = row.rss.length ? Math.max(...row.rss).toFixed(1) : 'n/a';
     const goal = row.goal === undefined ? '' : `≤ ${row.goal.toFixed(2)}× ${ratio <= row.goal ? 'met' : 'missed'}`;
-    lines.push(`| ${row.label} | ${m.toFixed(1)} | ${quantile(row.times, 0.9).toFixed(1)} | ${ratio.toFixed(2)} | ${rss} | ${goal} |`);
+    lines.push(
+      `| ${row.label} | ${m.toFixed(1)} | ${quantile(row.times, 0.9).toFixed(1)} | ${ratio.toFixed(2)} | ${rss} | ${goal} |`,
+    );
   }
   if (notes.length) lines.push('', ...notes.map((note) => `- ${note}`));
   process.stdout.write(`${lines.join('\n')}\n`);

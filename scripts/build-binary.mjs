@@ -40,7 +40,12 @@ if (major < 20 || (major === 20 && minor < 12)) {
 }
 const platform = process.platform === 'win32' ? 'win' : process.platform;
 const output =
-  flags.out ?? join(root, 'build', `${flags.floor ? 'sea-floor' : 'eks-auth'}-${platform}-${process.arch}${process.platform === 'win32' ? '.exe' : ''}`);
+  flags.out ??
+  join(
+    root,
+    'build',
+    `${flags.floor ? 'sea-floor' : 'eks-auth'}-${platform}-${process.arch}${process.platform === 'win32' ? '.exe' : ''}`,
+  );
 const work = join(root, 'build', 'sea');
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
@@ -99,7 +104,10 @@ writeFileSync(
     2,
   ),
 );
-execFileSync(process.execPath, ['--experimental-sea-config', config], { cwd: work, stdio: ['ignore', 'ignore', 'inherit'] });
+execFileSync(process.execPath, ['--experimental-sea-config', config], {
+  cwd: work,
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
 
 // A copy of this node binary with the blob injected.
 mkdirSync(join(root, 'build'), { recursive: true });
@@ -124,7 +132,9 @@ await inject(output, 'NODE_SEA_BLOB', readFileSync(blob), {
 if (process.platform === 'darwin') execFileSync('codesign', ['--sign', '-', output], { stdio: 'inherit' });
 
 // It must run, and say which build it is.
-const printed = execFileSync(output, ['--version'], { env: { PATH: process.env.PATH ?? '' } }).toString().trim();
+const printed = execFileSync(output, ['--version'], { env: { PATH: process.env.PATH ?? '' } })
+  .toString()
+  .trim();
 const expected = flags.floor ? 'floor' : versionString;
 if (printed !== expected) throw new Error(`${output} --version printed "${printed}", expected "${expected}"`);
 const size = (statSync(output).size / 1024 / 1024).toFixed(1);

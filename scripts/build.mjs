@@ -24,7 +24,9 @@ export const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 function commit() {
   if (process.env.EKS_AUTH_COMMIT) return process.env.EKS_AUTH_COMMIT;
   try {
-    return execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    return execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
   } catch {
     return 'unknown';
   }
@@ -98,10 +100,14 @@ function writeCodeCache(outdir) {
   const bin = join(outdir, 'bin.js');
   const scratch = mkdtempSync(join(tmpdir(), 'eks-auth-code-cache-'));
   try {
-    execFileSync(process.execPath, [join(root, 'scripts', 'code-cache-writer.cjs'), bin, scratch, WRAP_HEAD, WRAP_TAIL], {
-      env: { PATH: process.env.PATH ?? '' },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    execFileSync(
+      process.execPath,
+      [join(root, 'scripts', 'code-cache-writer.cjs'), bin, scratch, WRAP_HEAD, WRAP_TAIL],
+      {
+        env: { PATH: process.env.PATH ?? '' },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
@@ -121,7 +127,8 @@ function checkExternals(metafile) {
   const lazy = new Set(Object.values(LAZY).map((file) => `./${file}`));
   for (const [file, info] of Object.entries(metafile.outputs)) {
     const outside = info.imports.filter((i) => i.external && !isBuiltin(i.path) && !lazy.has(i.path));
-    if (outside.length > 0) throw new Error(`${file} requires ${outside.map((i) => i.path).join(', ')}: bundle it or make it a builtin`);
+    if (outside.length > 0)
+      throw new Error(`${file} requires ${outside.map((i) => i.path).join(', ')}: bundle it or make it a builtin`);
   }
 }
 
@@ -148,7 +155,11 @@ export async function buildDist() {
   writeCodeCache(outdir);
   // The library entry (package.json `main`): one self-contained bundle, and its type declarations.
   await build({ ...common, entryPoints: { index: join(root, 'src/index.ts') }, outdir });
-  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+  execFileSync(
+    process.execPath,
+    [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')],
+    { stdio: 'inherit' },
+  );
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -53,9 +53,15 @@ function environment(port) {
     AWS_CONFIG_FILE: config,
     AWS_SHARED_CREDENTIALS_FILE: join(scratch, 'aws-credentials'),
     AWS_EC2_METADATA_DISABLED: 'true',
-    KUBERNETES_EXEC_INFO: '{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1beta1","spec":{"interactive":false}}',
+    KUBERNETES_EXEC_INFO:
+      '{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1beta1","spec":{"interactive":false}}',
   };
-  const envKeys = { ...common, AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', AWS_REGION: 'us-east-1' };
+  const envKeys = {
+    ...common,
+    AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+    AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+    AWS_REGION: 'us-east-1',
+  };
   const chain = { ...common, AWS_PROFILE: 'chain', AWS_ENDPOINT_URL_STS: `http://127.0.0.1:${port}` };
   return { miss: chain, runs: [envKeys, chain] };
 }
@@ -85,8 +91,14 @@ sts.listen(0, '127.0.0.1', () => {
     if (code === 0 && done === runs.length) writeFileSync(`${file}.cache`, script.createCachedData());
   });
   // Asynchronously: the fake STS in this process must answer the child.
-  execFile(process.execPath, [join(dirname(file), 'eks-auth.js'), 'token', '--cluster', 'code-cache'], { env: miss }, (err, stdout) => {
-    if (err || !stdout.includes('k8s-aws-v1.')) throw new Error(`the role-chain run failed: ${err?.message ?? stdout}`);
-    next();
-  });
+  execFile(
+    process.execPath,
+    [join(dirname(file), 'eks-auth.js'), 'token', '--cluster', 'code-cache'],
+    { env: miss },
+    (err, stdout) => {
+      if (err || !stdout.includes('k8s-aws-v1.'))
+        throw new Error(`the role-chain run failed: ${err?.message ?? stdout}`);
+      next();
+    },
+  );
 });

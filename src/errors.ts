@@ -31,18 +31,118 @@ export const ExitCode = {
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
+/**
+ * `verify`'s checks before it asks STS, by the stable names of its `--json` `reason` (README
+ * "eks-auth verify" lists them in this order). Each failure exits 6.
+ */
+export const TOKEN_CHECK_REASONS = [
+  'size',
+  'prefix',
+  'base64',
+  'duplicate-key',
+  'url',
+  'scheme',
+  'host',
+  'path',
+  'query',
+  'unknown-parameter',
+  'multiple-values',
+  'action',
+  'cluster-id-not-signed',
+  'expires',
+  'date-missing',
+  'date-format',
+  'expired',
+  'version',
+  'algorithm',
+  'credential',
+  'credential-scope',
+  'host-not-signed',
+  'signed-headers',
+  'signature',
+  'security-token',
+  'date-future',
+] as const;
+
+/** `verify`'s outcomes from STS: a rejected, redirected or unreadable answer exits 6, an unreachable STS 5. */
+export const STS_REPLAY_REASONS = [
+  'sts-rejected',
+  'sts-redirect',
+  'sts-response',
+  'sts-unreachable',
+  'sts-throttled',
+  'sts-unavailable',
+] as const;
+
+type TokenCheckReason = (typeof TOKEN_CHECK_REASONS)[number];
+type StsReplayReason = (typeof STS_REPLAY_REASONS)[number];
+
+/** A short machine-readable reason, for --json output and tests. Stable: scripts may match on it. */
+export type ErrorReason =
+  | TokenCheckReason
+  | StsReplayReason
+  | 'aws-auth-invalid'
+  | 'bad-expiration'
+  | 'bad-setting'
+  | 'cache-off'
+  | 'cache-unsafe'
+  | 'cache-unusable'
+  | 'cluster-incomplete'
+  | 'cluster-not-active'
+  | 'cluster-not-found'
+  | 'config-malformed'
+  | 'config-unreadable'
+  | 'conflicting-source'
+  | 'credential-process'
+  | 'credentials-expired'
+  | 'eks-access-denied'
+  | 'eks-endpoint-not-found'
+  | 'eks-error'
+  | 'eks-unreachable'
+  | 'incomplete-web-identity'
+  | 'invalid-arn'
+  | 'invalid-endpoint-url'
+  | 'invalid-region'
+  | 'kubeconfig-invalid'
+  | 'kubeconfig-locked'
+  | 'kubeconfig-missing'
+  | 'kubeconfig-unreadable'
+  | 'kubeconfig-unwritable'
+  | 'kubectl-denied'
+  | 'kubectl-failed'
+  | 'kubectl-network'
+  | 'mfa-invalid'
+  | 'mfa-required'
+  | 'missing-source'
+  | 'no-aws-auth'
+  | 'no-credentials'
+  | 'no-file'
+  | 'no-kubectl'
+  | 'no-region'
+  | 'no-token'
+  | 'not-mapped'
+  | 'nothing-to-cache'
+  | 'partial-credentials'
+  | 'profile-loop'
+  | 'profile-not-found'
+  | 'sts-denied'
+  | 'template-error'
+  | 'unreadable-file'
+  | 'usage'
+  | 'web-identity-token';
+
 export interface EksAuthErrorOptions {
   hint?: string;
   cause?: unknown;
   /** A short machine-readable reason, for --json output and tests (e.g. "profile-not-found"). */
-  reason?: string;
+  reason?: ErrorReason;
 }
 
 export class EksAuthError extends Error {
   override readonly name = 'EksAuthError';
   readonly exitCode: ExitCodeValue;
   readonly hint: string | undefined;
-  readonly reason: string | undefined;
+  readonly reason: ErrorReason | undefined;
 
   constructor(exitCode: ExitCodeValue, message: string, options: EksAuthErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });

@@ -2,7 +2,7 @@
  * eks-auth as a library: make and verify EKS tokens, resolve AWS credentials as the AWS CLI does,
  * and apply aws-auth mappings. The command line is built on exactly these functions.
  */
-export { EksAuthError, ExitCode, isEksAuthError } from './errors';
+export { EksAuthError, ExitCode, isEksAuthError, type ErrorReason } from './errors';
 export type { AwsCredentials, CallerIdentity, StsEndpoint } from './ports';
 
 // Tokens

@@ -121,7 +121,7 @@ export function canonicalizeArn(arn: string): string {
 /** `arn:P:iam::A:role/a/b/Name` → `arn:P:iam::A:role/Name`; any other ARN is returned unchanged. */
 export function stripRolePath(arn: string): string {
   const parsed = parseArn(arn);
-  if (!parsed || parsed.service !== 'iam') return arn;
+  if (parsed?.service !== 'iam') return arn;
   const segments = parsed.resource.split('/');
   if (segments[0] !== 'role' || segments.length <= 2) return arn;
   const name = segments[segments.length - 1] ?? '';

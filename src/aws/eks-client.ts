@@ -79,7 +79,7 @@ function originOf(url: string): string {
 }
 
 /** Maps an SDK failure of DescribeCluster to the documented exit codes. */
-export function mapEksError(err: unknown, cluster: string, region: string, endpoint?: string): EksAuthError {
+function mapEksError(err: unknown, cluster: string, region: string, endpoint?: string): EksAuthError {
   if (err instanceof EksAuthError) return err;
   const e = err as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   const name = e.name ?? '';

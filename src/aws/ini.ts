@@ -7,11 +7,11 @@
  * against @smithy/shared-ini-file-loader on the common subset.
  */
 
-export type IniValue = string | Readonly<Record<string, string>>;
+type IniValue = string | Readonly<Record<string, string>>;
 export type IniSection = Record<string, IniValue>;
 export type IniFile = Record<string, IniSection>;
 
-export interface IniProblem {
+interface IniProblem {
   line: number;
   message: string;
 }

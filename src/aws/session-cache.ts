@@ -252,7 +252,7 @@ export function hopMaterial(hop: RoleHop): unknown {
   };
 }
 
-export interface StepKeyInput {
+interface StepKeyInput {
   /** Where credentials are valid: the partition, plus the endpoint when it is not AWS's own (a local STS). */
   scope: unknown;
   sourceIdentity: unknown;
@@ -267,7 +267,7 @@ export interface StepKeyInput {
  * belongs to exactly one source identity and chain prefix, and any step can be looked up without
  * reading the ones below it.
  */
-export function chainStepKeys(input: StepKeyInput): string[] {
+function chainStepKeys(input: StepKeyInput): string[] {
   const keys: string[] = [];
   let below = cacheKey('credentials', { scope: input.scope, source: input.sourceIdentity });
   if (input.sourceIsSession) keys.push(below);

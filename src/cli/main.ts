@@ -5,7 +5,7 @@
  * Each command lives in src/cli/commands/<name>.ts as a yargs CommandModule whose handler turns
  * argv into a typed input and calls the use case in src/usecases/<name>.ts through runAction.
  */
-import yargs, { type CommandModule, type Options } from 'yargs';
+import yargs, { type Options } from 'yargs';
 import { ExitCode } from '../errors';
 import { version } from './version';
 import { writeStderr } from './stdio';
@@ -18,20 +18,6 @@ import { verifyCommand } from './commands/verify';
 import { explainCommand } from './commands/explain';
 import { awsAuthCommand } from './commands/aws-auth';
 import { doctorCommand } from './commands/doctor';
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const COMMANDS: CommandModule<any, any>[] = [
-  tokenCommand,
-  eksGetTokenCommand,
-  whoamiCommand,
-  kubeconfigCommand,
-  loginCommand,
-  cacheCommand,
-  verifyCommand,
-  explainCommand,
-  awsAuthCommand,
-  doctorCommand,
-];
 
 /**
  * `--verbose`/`-v`, for every command (commands do not declare it again: yargs would list `-v, -v`).
@@ -58,6 +44,17 @@ export async function main(args: string[]): Promise<void> {
       process.exit(ExitCode.usage);
     });
   cli.wrap(Math.min(120, cli.terminalWidth()));
-  for (const command of COMMANDS) cli.command(command);
+  // One call per command: each CommandModule has its own argument type, which one array cannot hold.
+  cli
+    .command(tokenCommand)
+    .command(eksGetTokenCommand)
+    .command(whoamiCommand)
+    .command(kubeconfigCommand)
+    .command(loginCommand)
+    .command(cacheCommand)
+    .command(verifyCommand)
+    .command(explainCommand)
+    .command(awsAuthCommand)
+    .command(doctorCommand);
   await cli.parseAsync();
 }

@@ -44,7 +44,7 @@ function printCauses(err: Error): void {
  */
 export async function runAction(
   verbose: boolean,
-  action: () => Promise<string | number | void>,
+  action: () => Promise<string | number | undefined>,
 ): Promise<void> {
   try {
     const result = await action();

@@ -23,7 +23,7 @@ export interface KubeRequest {
 export type KubeApiPort = (request: KubeRequest) => Promise<{ status: number; body: string }>;
 
 /** client-go's default is no deadline at all; doctor must end. */
-export const KUBE_API_TIMEOUT_MS = 10_000;
+const KUBE_API_TIMEOUT_MS = 10_000;
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 
 /** The real port over node:https. Rejects on network and TLS failures; any HTTP status resolves. */

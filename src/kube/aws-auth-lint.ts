@@ -35,7 +35,7 @@ function lintEntry(entry: AwsAuthEntry, findings: AwsAuthProblem[]): void {
 
   const templated: { text: string; line: number; what: 'username' | 'group' }[] = [];
   if (entry.username !== undefined) templated.push({ text: entry.username, line: entry.lines.username ?? entry.line, what: 'username' });
-  entry.groups.forEach((g, i) => templated.push({ text: g, line: entry.lines.groups[i] ?? entry.line, what: 'group' }));
+  for (const [i, g] of entry.groups.entries()) templated.push({ text: g, line: entry.lines.groups[i] ?? entry.line, what: 'group' });
   for (const { text, line, what } of templated) {
     for (const [, name = ''] of text.matchAll(/\{\{([^}]*)\}\}/g)) {
       if (!KNOWN_PLACEHOLDERS.includes(name)) {

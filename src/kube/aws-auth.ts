@@ -18,7 +18,7 @@
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, parseDocument, type Document, type Node, type YAMLMap } from 'yaml';
 import { PARTITIONS, parseArn, stripRolePath } from '../aws/arn';
 
-export type Severity = 'error' | 'warning';
+type Severity = 'error' | 'warning';
 
 /** Something wrong with the ConfigMap, at a line of the input. */
 export interface AwsAuthProblem {
@@ -29,8 +29,8 @@ export interface AwsAuthProblem {
   message: string;
 }
 
-export type MappingSection = 'mapRoles' | 'mapUsers';
-export type AwsAuthSection = MappingSection | 'mapAccounts';
+type MappingSection = 'mapRoles' | 'mapUsers';
+type AwsAuthSection = MappingSection | 'mapAccounts';
 
 /** One mapRoles or mapUsers entry. */
 export interface AwsAuthEntry {
@@ -49,7 +49,7 @@ export interface AwsAuthEntry {
 }
 
 /** One mapAccounts item. */
-export interface AwsAuthAccount {
+interface AwsAuthAccount {
   /** As the server reads it: a plain scalar keeps its source text (yaml.v2 into a string). */
   account: string;
   line: number;
@@ -417,10 +417,10 @@ export interface MappingIdentity {
   accessKeyId?: string;
 }
 
-export type NearMissKind = 'dropped' | 'role-path' | 'assumed-role' | 'instance-profile' | 'account' | 'partition' | 'typo' | 'closest';
+type NearMissKind = 'dropped' | 'role-path' | 'assumed-role' | 'instance-profile' | 'account' | 'partition' | 'typo' | 'closest';
 
 /** The entry that came closest to matching, and why it did not. */
-export interface NearMiss {
+interface NearMiss {
   kind: NearMissKind;
   entry: AwsAuthEntry;
   message: string;
@@ -527,7 +527,7 @@ function nearMissOf(entry: AwsAuthEntry, canonicalArn: string): { kind: NearMiss
 }
 
 /** The best near-miss among all entries for an identity that matched none. */
-export function findNearMiss(awsAuth: AwsAuth, canonicalArn: string): NearMiss | undefined {
+function findNearMiss(awsAuth: AwsAuth, canonicalArn: string): NearMiss | undefined {
   let best: (NearMiss & { rank: number; distance: number }) | undefined;
   for (const entry of [...awsAuth.roles, ...awsAuth.users]) {
     const miss = nearMissOf(entry, canonicalArn);

@@ -4,7 +4,7 @@
  */
 import { formatTimestamp } from '../util/utc';
 
-export const EXEC_API_VERSIONS = [
+const EXEC_API_VERSIONS = [
   'client.authentication.k8s.io/v1',
   'client.authentication.k8s.io/v1beta1',
   // Removed in kubectl 1.24; answered only when an older kubectl asks for it.

@@ -16,7 +16,7 @@ export const INSTALL_HINT = [
   'or put the single-file eks-auth binary from its release page on your PATH.',
 ].join('\n');
 
-export interface ExecEnvVar {
+interface ExecEnvVar {
   name: string;
   value: string;
 }
@@ -67,7 +67,7 @@ export function buildExecConfig(settings: EksExecSettings, command = 'eks-auth')
   };
 }
 
-export type ExecTool = 'aws-cli' | 'aws-iam-authenticator' | 'eks-auth';
+type ExecTool = 'aws-cli' | 'aws-iam-authenticator' | 'eks-auth';
 
 /** A recognised EKS exec entry: its settings, or why it cannot be translated. */
 export type RecognisedExec =

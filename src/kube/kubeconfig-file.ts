@@ -25,7 +25,7 @@ import { writeFileAtomic } from '../util/write-file-atomic';
 export type EntryKind = 'clusters' | 'users' | 'contexts';
 
 /** The body key of each entry kind: `clusters[].cluster`, `users[].user`, `contexts[].context`. */
-export const ENTRY_BODY: Record<EntryKind, string> = { clusters: 'cluster', users: 'user', contexts: 'context' };
+const ENTRY_BODY: Record<EntryKind, string> = { clusters: 'cluster', users: 'user', contexts: 'context' };
 
 /** One kubeconfig file, parsed. Only the first YAML document counts: kubectl ignores the others. */
 export interface KubeconfigFile {

@@ -4,7 +4,7 @@
  * GetCallerIdentity's answer into an identity. The HTTP call is a port, so tests use a fake.
  */
 import { request } from 'node:https';
-import { parsePrincipal, type PrincipalKind } from '../aws/arn';
+import { parsePrincipal, type Principal, type PrincipalKind } from '../aws/arn';
 import { EksAuthError, ExitCode } from '../errors';
 import type { HttpGet } from '../ports';
 import { redactSecrets } from '../redact';
@@ -107,7 +107,7 @@ function identityFrom(body: string, token: ValidatedToken): VerifiedIdentity {
   if (typeof account !== 'string' || typeof arn !== 'string' || typeof rawUserId !== 'string') {
     throw tokenRejected('sts-response', 'the GetCallerIdentity answer lacks Account, Arn or UserId');
   }
-  let principal;
+  let principal: Principal;
   try {
     principal = parsePrincipal(arn);
   } catch (err) {

@@ -3,21 +3,22 @@
  * the validated values (and the outgoing STS URL rebuilt from them alone) or an EksAuthError whose
  * `reason` names the failed check. The STS call itself is in replay.ts.
  *
- * The checks of aws-iam-authenticator's Verify run in its order (REFERENCE §5); the ones it misses
+ * The checks of aws-iam-authenticator's Verify run in its order (docs/reference.md §5); the ones it misses
  * (Version, algorithm, credential scope, signed headers, signature shape, dates in the future) run
  * after them. Case-variant duplicate query keys are rejected before anything reads the query
  * (CVE-2022-2385).
  */
+import { hasAsciiControl } from '../util/ascii';
 import { GLOBAL_HOST, partitionOf } from '../aws/endpoint';
-import { EksAuthError, ExitCode } from '../errors';
+import { EksAuthError, type ErrorReason, ExitCode } from '../errors';
 import { decodeToken } from './encode';
 // The signer's encoding and header list: the verifier must canonicalise exactly as it signs.
 import { SIGNED_HEADERS, uriEncode } from './presign';
 
 /** STS honours a presigned GetCallerIdentity URL for 15 minutes after X-Amz-Date, whatever X-Amz-Expires says. */
-export const PRESIGNED_URL_LIFETIME_SECONDS = 15 * 60;
+const PRESIGNED_URL_LIFETIME_SECONDS = 15 * 60;
 /** How far in the future X-Amz-Date may be before the token is rejected (a client clock running fast). */
-export const DEFAULT_MAX_FUTURE_SKEW_SECONDS = 5 * 60;
+const DEFAULT_MAX_FUTURE_SKEW_SECONDS = 5 * 60;
 
 const CLUSTER_ID_HEADER = 'x-k8s-aws-id';
 const ALGORITHM = 'AWS4-HMAC-SHA256';
@@ -67,7 +68,7 @@ export interface ValidatedToken {
 }
 
 /** Builds the rejection for a failed check: exit code 6, `reason` = the check's stable name. */
-export function tokenRejected(reason: string, message: string, hint?: string): EksAuthError {
+export function tokenRejected(reason: ErrorReason, message: string, hint?: string): EksAuthError {
   return new EksAuthError(ExitCode.tokenRejected, `token rejected by check "${reason}": ${message}`, {
     reason,
     hint,
@@ -163,7 +164,7 @@ interface ParsedUrl {
 
 /** Go-like structure checks on the decoded URL, strict where Go would normalise. */
 function parseUrl(url: string, extraHosts: readonly string[]): ParsedUrl {
-  if (/[\x00-\x20\x7f]/.test(url)) {
+  if (hasAsciiControl(url) || url.includes(' ')) {
     throw tokenRejected('url', 'the pre-signed URL contains whitespace or control characters');
   }
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(url);
@@ -253,7 +254,7 @@ function indexParams(params: Param[]): Map<string, Param> {
 const DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 
 /** Parses `yyyymmddTHHMMSSZ` strictly (a real calendar time), or undefined. */
-export function parseAmzDate(text: string): Date | undefined {
+function parseAmzDate(text: string): Date | undefined {
   const m = DATE.exec(text);
   if (!m) return undefined;
   const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [number, number, number, number, number, number];

@@ -71,7 +71,7 @@ function relative(at: Date, now: Date): string {
 
 function table(rows: string[][]): string {
   const widths = (rows[0] as string[]).map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c] as number))).join('  ')).join('\n') + '\n';
+  return `${rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c] as number))).join('  ')).join('\n')}\n`;
 }
 
 export interface CacheCleanInput {

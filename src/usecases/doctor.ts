@@ -36,11 +36,11 @@ export const DOCTOR_STEPS = [
   'mapping',
   'authorization',
 ] as const;
-export type DoctorStepName = (typeof DOCTOR_STEPS)[number];
+type DoctorStepName = (typeof DOCTOR_STEPS)[number];
 
-export type StepStatus = 'ok' | 'failed' | 'skipped' | 'warning';
+type StepStatus = 'ok' | 'failed' | 'skipped' | 'warning';
 
-export interface DoctorStep {
+interface DoctorStep {
   step: DoctorStepName;
   status: StepStatus;
   message: string;
@@ -121,7 +121,7 @@ export interface DoctorDeps extends Deps {
 }
 
 /** A skew beyond this is a broken link: STS refuses a presigned URL 15 minutes after its X-Amz-Date. */
-export const MAX_CLOCK_SKEW_SECONDS = 5 * 60;
+const MAX_CLOCK_SKEW_SECONDS = 5 * 60;
 
 const EXEC_VERSIONS = ['client.authentication.k8s.io/v1', 'client.authentication.k8s.io/v1beta1'];
 const INTERACTIVE_MODES = ['Never', 'IfAvailable', 'Always'];

@@ -16,7 +16,7 @@ import type { VerifyInput, VerifyReport } from './verify';
 import type { WhoamiResult } from './whoami';
 
 /** Who to explain: an ARN as STS reports it (or an IAM role/user ARN), plus what templates may use. */
-export interface ExplainIdentity {
+interface ExplainIdentity {
   arn: string;
   /** Overrides the session name taken from an assumed-role ARN. */
   sessionName?: string;

@@ -9,6 +9,7 @@
  * token's lock first, so N concurrent cold calls make one set of STS calls and the others print
  * the same token.
  */
+import { hasAsciiControl } from '../util/ascii';
 import { EksAuthError, ExitCode } from '../errors';
 import type { CacheLabels, CachePort, Deps, StsEndpoint, TokenCacheEntry } from '../ports';
 import { resolveAwsTarget, type AwsInput, type AwsTarget } from '../aws/resolve';
@@ -31,9 +32,9 @@ export interface TokenInput extends AwsInput {
 }
 
 /** STS honours a presigned GetCallerIdentity for 15 minutes; peers advertise 14 to leave a minute of slack. */
-export const TOKEN_LIFETIME_MS = 14 * 60 * 1000;
+const TOKEN_LIFETIME_MS = 14 * 60 * 1000;
 /** A token must not outlive its signing credentials: STS rejects it once they expire. */
-export const CREDENTIAL_EXPIRY_MARGIN_MS = 60 * 1000;
+const CREDENTIAL_EXPIRY_MARGIN_MS = 60 * 1000;
 
 /**
  * The earlier of signing time + 14 minutes and the credentials' expiry minus a margin. Peers use
@@ -45,7 +46,7 @@ export function tokenExpiration(signedAt: Date, credentialsExpire: Date | undefi
   return new Date(Math.min(byToken, credentialsExpire.getTime() - CREDENTIAL_EXPIRY_MARGIN_MS));
 }
 
-export function validateClusterId(clusterId: string | undefined): string {
+function validateClusterId(clusterId: string | undefined): string {
   if (!clusterId) {
     throw new EksAuthError(ExitCode.usage, 'no cluster given', {
       hint: 'pass --cluster <name> (the EKS cluster name, or its id for clusters on Outposts)',
@@ -53,11 +54,8 @@ export function validateClusterId(clusterId: string | undefined): string {
     });
   }
   // The id travels as an HTTP header value: control characters cannot be signed or sent.
-  for (let i = 0; i < clusterId.length; i++) {
-    const c = clusterId.charCodeAt(i);
-    if (c < 0x20 || c === 0x7f) {
-      throw new EksAuthError(ExitCode.usage, 'the cluster name contains control characters', { reason: 'usage' });
-    }
+  if (hasAsciiControl(clusterId)) {
+    throw new EksAuthError(ExitCode.usage, 'the cluster name contains control characters', { reason: 'usage' });
   }
   return clusterId;
 }

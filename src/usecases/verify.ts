@@ -2,6 +2,7 @@
  * `eks-auth verify`: checks a token as the EKS side would (and stricter), replays it to STS and
  * reports the identity behind it.
  */
+import { hasAsciiControl } from '../util/ascii';
 import { EksAuthError, ExitCode } from '../errors';
 import { replayToSts, type VerifiedIdentity } from '../token/replay';
 import type { Deps, HttpGet } from '../ports';
@@ -82,7 +83,7 @@ export function stsEndpointHost(origin: string): string {
 }
 
 function checkClusterId(clusterId: string): void {
-  if (clusterId === '' || /[\x00-\x1f\x7f]/.test(clusterId)) {
+  if (clusterId === '' || hasAsciiControl(clusterId)) {
     throw new EksAuthError(ExitCode.usage, '--cluster must be a non-empty cluster name or id without control characters', {
       reason: 'usage',
     });

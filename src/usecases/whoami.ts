@@ -8,7 +8,7 @@ import { resolveAwsContext } from '../aws/resolve';
 import { describePlan, hasEnvCredentials } from '../aws/profile-chain';
 import { parsePrincipal } from '../aws/arn';
 import { ExitCode, wrapError } from '../errors';
-import type { Deps } from '../ports';
+import type { CallerIdentity, Deps } from '../ports';
 
 export interface WhoamiResult {
   /** The caller ARN STS returned. */
@@ -37,7 +37,7 @@ export type WhoamiDeps = Deps;
 export async function whoami(input: AwsInput, deps: WhoamiDeps): Promise<WhoamiResult> {
   const context = await resolveAwsContext(input, deps);
   const sts = await deps.sts();
-  let identity;
+  let identity: CallerIdentity;
   try {
     identity = await sts.getCallerIdentity(context.credentials, context.stsEndpoint);
   } catch (err) {

@@ -11,6 +11,19 @@ export function isAsciiLetter(c: number): boolean {
   return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
 }
 
+/** A C0 control character or DEL: what an HTTP header value or a URL cannot carry. */
+function isAsciiControl(c: number): boolean {
+  return c < 0x20 || c === 0x7f;
+}
+
+/** True when text holds a control character (a regular expression's /[\x00-\x1f\x7f]/). */
+export function hasAsciiControl(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    if (isAsciiControl(text.charCodeAt(i))) return true;
+  }
+  return false;
+}
+
 /** 0-9 and a-f. */
 export function isLowerHexDigit(c: number): boolean {
   return isAsciiDigit(c) || (c >= 0x61 && c <= 0x66);

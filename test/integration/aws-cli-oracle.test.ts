@@ -98,7 +98,7 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T
   const worker = async (): Promise<void> => {
     while (next < items.length) {
       const index = next++;
-      results[index] = await fn(items[index]!);
+      results[index] = await fn(items[index] as T);
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));

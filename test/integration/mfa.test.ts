@@ -87,7 +87,7 @@ describe('MFA profiles', () => {
 
   /** What the front logged of the MFA fields, when it logs them (older fronts do not). */
   function assertMfaSent(call: Record<string, unknown> | undefined): void {
-    assert.ok(call && call.ok, 'the MFA AssumeRole succeeded');
+    assert.ok(call?.ok, 'the MFA AssumeRole succeeded');
     if ('serialNumber' in call) assert.equal(call.serialNumber, MFA_SERIAL);
     if ('tokenCode' in call) assert.equal(call.tokenCode, '123456');
   }

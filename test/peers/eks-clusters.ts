@@ -40,15 +40,27 @@ export async function startEksClusters(clusters: EksClusterFixture[], options: {
   });
   function answer(req: IncomingMessage, res: ServerResponse): void {
     const scope = /Credential=[^/]+\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(req.headers.authorization ?? '');
-    if (!scope) return error(res, 403, 'MissingAuthenticationTokenException', 'Missing Authentication Token');
+    if (!scope) {
+      error(res, 403, 'MissingAuthenticationTokenException', 'Missing Authentication Token');
+      return;
+    }
     const [, region = '', service = ''] = scope;
-    if (service !== 'eks') return error(res, 403, 'InvalidSignatureException', `Credential should be scoped to correct service: 'eks'.`);
+    if (service !== 'eks') {
+      error(res, 403, 'InvalidSignatureException', `Credential should be scoped to correct service: 'eks'.`);
+      return;
+    }
     const match = /^\/clusters\/([^/?]+)$/.exec((req.url ?? '').split('?')[0] ?? '');
-    if (req.method !== 'GET' || !match) return error(res, 404, 'UnknownOperationException', 'this test server serves DescribeCluster only');
+    if (req.method !== 'GET' || !match) {
+      error(res, 404, 'UnknownOperationException', 'this test server serves DescribeCluster only');
+      return;
+    }
     const name = decodeURIComponent(match[1] ?? '');
     calls.push(`${region}/${name}`);
     const cluster = clusters.find((c) => c.name === name && c.region === region);
-    if (!cluster) return error(res, 404, 'ResourceNotFoundException', `No cluster found for name: ${name}.`);
+    if (!cluster) {
+      error(res, 404, 'ResourceNotFoundException', `No cluster found for name: ${name}.`);
+      return;
+    }
     send(res, 200, { cluster: describe(cluster) });
   }
   await new Promise<void>((resolve, reject) => {

@@ -183,7 +183,6 @@ export async function startKubeApi(options: KubeApiOptions): Promise<KubeApi> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks);
-    const body = raw.toString('utf8');
     const outcome = await authenticate(req);
     const user = outcome.ok ? identify(outcome, configMaps, options.mapIdentities) : undefined;
     if (outcome.ok && user === undefined) Object.assign(outcome, { ok: false, status: 401, reason: 'not-mapped' });
@@ -402,8 +401,13 @@ function protoFields(buf: Buffer): Map<number, (Buffer | number)[]> {
       const length = varint();
       value = buf.subarray(at, at + length);
       at += length;
-    } else if (wire === 1) (value = 0), (at += 8);
-    else if (wire === 5) (value = 0), (at += 4);
+    } else if (wire === 1) {
+      value = 0;
+      at += 8;
+    } else if (wire === 5) {
+      value = 0;
+      at += 4;
+    }
     else throw new Error(`protobuf wire type ${wire} not read here`);
     fields.set(field, [...(fields.get(field) ?? []), value]);
   }

@@ -261,9 +261,15 @@ export async function startPeers(options: StartPeersOptions = {}): Promise<Peers
     // The front needs moto's URL only per request, so both start at once: startup ≈ moto's import time.
     const motoPort = await freePort();
     const [moto, sts] = await Promise.all([
-      startMoto({ port: motoPort }).then((m) => (started.push(m), m)),
+      startMoto({ port: motoPort }).then((m) => {
+        started.push(m);
+        return m;
+      }),
       startStsFront({ motoUrl: `http://127.0.0.1:${motoPort}`, staticKeys: options.staticKeys, tls }).then(
-        (s) => (started.push(s), s),
+        (s) => {
+          started.push(s);
+          return s;
+        },
       ),
     ]);
     const kube = await startKubeApi({

@@ -41,7 +41,7 @@ interface DoctorArgs {
 }
 
 /** exec.LookPath as kubectl runs it: a name is searched on PATH, a path must be an executable file. */
-export function findCommand(command: string, path = process.env.PATH ?? ''): string | undefined {
+function findCommand(command: string, path = process.env.PATH ?? ''): string | undefined {
   const executable = (file: string): boolean => {
     try {
       accessSync(file, constants.X_OK);

@@ -4,7 +4,7 @@ import { canonicalizeArn, parseArn, parsePrincipal, stripRolePath } from '../../
 import { EksAuthError } from '../../../src/errors';
 
 // Expected canonical forms follow aws-iam-authenticator pkg/arn Canonicalize (and its arn_test.go
-// table): assumed-role → iam role, everything else unchanged; partitions from REFERENCE §2.
+// table): assumed-role → iam role, everything else unchanged; partitions from docs/reference.md §2.
 const CANONICAL: { arn: string; canonical: string; kind: string; session?: string }[] = [
   { arn: 'arn:aws:iam::123456789012:root', canonical: 'arn:aws:iam::123456789012:root', kind: 'root' },
   { arn: 'arn:aws:iam::123456789012:user/Alice', canonical: 'arn:aws:iam::123456789012:user/Alice', kind: 'user' },

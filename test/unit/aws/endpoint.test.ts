@@ -81,7 +81,7 @@ describe('region rules are matched by hand as the published patterns match them'
   test('partitionOf', () => {
     fc.assert(
       fc.property(region, (r) => {
-        const expected = (PARTITIONS_JSON.find(([, , global]) => global === r) ?? PARTITIONS_JSON.find(([, regex]) => regex.test(r)) ?? PARTITIONS_JSON[0]!)[0];
+        const expected = (PARTITIONS_JSON.find(([, , global]) => global === r) ?? PARTITIONS_JSON.find(([, regex]) => regex.test(r)) ?? (PARTITIONS_JSON[0] as (typeof PARTITIONS_JSON)[number]))[0];
         assert.equal(partitionOf(r).name, expected, r);
       }),
       { numRuns: 20_000 },
@@ -126,14 +126,14 @@ describe('resolveStsEndpoint errors', () => {
       const err = configError({ region: 'us-west-2', endpointUrl });
       assert.equal(err.reason, 'invalid-endpoint-url');
       assert.match(err.message, /^AWS_ENDPOINT_URL_STS /);
-      assert.match(err.hint!, /AWS_ENDPOINT_URL_STS/);
+      assert.match(err.hint ?? '', /AWS_ENDPOINT_URL_STS/);
     });
   }
 
   test('names the source the caller gives for the override', () => {
     const err = configError({ region: 'us-west-2', endpointUrl: 'sts', endpointUrlSource: 'endpoint_url in [profile dev]' });
     assert.match(err.message, /^endpoint_url in \[profile dev\] "sts" is not a URL$/);
-    assert.match(err.hint!, /set endpoint_url in \[profile dev\] to an http\(s\) URL/);
+    assert.match(err.hint ?? '', /set endpoint_url in \[profile dev\] to an http\(s\) URL/);
   });
 
   for (const endpointUrl of ['https://user:hunter2secret@127.0.0.1:4566', 'user:hunter2secret@127.0.0.1:4566']) {

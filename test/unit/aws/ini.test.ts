@@ -126,7 +126,8 @@ describe('parseIni reads the files as the AWS CLI does', () => {
   test('builds sections without an Object prototype, so "__proto__" is just a name', () => {
     const { sections } = parseIni('[__proto__]\nregion = x\n[default]\nconstructor = y\n');
     assert.equal(Object.getPrototypeOf(sections), null);
-    assert.equal(sections.__proto__?.region, 'x');
+    // An own property named __proto__, not the prototype: read it without the accessor.
+    assert.equal(Object.getOwnPropertyDescriptor(sections, '__proto__')?.value?.region, 'x');
     assert.equal((Object.prototype as Record<string, unknown>).region, undefined);
     assert.equal(sections.default?.constructor, 'y');
   });

@@ -13,7 +13,7 @@ function setup(config: string, name = 'dev'): { files: AwsConfigFiles; profile: 
 
 describe('resolveRegion', () => {
   const { profile } = setup('[profile dev]\nregion = eu-central-1');
-  // REFERENCE.md §2 (the SDKs, AWS CLI v2 and aws-iam-authenticator): --region, AWS_REGION,
+  // docs/reference.md §2 (the SDKs, AWS CLI v2 and aws-iam-authenticator): --region, AWS_REGION,
   // AWS_DEFAULT_REGION, the profile. AWS CLI v1 reads only AWS_DEFAULT_REGION from the environment.
   const rows: { flag?: string; env: Env; region: string; source: string }[] = [
     { flag: 'us-west-2', env: { AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'eu-west-2' }, region: 'us-west-2', source: '--region' },

@@ -6,7 +6,7 @@ const V1 = 'client.authentication.k8s.io/v1';
 const V1BETA1 = 'client.authentication.k8s.io/v1beta1';
 
 describe('parseExecInfo', () => {
-  // Inputs as kubectl sets KUBERNETES_EXEC_INFO (client-go exec.go; REFERENCE.md §3).
+  // Inputs as kubectl sets KUBERNETES_EXEC_INFO (client-go exec.go; docs/reference.md §3).
   const rows: { name: string; raw: string | undefined; expected: ExecInfo }[] = [
     { name: 'unset: v1beta1, interactivity unknown', raw: undefined, expected: { apiVersion: V1BETA1, interactive: undefined } },
     { name: 'empty', raw: '', expected: { apiVersion: V1BETA1, interactive: undefined } },
@@ -84,7 +84,7 @@ describe('parseExecInfo', () => {
 
 describe('formatExecCredential', () => {
   test('prints one line of JSON in the shape kubectl reads, newline-terminated', () => {
-    // REFERENCE.md §3 output shape.
+    // docs/reference.md §3 output shape.
     assert.equal(
       formatExecCredential(V1, 'k8s-aws-v1.abc', new Date('2026-01-01T00:14:00.250Z')),
       '{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","spec":{},"status":{"expirationTimestamp":"2026-01-01T00:14:00Z","token":"k8s-aws-v1.abc"}}\n',

@@ -47,7 +47,7 @@ async function smithyPresign(
   const request: SmithyRequest = {
     method: 'GET',
     protocol: 'https:',
-    hostname: hostname!,
+    hostname: hostname as string,
     ...(port === undefined ? {} : { port: Number(port) }),
     path: '/',
     query: { Action: 'GetCallerIdentity', Version: '2011-06-15' },
@@ -75,7 +75,7 @@ function queryOf(url: string, endpoint: StsEndpoint): Record<string, string> {
       const [key, value, ...rest] = pair.split('=');
       assert.equal(rest.length, 0, `unencoded = in ${pair}`);
       assert.match(`${key}=${value}`, /^[A-Za-z0-9\-_.~%]+=[A-Za-z0-9\-_.~%]*$/, 'only RFC 3986 unreserved characters and escapes');
-      return [decodeURIComponent(key!), decodeURIComponent(value!)] as const;
+      return [decodeURIComponent(key as string), decodeURIComponent(value as string)] as const;
     });
   const query = Object.fromEntries(entries);
   assert.equal(Object.keys(query).length, entries.length, 'no duplicate keys');
@@ -136,7 +136,7 @@ test('the differential harness notices a wrong signature (it can fail)', async (
   const endpoint: StsEndpoint = { url: 'https://sts.us-west-2.amazonaws.com', host: 'sts.us-west-2.amazonaws.com', signingRegion: 'us-west-2', region: 'us-west-2', partition: 'aws' };
   const date = new Date('2024-01-02T03:04:05Z');
   const theirs = await smithyPresign(credentials, endpoint, 'demo', date);
-  // REFERENCE.md §1 vector 2: smithy reproduces it as well.
+  // docs/reference.md §1, vector 2: smithy reproduces it as well.
   assert.equal(theirs['X-Amz-Signature'], '6807fffdad3d8e5407243c91f91caeb5cab5c5491413a9926ebc1a9456a2eb80');
   const other = queryOf(presignGetCallerIdentity({ credentials, endpoint, clusterId: 'demo ', signingDate: date }), endpoint);
   assert.equal(other['X-Amz-Signature'], theirs['X-Amz-Signature'], 'trailing space is trimmed by both');

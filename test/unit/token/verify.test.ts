@@ -6,7 +6,7 @@ import { encodeToken } from '../../../src/token/encode';
 import { presignGetCallerIdentity } from '../../../src/token/presign';
 import { stsHostInfo, validateToken, type ValidateOptions } from '../../../src/token/verify';
 
-// REFERENCE §1 vector 2 (botocore): AKIDEXAMPLE, us-west-2, 20240102T030405Z, cluster demo.
+// docs/reference.md §1, vector 2 (botocore): AKIDEXAMPLE, us-west-2, 20240102T030405Z, cluster demo.
 const DATE = '20240102T030405Z';
 const SIGNED_AT = new Date('2024-01-02T03:04:05Z');
 const NOW = new Date('2024-01-02T03:05:00Z');
@@ -36,7 +36,7 @@ const drop = (key: string, params = BASE): Params => params.filter(([k]) => k !=
 const add = (key: string, value: string, params = BASE): Params => [...params, [key, value]];
 const BASE_URL = urlOf(BASE);
 
-/** The botocore-order token of REFERENCE vector 2, made by the project's presigner. */
+/** The botocore-order token of docs/reference.md §1, vector 2, made by the project's presigner. */
 function presigned(options: { region?: string; sessionToken?: string; signingDate?: Date; clusterId?: string } = {}): string {
   return presignGetCallerIdentity({
     credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: SECRET, ...(options.sessionToken ? { sessionToken: options.sessionToken } : {}) },
@@ -173,9 +173,9 @@ describe('STS hosts (aws-iam-authenticator TestSTSEndpoints, host decides the pa
 });
 
 describe('valid tokens', () => {
-  test('accepts a token made by the presigner (REFERENCE vector 2) and rebuilds its URL byte for byte', () => {
+  test('accepts a token made by the presigner (docs/reference.md §1, vector 2) and rebuilds its URL byte for byte', () => {
     const url = presigned();
-    assert.equal(url, BASE_URL); // the presigner reproduces the REFERENCE signature
+    assert.equal(url, BASE_URL); // the presigner reproduces the signature of docs/reference.md §1
     const v = validateToken(encodeToken(url), { now: NOW });
     assert.equal(v.url, url);
     assert.equal(v.host, 'sts.us-west-2.amazonaws.com');
@@ -187,7 +187,7 @@ describe('valid tokens', () => {
     assert.equal(v.hasSessionToken, false);
   });
 
-  test("accepts aws-iam-authenticator's own vector (REFERENCE vector 1, Go SDK sorted order)", () => {
+  test("accepts aws-iam-authenticator's own vector (docs/reference.md §1, vector 1, Go SDK sorted order)", () => {
     const url =
       'https://sts.us-west-2.amazonaws.com/?Action=GetCallerIdentity&Version=2011-06-15&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=ASIAR2TG44V6AS3ZZE7C%2F20230428%2Fus-west-2%2Fsts%2Faws4_request&X-Amz-Date=20230428T000000Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host%3Bx-k8s-aws-id&X-Amz-Signature=e211dba77aba9dc44b0b6be38b8eaad092599c5157f6314444c5b9d85747f5ce';
     assert.equal(validateToken(toToken(url), { now: new Date('2023-04-28T00:10:00Z') }).url, url);

@@ -20,7 +20,13 @@ describe('explain use case', () => {
   };
   const kubectl = (exitCode: number, stdout: string, stderr = '') => {
     const calls: (readonly string[])[] = [];
-    return { calls, run: async (args: readonly string[]) => (calls.push(args), { exitCode, stdout, stderr }) };
+    return {
+      calls,
+      run: async (args: readonly string[]) => {
+        calls.push(args);
+        return { exitCode, stdout, stderr };
+      },
+    };
   };
 
   test('explains a session of a role given with a path as the path-less role STS reports', async () => {
@@ -96,7 +102,10 @@ describe('explain use case', () => {
 
   test('explains the identity the credential flags resolve to through the injected whoami', async () => {
     const seen: unknown[] = [];
-    const whoami = async (input: unknown) => (seen.push(input), { arn: ALICE_ARN, accessKeyId: 'AKIAEXAMPLE' } as never);
+    const whoami = async (input: unknown) => {
+      seen.push(input);
+      return { arn: ALICE_ARN, accessKeyId: 'AKIAEXAMPLE' } as never;
+    };
     const report = await explain(
       { awsAuth: { kind: 'file', path: 'aws-auth.yaml' }, identity: { kind: 'credentials', aws: { profile: 'ops' } } },
       { files, kubectl: noKubectl, log: quiet, ...noLookups, whoami },

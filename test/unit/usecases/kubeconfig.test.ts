@@ -82,7 +82,7 @@ describe('kubeconfig command', () => {
     assert.equal(out, `Added context ${DEMO.arn} in ${path}`);
     assert.deepEqual(lookups, [{ name: 'demo', aws: { region: 'us-west-2' } }]);
     const config = parse(readFileSync(path, 'utf8'));
-    // Names and cluster entry as `aws eks update-kubeconfig` writes them (REFERENCE.md 3).
+    // Names and cluster entry as `aws eks update-kubeconfig` writes them (docs/reference.md §3).
     assert.deepEqual(config.clusters, [{ name: DEMO.arn, cluster: { 'certificate-authority-data': DEMO.certificateAuthorityData, server: DEMO.endpoint } }]);
     assert.deepEqual(config.contexts, [{ name: DEMO.arn, context: { cluster: DEMO.arn, user: DEMO.arn } }]);
     assert.equal(config['current-context'], DEMO.arn);

@@ -110,7 +110,10 @@ describe('token cache', () => {
     const clock = { t: FIXED_NOW.getTime() };
     const deps = setup(clock, { promptAnswers: ['123456'] });
     let asked = 0;
-    deps.stdinIsTerminal = () => (asked++, true);
+    deps.stdinIsTerminal = () => {
+      asked++;
+      return true;
+    };
     await getToken(input({ profile: 'hop1' }), deps);
     assert.equal(asked, 0, 'a chain without mfa_serial never prompts');
     await getToken(input({ profile: 'mfa' }), deps);

@@ -5,7 +5,7 @@ import { ExitCode } from '../../../src/errors';
 import { decodeToken, MAX_TOKEN_BYTES } from '../../../src/token/encode';
 import { fakeDeps, type FakeDeps, type FakeDepsOptions } from '../../helpers/fake-deps';
 
-// REFERENCE.md §1 known-answer vectors (reproduced there with botocore's SigV4 presigner).
+// docs/reference.md §1 known-answer vectors (reproduced there with botocore's SigV4 presigner).
 const VECTOR_TIME = new Date('2024-01-02T03:04:05Z');
 const AKID = 'AKIDEXAMPLE';
 const SECRET = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY';

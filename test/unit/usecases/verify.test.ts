@@ -15,7 +15,7 @@ import { encodeToken } from '../../../src/token/encode';
 import { presignGetCallerIdentity } from '../../../src/token/presign';
 import type { HttpGet } from '../../../src/ports';
 
-// REFERENCE §1 vector 2 (botocore): AKIDEXAMPLE, us-west-2, 20240102T030405Z, cluster demo.
+// docs/reference.md §1, vector 2 (botocore): AKIDEXAMPLE, us-west-2, 20240102T030405Z, cluster demo.
 const DATE = '20240102T030405Z';
 const SIGNED_AT = new Date('2024-01-02T03:04:05Z');
 const NOW = new Date('2024-01-02T03:05:00Z');
@@ -41,7 +41,7 @@ function urlOf(params: Params, host = 'sts.us-west-2.amazonaws.com'): string {
 const set = (key: string, value: string, params = BASE): Params => params.map(([k, v]) => [k, k === key ? value : v]);
 const BASE_URL = urlOf(BASE);
 
-/** The botocore-order token of REFERENCE vector 2, made by the project's presigner. */
+/** The botocore-order token of docs/reference.md §1, vector 2, made by the project's presigner. */
 function presigned(options: { region?: string; sessionToken?: string; signingDate?: Date; clusterId?: string } = {}): string {
   return presignGetCallerIdentity({
     credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: SECRET, ...(options.sessionToken ? { sessionToken: options.sessionToken } : {}) },

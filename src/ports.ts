@@ -137,8 +137,12 @@ export interface CachePort {
   read(key: string): CacheEntry | undefined;
   /** Writes atomically (temp file + rename), mode 0600. */
   write(entry: CacheEntry): void;
-  /** Takes the key's lock file, waiting a bounded time for another process; resolves to its release. */
-  lock(key: string): Promise<() => void>;
+  /**
+   * Takes the key's lock file, waiting a bounded time for another process; resolves to its release.
+   * With `patientMs`, waits up to that long while the holder is alive and renews its lock (it is
+   * at an MFA prompt) instead of breaking it after the usual bound.
+   */
+  lock(key: string, options?: { patientMs?: number }): Promise<() => void>;
   /** False once a problem turned the cache off for this run. */
   isActive(): boolean;
 }

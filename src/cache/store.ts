@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import type { AwsCredentials, CacheEntry, CacheLabels, CachePort, Deps } from '../ports';
 import { isLowerHexDigit } from '../ascii';
 import { isRecord } from '../record';
-import { cacheDirectory, checkDirectory, ensureDirectory, unsafeReason } from './dir';
-import { acquireLock, LOCK_POLL_MS, LOCK_WAIT_MS, processIsAlive, uniqueSuffix, type LockOptions } from './lock';
+import { cacheDirectory, openDirectory, unsafeReason, type OpenDirectory } from './dir';
+import { acquireLock, LOCK_POLL_MS, LOCK_WAIT_MS, LockBusyError, processIsAlive, uniqueSuffix, type LockOptions } from './lock';
+import { MAX_ENTRY_BYTES, readRegularFile } from './file';
 
 /** The entry format. A file of another version is a miss (and is replaced), never an error. */
 const CACHE_VERSION = 1;
@@ -65,8 +66,7 @@ export function openCache(deps: Pick<Deps, 'env' | 'homedir' | 'now' | 'log'>, o
   const options: StoreOptions = { ...defaultStoreOptions(deps), ...overrides };
   const { dir, uid } = options;
   let active = true;
-  let dirChecked = false;
-  let pruned = false;
+    let pruned = false;
 
   const disable = (reason: string): void => {
     if (!active) return;
@@ -74,26 +74,30 @@ export function openCache(deps: Pick<Deps, 'env' | 'homedir' | 'now' | 'log'>, o
     deps.log.warn(`not using the cache: ${reason}`);
   };
 
-  /** Whether the directory is there and safe; `create` makes it when missing. */
+  let opened: OpenDirectory | undefined;
+  /** Whether the directory is there and safe; `create` makes it when missing. Opened and checked once per run. */
   const dirReady = (create: boolean): boolean => {
     if (!active) return false;
-    if (dirChecked) return true;
+    if (opened) return true;
     try {
-      const problem = create ? ensureDirectory(dir, uid) : checkDirectory(dir, uid);
-      if (problem === 'missing') return false;
-      if (problem) {
-        disable(problem);
+      const result = openDirectory(dir, uid, create);
+      if (result === 'missing') return false;
+      if (typeof result === 'string') {
+        disable(result);
         return false;
       }
+      opened = result;
     } catch (err) {
       disable(`cannot use ${dir}: ${(err as Error).message}`);
       return false;
     }
-    dirChecked = true;
     return true;
   };
 
-  const fileOf = (key: string) => join(dir, `${key}.json`);
+  // Names under the directory as it was opened (see openDirectory); messages show the real path.
+  const under = (name: string) => join((opened as OpenDirectory).base, name);
+  const fileOf = (key: string) => under(`${key}.json`);
+  const shown = (key: string) => join(dir, `${key}.json`);
 
   return {
     isActive: () => active,
@@ -101,6 +105,7 @@ export function openCache(deps: Pick<Deps, 'env' | 'homedir' | 'now' | 'log'>, o
     read(key) {
       if (!isKey(key) || !dirReady(false)) return undefined;
       const file = fileOf(key);
+      const name = shown(key);
       let text: string;
       try {
         // The file's type, owner and mode, then one read by path: a cache hit makes this call on
@@ -109,20 +114,24 @@ export function openCache(deps: Pick<Deps, 'env' | 'homedir' | 'now' | 'log'>, o
         // is the user's and closed to others (dirReady): nobody else can swap the file in between.
         const stat = lstatSync(file, { throwIfNoEntry: false });
         if (stat === undefined) return undefined;
-        const problem = stat.isSymbolicLink() ? `${file} is a symbolic link` : unsafeReason(stat, file, uid, 'file');
+        const problem = stat.isSymbolicLink() ? `${name} is a symbolic link` : unsafeReason(stat, name, uid, 'file');
         if (problem) {
           disable(problem);
+          return undefined;
+        }
+        if (stat.size > MAX_ENTRY_BYTES) {
+          deps.log.verbose(`cache: ignoring ${name}: ${stat.size} bytes, more than an entry ever is`);
           return undefined;
         }
         text = readFileSync(file, 'utf8');
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-        disable(`cannot read ${file}: ${(err as Error).message}`);
+        disable(`cannot read ${name}: ${(err as Error).message}`);
         return undefined;
       }
       const parsed = parseEntry(text, key);
       if (typeof parsed === 'string') {
-        deps.log.verbose(`cache: ignoring ${file}: ${parsed}`);
+        deps.log.verbose(`cache: ignoring ${name}: ${parsed}`);
         return undefined;
       }
       return parsed;
@@ -131,37 +140,50 @@ export function openCache(deps: Pick<Deps, 'env' | 'homedir' | 'now' | 'log'>, o
     write(entry) {
       if (!isKey(entry.key) || !dirReady(true)) return;
       const file = fileOf(entry.key);
-      const temp = join(dir, `.${entry.key}.${options.lock.pid}.${uniqueSuffix()}.tmp`);
+      const temp = under(`.${entry.key}.${options.lock.pid}.${uniqueSuffix()}.tmp`);
+      if (!(opened as OpenDirectory).stillThere()) {
+        disable(`${dir} was replaced while in use`);
+        return;
+      }
       try {
         writeFileSync(temp, serializeEntry(entry), { mode: 0o600, flag: 'wx' });
         renameSync(temp, file);
       } catch (err) {
         removeQuietly(temp);
-        disable(`cannot write ${file}: ${(err as Error).message}`);
+        disable(`cannot write ${shown(entry.key)}: ${(err as Error).message}`);
         return;
       }
       if (!pruned) {
         pruned = true;
-        pruneDirectory(dir, new Date(options.lock.now()));
+        pruneDirectory((opened as OpenDirectory).base, new Date(options.lock.now()));
       }
     },
 
-    async lock(key) {
+    async lock(key, lockOptions = {}) {
       if (!isKey(key) || !dirReady(true)) return () => {};
+      const base = (opened as OpenDirectory).base;
+      // Messages name the directory the user knows, not /proc/self/fd/N.
+      const plain = (message: string) => message.split(base).join(dir);
       try {
-        const held = await acquireLock(join(dir, `${key}.lock`), {
-          ...options.lock,
-          onBreak: (reason) => deps.log.verbose(`cache: broke the lock of ${key.slice(0, 12)}: ${reason}`),
-        });
+        const held = await acquireLock(
+          under(`${key}.lock`),
+          { ...options.lock, onBreak: (reason) => deps.log.verbose(`cache: broke the lock of ${key.slice(0, 12)}: ${reason}`) },
+          lockOptions,
+        );
         return () => {
           try {
             held.release();
           } catch (err) {
-            deps.log.verbose(`cache: could not release the lock of ${key.slice(0, 12)}: ${(err as Error).message}`);
+            deps.log.verbose(`cache: could not release the lock of ${key.slice(0, 12)}: ${plain((err as Error).message)}`);
           }
         };
       } catch (err) {
-        disable(`cannot lock ${join(dir, `${key}.lock`)}: ${(err as Error).message}`);
+        if (err instanceof LockBusyError) {
+          // Its holder is alive and still at work: go on without the lock (at worst one more STS call).
+          deps.log.verbose(`cache: going on without the lock of ${key.slice(0, 12)}: ${plain(err.message)}`);
+          return () => {};
+        }
+        disable(`cannot lock ${join(dir, `${key}.lock`)}: ${plain((err as Error).message)}`);
         return () => {};
       }
     },
@@ -286,7 +308,10 @@ export function listCacheFiles(dir: string): CacheFile[] {
     if (entryName) {
       let parsed: CacheEntry | string;
       try {
-        parsed = parseEntry(readFileSync(path, 'utf8'), entryName[1]);
+        // Never a plain read: a FIFO here would block, a link to /dev/zero never end.
+        const read = readRegularFile(path, MAX_ENTRY_BYTES);
+        if (read.kind === 'missing') continue;
+        parsed = read.kind === 'text' ? parseEntry(read.text, entryName[1]) : read.problem.slice(path.length + 1);
       } catch (err) {
         parsed = `cannot read it: ${(err as Error).message}`;
       }

@@ -81,7 +81,10 @@ export function openDirectory(path: string, uid: number | undefined, create: boo
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return 'missing';
-    if (code === 'ELOOP') return `${path} is a symbolic link; set KUBECACHEDIR to the directory it points to`;
+    // With O_DIRECTORY, Linux reports a symlink as ENOTDIR rather than ELOOP.
+    if (code === 'ELOOP' || (code === 'ENOTDIR' && lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink())) {
+      return `${path} is a symbolic link; replace it with the directory itself, or set KUBECACHEDIR`;
+    }
     if (code === 'ENOTDIR') return `${path} is not a directory`;
     throw err;
   }

@@ -45,13 +45,10 @@ export function unsafeReason(stat: Stats, path: string, uid: number | undefined,
 
 /** The directory's problem, `missing` when it does not exist yet, undefined when it is fine. */
 export function checkDirectory(path: string, uid: number | undefined): string | 'missing' | undefined {
-  let stat: Stats;
-  try {
-    stat = statSync(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
-    throw err;
-  }
+  const stat = lstatSync(path, { throwIfNoEntry: false });
+  if (stat === undefined) return 'missing';
+  // The token path refuses a link at the directory's name (openDirectory): say so here too.
+  if (stat.isSymbolicLink()) return `${path} is a symbolic link; replace it with the directory itself, or set KUBECACHEDIR`;
   return unsafeReason(stat, path, uid, 'directory');
 }
 

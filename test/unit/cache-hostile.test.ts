@@ -204,6 +204,18 @@ describe('the cache directory itself', { skip: !POSIX && 'symlinks and ownership
     assert.match(log.warnings[0] as string, new RegExp(`not using the cache: ${linked} is a symbolic link; replace it with the directory itself, or set KUBECACHEDIR`));
   });
 
+  test('`cache list` warns about a symlinked directory, which `token` does not use', async () => {
+    const real = join(root, 'elsewhere');
+    mkdirSync(real, { mode: 0o700 });
+    rmSync(dir, { recursive: true });
+    symlinkSync(real, dir);
+    const deps = fakeDeps({ env: { KUBECACHEDIR: root } });
+    await listCache({ json: true }, deps);
+    assert.deepEqual(deps.log.warnings, [
+      `${dir} is a symbolic link; replace it with the directory itself, or set KUBECACHEDIR; eks-auth token does not use this cache until that is fixed`,
+    ]);
+  });
+
   test('swapped for a link to another directory after it was checked, it is not written through', () => {
     const log = new RecordingLogger();
     const cache = openStore(log);

@@ -75,8 +75,8 @@ export interface StsPort {
  * @aws-sdk/credential-providers). Each returns the credentials or throws.
  */
 export interface SdkSourcesPort {
-  /** `credential_process` of the named profile. */
-  fromProcess(profile: string, files: AwsFileLocations): Promise<AwsCredentials>;
+  /** Runs `command`, the `credential_process` of the named profile (src/aws/credential-process.ts). */
+  fromProcess(profile: string, command: string): Promise<AwsCredentials>;
   /** SSO (`sso_session` or legacy `sso_start_url`) of the named profile. */
   fromSso(profile: string, files: AwsFileLocations): Promise<AwsCredentials>;
   /** ECS / EKS Pod Identity container credentials (AWS_CONTAINER_CREDENTIALS_*). */

@@ -64,18 +64,14 @@ async function resolveSource(source: CredentialSource, options: ExecuteOptions, 
       return envCredentials(deps);
     case 'static':
       return staticCredentials(options.files, source.profile);
-    case 'process':
+    case 'process': {
+      const command = findProfile(options.files, source.profile)?.get('credential_process') as string;
       try {
-        return await (await deps.sdkSources()).fromProcess(source.profile, options.files);
+        return await (await deps.sdkSources()).fromProcess(source.profile, command);
       } catch (err) {
-        // The SDK's message quotes the whole command line and the helper's stderr, which may hold a
-        // password or a secret: keep them for --verbose (the cause) and name only the profile here.
-        throw new EksAuthError(ExitCode.credentials, `credential_process of profile "${source.profile}" failed${processStatus(err)}`, {
-          hint: `run the credential_process command of profile "${source.profile}" by hand to see its error (or add --verbose)`,
-          cause: err,
-          reason: 'credential-process',
-        });
+        throw processFailure(source.profile, err);
       }
+    }
     case 'sso':
       return withContext(
         (await deps.sdkSources()).fromSso(source.profile, options.files),
@@ -92,11 +88,25 @@ async function resolveSource(source: CredentialSource, options: ExecuteOptions, 
   }
 }
 
-/** Our own message (safe), or ` (exit status N)` for a failed child process; never its output. */
-function processStatus(err: unknown): string {
-  if (isEksAuthError(err)) return `: ${err.message}`;
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'number' ? ` (exit status ${code})` : '';
+/**
+ * A failed credential_process, as the user should see it without --verbose: its exit status and
+ * the last lines of its stderr (its own explanation, such as "session expired, run corp-login"),
+ * which reach the terminal only through the stderr redactor. The command line is never quoted (it
+ * may hold a password), and the cause carries no stderr, so --verbose does not print it again.
+ */
+function processFailure(profile: string, err: unknown): EksAuthError {
+  const name = `credential_process of profile "${profile}"`;
+  if (isEksAuthError(err)) return new EksAuthError(err.exitCode, `${name} failed: ${err.message}`, { cause: err, reason: 'credential-process' });
+  const failed = err as { message?: unknown; status?: unknown; stderrTail?: unknown };
+  const what = typeof failed.message === 'string' && failed.message !== '' ? `: ${failed.message}` : '';
+  const status = typeof failed.status === 'number' && failed.status !== 0 && !what.includes('status') ? ` (exit status ${failed.status})` : '';
+  const tail = Array.isArray(failed.stderrTail) ? (failed.stderrTail as string[]) : [];
+  const said = tail.length > 0 ? `; its last stderr line${tail.length === 1 ? '' : 's'}:\n${tail.map((line) => `  | ${line}`).join('\n')}` : '';
+  return new EksAuthError(ExitCode.credentials, `${name} failed${what}${status}${said}`, {
+    hint: `run the credential_process command of profile "${profile}" by hand to see the whole of its output`,
+    cause: err,
+    reason: 'credential-process',
+  });
 }
 
 async function withContext(

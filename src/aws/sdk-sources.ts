@@ -1,8 +1,9 @@
 /**
- * Credential sources taken from @aws-sdk/credential-providers: the only file that imports it.
- * Loaded lazily, only when a plan needs one of them.
+ * Credential sources taken from @aws-sdk/credential-providers (the only file that imports it), and
+ * credential_process. Loaded lazily, only when a plan needs one of them.
  */
-import { fromHttp, fromInstanceMetadata, fromProcess, fromSSO } from '@aws-sdk/credential-providers';
+import { fromHttp, fromInstanceMetadata, fromSSO } from '@aws-sdk/credential-providers';
+import { runCredentialProcess } from './credential-process';
 import { EksAuthError, ExitCode } from '../errors';
 import type { AwsCredentials, SdkSourcesPort } from '../ports';
 
@@ -26,8 +27,10 @@ function toCredentials(c: SdkCredentials): AwsCredentials {
 
 export function createSdkSourcesPort(): SdkSourcesPort {
   return {
-    async fromProcess(profile, files) {
-      return toCredentials(await fromProcess({ profile, filepath: files.credentialsFile, configFilepath: files.configFile })());
+    async fromProcess(_profile, command) {
+      // Our own runner, not the SDK's fromProcess: that one gives the command a stdin pipe it never
+      // closes, and puts the command line and its stderr into one error message.
+      return runCredentialProcess(command);
     },
     async fromSso(profile, files) {
       return toCredentials(await fromSSO({ profile, filepath: files.credentialsFile, configFilepath: files.configFile })());

@@ -79,6 +79,8 @@ export interface SdkSourcesPort {
   fromProcess(profile: string, command: string): Promise<AwsCredentials>;
   /** SSO (`sso_session` or legacy `sso_start_url`) of the named profile. */
   fromSso(profile: string, files: AwsFileLocations): Promise<AwsCredentials>;
+  /** `login_session` of the named profile: the session `aws login` cached under ~/.aws/login/cache. */
+  fromLogin(profile: string, files: AwsFileLocations): Promise<AwsCredentials>;
   /** ECS / EKS Pod Identity container credentials (AWS_CONTAINER_CREDENTIALS_*). */
   fromContainer(): Promise<AwsCredentials>;
   /** EC2 instance metadata (IMDSv2). */

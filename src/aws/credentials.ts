@@ -79,6 +79,13 @@ async function resolveSource(source: CredentialSource, options: ExecuteOptions, 
         ExitCode.credentials,
         `if the SSO session has expired, run: aws sso login --profile ${source.profile}`,
       );
+    case 'login':
+      return withContext(
+        (await deps.sdkSources()).fromLogin(source.profile, options.files),
+        `could not get the credentials of the aws login session of profile "${source.profile}"`,
+        ExitCode.credentials,
+        `if the session has expired or was revoked, run: aws login --profile ${source.profile}`,
+      );
     case 'web-identity':
       return webIdentityCredentials(source, options, deps);
     case 'container':

@@ -2,7 +2,7 @@
  * Credential sources taken from @aws-sdk/credential-providers (the only file that imports it), and
  * credential_process. Loaded lazily, only when a plan needs one of them.
  */
-import { fromHttp, fromInstanceMetadata, fromSSO } from '@aws-sdk/credential-providers';
+import { fromHttp, fromInstanceMetadata, fromLoginCredentials, fromSSO } from '@aws-sdk/credential-providers';
 import { runCredentialProcess } from './credential-process';
 import { EksAuthError, ExitCode } from '../errors';
 import type { AwsCredentials, SdkSourcesPort } from '../ports';
@@ -34,6 +34,11 @@ export function createSdkSourcesPort(): SdkSourcesPort {
     },
     async fromSso(profile, files) {
       return toCredentials(await fromSSO({ profile, filepath: files.credentialsFile, configFilepath: files.configFile })());
+    },
+    async fromLogin(profile, files) {
+      // The SDK reads the session from $AWS_LOGIN_CACHE_DIRECTORY or ~/.aws/login/cache/<sha256 of
+      // login_session>.json, as the AWS CLI writes it, and refreshes it there when it has 5 minutes left.
+      return toCredentials(await fromLoginCredentials({ profile, filepath: files.credentialsFile, configFilepath: files.configFile })());
     },
     async fromContainer() {
       // fromHttp covers ECS (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI) and EKS Pod Identity

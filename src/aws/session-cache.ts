@@ -76,6 +76,8 @@ function identityOf(source: CredentialSource, files: AwsConfigFiles, deps: Pick<
       const settings = ['sso_session', 'sso_start_url', 'sso_region', 'sso_account_id', 'sso_role_name'].map((k) => profile?.get(k) ?? null);
       return { kind: 'sso', profile: source.profile, settings, session: session ?? null };
     }
+    case 'login':
+      return { kind: 'login', profile: source.profile, session: findProfile(files, source.profile)?.get('login_session') ?? null };
     case 'web-identity': {
       const token = deps.files.readText(source.tokenFile)?.trim();
       if (!token) return undefined;

@@ -144,7 +144,7 @@ export class RecordingSts implements StsPort {
   }
 }
 
-export type SdkSourceName = 'process' | 'sso' | 'container' | 'imds';
+export type SdkSourceName = 'process' | 'sso' | 'login' | 'container' | 'imds';
 
 export interface SdkSourceCall {
   source: SdkSourceName;
@@ -179,6 +179,10 @@ export class RecordingSdkSources implements SdkSourcesPort {
 
   async fromSso(profile: string, files: AwsFileLocations): Promise<AwsCredentials> {
     return this.issue('sso', profile, files);
+  }
+
+  async fromLogin(profile: string, files: AwsFileLocations): Promise<AwsCredentials> {
+    return this.issue('login', profile, files);
   }
 
   async fromContainer(): Promise<AwsCredentials> {

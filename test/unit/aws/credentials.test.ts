@@ -81,6 +81,7 @@ describe('executePlan: SDK sources', () => {
   const rows = [
     { source: 'process', config: '[profile p]\ncredential_process = /bin/creds', profile: 'p', env: {} },
     { source: 'sso', config: '[profile p]\nsso_session = corp', profile: 'p', env: {} },
+    { source: 'login', config: '[profile p]\nlogin_session = arn:aws:iam::111122223333:user/me\nregion = us-east-1', profile: 'p', env: {} },
     { source: 'container', config: undefined, profile: undefined, env: { AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '/v2/x' } },
     { source: 'imds', config: '[profile p]\nrole_arn = x\ncredential_source = Ec2InstanceMetadata', profile: 'p', env: {} },
   ] as const;
@@ -92,7 +93,7 @@ describe('executePlan: SDK sources', () => {
       assert.equal(deps.sdkFake.calls.length, 1);
       assert.equal(call?.source, row.source);
       if (row.source === 'process') assert.deepEqual([call?.profile, call?.command], ['p', '/bin/creds']);
-      if (row.source === 'sso') {
+      if (row.source === 'sso' || row.source === 'login') {
         assert.equal(call?.profile, 'p');
         assert.equal(call?.files?.configFile, '/home/tester/.aws/config');
         assert.equal(call?.files?.credentialsFile, '/home/tester/.aws/credentials');

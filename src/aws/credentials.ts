@@ -6,7 +6,7 @@
  */
 import { EksAuthError, ExitCode, isEksAuthError, wrapError } from '../errors';
 import type { AwsCredentials, Deps, StsEndpoint } from '../ports';
-import { requireProfile, type AwsConfigFiles } from './config';
+import { findProfile, requireProfile, type AwsConfigFiles } from './config';
 import { describeSource, type CredentialPlan, type CredentialSource, type RoleHop } from './profile-chain';
 
 export interface ExecuteOptions {

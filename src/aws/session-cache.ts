@@ -15,6 +15,7 @@ import {
   LAST_RESORT_MARGIN_MS,
   SIGNING_CREDENTIALS_MARGIN_MS,
 } from '../cache/expiry';
+import { MFA_LOCK_WAIT_MS } from '../cache/lock';
 import { findSsoSession, findProfile, type AwsConfigFiles } from './config';
 import {
   assumeHop,
@@ -207,7 +208,9 @@ async function renewStep(
   cache: CachePort,
   reread: () => CredentialsCacheEntry | undefined,
 ): Promise<AwsCredentials> {
-  const release = await cache.lock(step.key);
+  // The holder of an MFA step may sit at the prompt for longer than the lock's usual bound; it keeps
+  // its lock alive meanwhile, and waiting for it beats a second prompt or a failure.
+  const release = await cache.lock(step.key, step.hop?.mfaSerial ? { patientMs: MFA_LOCK_WAIT_MS } : undefined);
   try {
     const fresh = options.refresh ? undefined : reread();
     if (fresh) {

@@ -29,6 +29,12 @@ export interface LockOptions {
 
 /** Ten seconds covers a role chain of three AssumeRole calls with the SDK's retries on a slow network. */
 export const LOCK_WAIT_MS = 10_000;
+/**
+ * How long a call waits for a live holder that is asking for an MFA code: time for a person to
+ * unlock a phone and type. Past it, an interactive call asks itself and a non-interactive one fails
+ * with the `eks-auth login` hint.
+ */
+export const MFA_LOCK_WAIT_MS = 2 * 60_000;
 export const LOCK_POLL_MS = 15;
 
 interface LockContent {

@@ -22,6 +22,11 @@ export interface CacheListing {
   expiresAt?: string;
   expired?: boolean;
   labels?: CacheLabels;
+  /**
+   * The region a token was made for (its STS endpoint's region). Absent for role sessions, which
+   * serve every region of their partition. Added after the first release: readers must not require it.
+   */
+  region?: string;
   /** Why an invalid entry cannot be read; the next call that needs it rewrites it. */
   problem?: string;
 }
@@ -41,9 +46,10 @@ export async function listCache(input: CacheListInput, deps: CacheDeps): Promise
     l.expiresAt ? `${l.expiresAt} (${relative(new Date(l.expiresAt), now)})` : '-',
     l.labels?.profile ?? '-',
     l.labels?.cluster ?? '-',
+    l.region ?? '-',
     l.labels?.roleArn ?? (l.problem ? `(${l.problem})` : '-'),
   ]);
-  return `${dir}\n${table([['KEY', 'KIND', 'EXPIRES', 'PROFILE', 'CLUSTER', 'ROLE'], ...rows])}`;
+  return `${dir}\n${table([['KEY', 'KIND', 'EXPIRES', 'PROFILE', 'CLUSTER', 'REGION', 'ROLE'], ...rows])}`;
 }
 
 function toListing(file: CacheFile, now: Date): CacheListing {
@@ -57,6 +63,7 @@ function toListing(file: CacheFile, now: Date): CacheListing {
     expiresAt: formatTimestamp(entry.expiresAt),
     expired: entry.expiresAt.getTime() <= now.getTime(),
     labels: entry.labels,
+    ...(entry.kind === 'token' && entry.labels.region ? { region: entry.labels.region } : {}),
   };
 }
 

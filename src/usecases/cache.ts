@@ -91,13 +91,22 @@ export async function cleanCache(input: CacheCleanInput, deps: CacheDeps): Promi
   const filtered = input.profile !== undefined || input.cluster !== undefined;
   let entries = 0;
   let others = 0;
+  // A directory at an entry path cannot be unlinked: say so and go on with the rest.
+  const remove = (path: string): boolean => {
+    try {
+      return removeCacheFile(path);
+    } catch (err) {
+      deps.log.warn(`cannot remove ${path}: ${(err as Error).message}`);
+      return false;
+    }
+  };
   for (const file of listCacheFiles(dir)) {
     if (file.type !== 'entry') {
-      if (!filtered && removeCacheFile(file.path)) others++;
+      if (!filtered && remove(file.path)) others++;
       continue;
     }
     if (filtered && !(file.entry && matches(file.entry.labels, input))) continue;
-    if (removeCacheFile(file.path)) entries++;
+    if (remove(file.path)) entries++;
   }
   const what = [input.profile !== undefined ? `profile "${input.profile}"` : '', input.cluster !== undefined ? `cluster "${input.cluster}"` : '']
     .filter(Boolean)

@@ -131,6 +131,16 @@ describe('a full disk while a lock is written', { skip: !POSIX && 'ulimit' }, ()
     assert.equal(options.sleeps.length, 0, 'nothing to wait for');
     held.release();
   });
+
+  test('a write that fails (EFBIG, as ENOSPC would) removes the temp file it made and creates no lock', NO_HANG, () => {
+    const lockPath = join(dir, `${KEY}.lock`);
+    // With SIGXFSZ ignored the write returns an error instead of killing the process.
+    const script = `process.on('SIGXFSZ', () => {}); require('./src/cache/lock').acquireLock(${JSON.stringify(lockPath)}, { now: Date.now, sleep: async () => {}, isAlive: () => true, pid: 4242, host: 'h', maxWaitMs: 10000, pollMs: 15 }).then(() => process.exit(0), (err) => { console.error(err.code); process.exit(7); })`;
+    const child = spawnSync('sh', ['-c', `ulimit -f 0; exec "${process.execPath}" --import tsx -e "$0"`, script], { cwd: process.cwd(), encoding: 'utf8' });
+    assert.equal(child.status, 7, child.stderr);
+    assert.match(child.stderr, /EFBIG/);
+    assert.deepEqual(readdirSync(dir), [], 'neither a lock nor a temp file is left');
+  });
 });
 
 describe('entry paths holding FIFOs, devices and huge files', { skip: !POSIX && 'POSIX file types' }, () => {
@@ -185,6 +195,16 @@ describe('entry paths holding FIFOs, devices and huge files', { skip: !POSIX && 
     );
     assert.match(await cleanCache({}, deps), /^removed \d+ entries/);
     assert.deepEqual(readdirSync(dir), []);
+  });
+
+  test('`cache clean` warns about a directory at an entry path and removes the rest', NO_HANG, async () => {
+    mkdirSync(join(dir, `${OTHER}.json`));
+    writeFileSync(join(dir, `${THIRD}.json`), '{}', { mode: 0o600 });
+    const deps = fakeDeps({ env: { KUBECACHEDIR: root } });
+    assert.match(await cleanCache({}, deps), /^removed 1 entry/);
+    assert.equal(deps.log.warnings.length, 1);
+    assert.match(deps.log.warnings[0] as string, new RegExp(`^cannot remove ${dir}/${OTHER}\\.json: `));
+    assert.deepEqual(readdirSync(dir), [`${OTHER}.json`]);
   });
 });
 

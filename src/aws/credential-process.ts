@@ -11,7 +11,7 @@ import type { AwsCredentials } from '../ports';
 const MAX_STDOUT_BYTES = 1024 * 1024;
 /** Of stderr only the end is kept, and of that the last lines are shown. */
 const STDERR_TAIL_BYTES = 8 * 1024;
-export const STDERR_TAIL_LINES = 5;
+const STDERR_TAIL_LINES = 5;
 const STDERR_LINE_CHARS = 300;
 
 /** A failed command: its exit status (or signal) and the last lines of its stderr, never its stdout. */
@@ -72,7 +72,7 @@ export function runCredentialProcess(command: string, now: () => Date = () => ne
 }
 
 /** The last lines of a stderr text, each cut to a readable length, control characters (terminal escapes) shown as `?`. */
-export function lastLines(text: string): string[] {
+function lastLines(text: string): string[] {
   const lines = text.split(/\r?\n/).filter((line) => line.trim() !== '');
   return lines.slice(-STDERR_TAIL_LINES).map((line) => {
     let clean = '';
@@ -88,7 +88,7 @@ export function lastLines(text: string): string[] {
  * The credentials in the command's stdout, checked as botocore and the SDK check them. Messages
  * name the field, never the output (it holds the secret key).
  */
-export function parseProcessOutput(text: string, now: Date): AwsCredentials {
+function parseProcessOutput(text: string, now: Date): AwsCredentials {
   const fail = (what: string) => new CredentialProcessError(what, 0, null, []);
   let data: Record<string, unknown>;
   try {

@@ -63,7 +63,7 @@ export class LockBusyError extends Error {
 }
 
 /** How long to wait for a live holder. */
-export interface AcquireOptions {
+interface AcquireOptions {
   /**
    * Wait up to this long while the holder is alive and its lock is kept fresh, instead of breaking
    * it after `maxWaitMs`. For steps that wait for a person (an MFA prompt): a second prompt, or a

@@ -83,6 +83,8 @@ export function openDirectory(path: string, uid: number | undefined, create: boo
       return `${path} is a symbolic link; replace it with the directory itself, or set KUBECACHEDIR`;
     }
     if (code === 'ENOTDIR') return `${path} is not a directory`;
+    // Windows cannot open a directory as a file: check it by path, and its identity before each write.
+    if (code === 'EISDIR' || code === 'EPERM') return byPath(path, uid);
     throw err;
   }
   let keep = false;
@@ -104,4 +106,18 @@ export function openDirectory(path: string, uid: number | undefined, create: boo
     // The descriptor stays open for the life of the process when /proc names entries through it.
     if (!keep) closeSync(fd);
   }
+}
+
+function byPath(path: string, uid: number | undefined): OpenDirectory | string {
+  const stat = lstatSync(path);
+  if (stat.isSymbolicLink()) return `${path} is a symbolic link; replace it with the directory itself, or set KUBECACHEDIR`;
+  const problem = unsafeReason(stat, path, uid, 'directory');
+  if (problem) return problem;
+  return {
+    base: path,
+    stillThere: () => {
+      const now = lstatSync(path, { throwIfNoEntry: false });
+      return now !== undefined && now.dev === stat.dev && now.ino === stat.ino;
+    },
+  };
 }

@@ -170,7 +170,7 @@ describe('MFA profiles', () => {
     let background: Promise<CommandResult> | undefined;
     // The person types the code 13 s after the prompt appears: longer than the lock's 10 s bound,
     // after which the lock used to be broken and the waiting call failed for want of a terminal.
-    const run = await runOnTerminal([process.execPath, bin, 'token', '--cluster', 'demo', '--profile', 'secure'], env('slow-typist'), /Enter MFA code/, '123456', {
+    const run = await runOnTerminal([process.execPath, ws.bin, 'token', '--cluster', 'demo', '--profile', 'secure'], env('slow-typist'), /Enter MFA code/, '123456', {
       delayMs: 13_000,
       onPrompt: () => {
         background = nonInteractiveToken('slow-typist', 'other');

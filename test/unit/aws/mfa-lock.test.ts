@@ -9,16 +9,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { stsError } from '../../src/aws/sts-client';
-import { executePlan } from '../../src/aws/credentials';
-import { planCredentials } from '../../src/aws/profile-chain';
-import { loadAwsConfigFiles } from '../../src/aws/config';
-import { acquireLock, LockBusyError, type LockOptions } from '../../src/cache/lock';
-import { openCache } from '../../src/cache/store';
-import { getToken } from '../../src/commands/token';
-import { ExitCode, type EksAuthError } from '../../src/errors';
-import type { PromptPort, StsEndpoint } from '../../src/ports';
-import { fakeDeps, type FakeDeps } from '../helpers/fake-deps';
+import { stsError } from '../../../src/aws/sts-client';
+import { executePlan } from '../../../src/aws/credentials';
+import { planCredentials } from '../../../src/aws/profile-chain';
+import { loadAwsConfigFiles } from '../../../src/aws/config';
+import { acquireLock, LockBusyError, type LockOptions } from '../../../src/cache/lock';
+import { openCache } from '../../../src/cache/store';
+import { getToken } from '../../../src/usecases/token';
+import { ExitCode, type EksAuthError } from '../../../src/errors';
+import type { PromptPort, StsEndpoint } from '../../../src/ports';
+import { fakeDeps, type FakeDeps } from '../../helpers/fake-deps';
 
 const CONFIG = `
   [profile base]

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { listCache } from '../../src/commands/cache';
-import { getToken } from '../../src/commands/token';
-import { openCache } from '../../src/cache/store';
-import { fakeDeps, type FakeDeps } from '../helpers/fake-deps';
+import { listCache } from '../../../src/usecases/cache';
+import { getToken } from '../../../src/usecases/token';
+import { openCache } from '../../../src/cache/store';
+import { fakeDeps, type FakeDeps } from '../../helpers/fake-deps';
 
 const CONFIG = `
   [profile base]

@@ -104,12 +104,13 @@ async function resolveSource(source: CredentialSource, options: ExecuteOptions, 
 function processFailure(profile: string, err: unknown): EksAuthError {
   const name = `credential_process of profile "${profile}"`;
   if (isEksAuthError(err)) return new EksAuthError(err.exitCode, `${name} failed: ${err.message}`, { cause: err, reason: 'credential-process' });
-  const failed = err as { message?: unknown; status?: unknown; stderrTail?: unknown };
+  // A CredentialProcessError (src/aws/credential-process.ts) says how it ended ("it exited with
+  // status 3") and carries the tail of its stderr; read by shape, so this module does not load that one.
+  const failed = err as { message?: unknown; stderrTail?: unknown };
   const what = typeof failed.message === 'string' && failed.message !== '' ? `: ${failed.message}` : '';
-  const status = typeof failed.status === 'number' && failed.status !== 0 && !what.includes('status') ? ` (exit status ${failed.status})` : '';
   const tail = Array.isArray(failed.stderrTail) ? (failed.stderrTail as string[]) : [];
   const said = tail.length > 0 ? `; its last stderr line${tail.length === 1 ? '' : 's'}:\n${tail.map((line) => `  | ${line}`).join('\n')}` : '';
-  return new EksAuthError(ExitCode.credentials, `${name} failed${what}${status}${said}`, {
+  return new EksAuthError(ExitCode.credentials, `${name} failed${what}${said}`, {
     hint: `run the credential_process command of profile "${profile}" by hand to see the whole of its output`,
     cause: err,
     reason: 'credential-process',

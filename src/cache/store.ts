@@ -39,6 +39,23 @@ export interface StoreOptions {
   /** The user's uid, undefined where POSIX ownership does not exist (Windows). */
   uid: number | undefined;
   lock: LockOptions;
+  /** Runs once before the first write or lock of a run (a miss), never on a hit. */
+  beforeFirstWrite?: () => void;
+}
+
+/**
+ * Under `ulimit -f`, a write past the limit raises SIGXFSZ, whose default action kills the process
+ * mid-call; ignored, the write fails with EFBIG instead, and the cache turns itself off for the run
+ * with a warning while the call goes on. Installed lazily: listening costs 0.1 ms, which a cache hit
+ * does not pay.
+ */
+function ignoreFileSizeSignal(): void {
+  if (process.platform === 'win32') return;
+  try {
+    process.on('SIGXFSZ', () => {});
+  } catch {
+    // a platform without the signal: nothing to ignore
+  }
 }
 
 /** The real store options for `deps`: $KUBECACHEDIR/eks-auth, this process's uid, pid and host. */
@@ -58,6 +75,7 @@ export function defaultStoreOptions(deps: Pick<Deps, 'env' | 'homedir' | 'now'>)
       maxWaitMs: LOCK_WAIT_MS,
       pollMs: LOCK_POLL_MS,
     },
+    beforeFirstWrite: ignoreFileSizeSignal,
   };
 }
 
@@ -66,7 +84,13 @@ export function openCache(deps: Pick<Deps, 'env' | 'homedir' | 'now' | 'log'>, o
   const options: StoreOptions = { ...defaultStoreOptions(deps), ...overrides };
   const { dir, uid } = options;
   let active = true;
-    let pruned = false;
+  let pruned = false;
+  let writing = false;
+  const firstWrite = (): void => {
+    if (writing) return;
+    writing = true;
+    options.beforeFirstWrite?.();
+  };
 
   const disable = (reason: string): void => {
     if (!active) return;
@@ -139,6 +163,7 @@ export function openCache(deps: Pick<Deps, 'env' | 'homedir' | 'now' | 'log'>, o
 
     write(entry) {
       if (!isKey(entry.key) || !dirReady(true)) return;
+      firstWrite();
       const file = fileOf(entry.key);
       const temp = under(`.${entry.key}.${options.lock.pid}.${uniqueSuffix()}.tmp`);
       if (!(opened as OpenDirectory).stillThere()) {
@@ -161,6 +186,7 @@ export function openCache(deps: Pick<Deps, 'env' | 'homedir' | 'now' | 'log'>, o
 
     async lock(key, lockOptions = {}) {
       if (!isKey(key) || !dirReady(true)) return () => {};
+      firstWrite();
       const base = (opened as OpenDirectory).base;
       // Messages name the directory the user knows, not /proc/self/fd/N.
       const plain = (message: string) => message.split(base).join(dir);

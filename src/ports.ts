@@ -57,10 +57,12 @@ export interface StsPort {
  * @aws-sdk/credential-providers). Each returns the credentials or throws.
  */
 export interface SdkSourcesPort {
-  /** `credential_process` of the named profile. */
-  fromProcess(profile: string, files: AwsFileLocations): Promise<AwsCredentials>;
+  /** Runs `command`, the `credential_process` of the named profile (src/aws/credential-process.ts). */
+  fromProcess(profile: string, command: string): Promise<AwsCredentials>;
   /** SSO (`sso_session` or legacy `sso_start_url`) of the named profile. */
   fromSso(profile: string, files: AwsFileLocations): Promise<AwsCredentials>;
+  /** `login_session` of the named profile: the session `aws login` cached under ~/.aws/login/cache. */
+  fromLogin(profile: string, files: AwsFileLocations): Promise<AwsCredentials>;
   /** ECS / EKS Pod Identity container credentials (AWS_CONTAINER_CREDENTIALS_*). */
   fromContainer(): Promise<AwsCredentials>;
   /** EC2 instance metadata (IMDSv2). */
@@ -81,8 +83,12 @@ export interface CachePort {
   read(key: string): CacheEntry | undefined;
   /** Writes atomically (temp file + rename), mode 0600. */
   write(entry: CacheEntry): void;
-  /** Takes the key's lock file, waiting a bounded time for another process; resolves to its release. */
-  lock(key: string): Promise<() => void>;
+  /**
+   * Takes the key's lock file, waiting a bounded time for another process; resolves to its release.
+   * With `patientMs`, waits up to that long while the holder is alive and renews its lock (it is
+   * at an MFA prompt) instead of breaking it after the usual bound.
+   */
+  lock(key: string, options?: { patientMs?: number }): Promise<() => void>;
   /** False once a problem turned the cache off for this run. */
   isActive(): boolean;
 }

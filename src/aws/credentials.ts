@@ -6,7 +6,7 @@
  */
 import { EksAuthError, ExitCode, isEksAuthError, wrapError } from '../errors';
 import type { AwsCredentials, Deps, StsEndpoint } from '../ports';
-import { requireProfile, type AwsConfigFiles } from './config';
+import { findProfile, requireProfile, type AwsConfigFiles } from './config';
 import { describeSource, type CredentialPlan, type CredentialSource, type RoleHop } from './profile-chain';
 
 export interface ExecuteOptions {
@@ -64,24 +64,27 @@ async function resolveSource(source: CredentialSource, options: ExecuteOptions, 
       return envCredentials(deps);
     case 'static':
       return staticCredentials(options.files, source.profile);
-    case 'process':
+    case 'process': {
+      const command = findProfile(options.files, source.profile)?.get('credential_process') as string;
       try {
-        return await (await deps.sdkSources()).fromProcess(source.profile, options.files);
+        return await (await deps.sdkSources()).fromProcess(source.profile, command);
       } catch (err) {
-        // The SDK's message quotes the whole command line and the helper's stderr, which may hold a
-        // password or a secret: keep them for --verbose (the cause) and name only the profile here.
-        throw new EksAuthError(ExitCode.credentials, `credential_process of profile "${source.profile}" failed${processStatus(err)}`, {
-          hint: `run the credential_process command of profile "${source.profile}" by hand to see its error (or add --verbose)`,
-          cause: err,
-          reason: 'credential-process',
-        });
+        throw processFailure(source.profile, err);
       }
+    }
     case 'sso':
       return withContext(
         (await deps.sdkSources()).fromSso(source.profile, options.files),
         `could not get SSO credentials for profile "${source.profile}"`,
         ExitCode.credentials,
         `if the SSO session has expired, run: aws sso login --profile ${source.profile}`,
+      );
+    case 'login':
+      return withContext(
+        (await deps.sdkSources()).fromLogin(source.profile, options.files),
+        `could not get the credentials of the aws login session of profile "${source.profile}"`,
+        ExitCode.credentials,
+        `if the session has expired or was revoked, run: aws login --profile ${source.profile}`,
       );
     case 'web-identity':
       return webIdentityCredentials(source, options, deps);
@@ -92,11 +95,26 @@ async function resolveSource(source: CredentialSource, options: ExecuteOptions, 
   }
 }
 
-/** Our own message (safe), or ` (exit status N)` for a failed child process; never its output. */
-function processStatus(err: unknown): string {
-  if (isEksAuthError(err)) return `: ${err.message}`;
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'number' ? ` (exit status ${code})` : '';
+/**
+ * A failed credential_process, as the user should see it without --verbose: its exit status and
+ * the last lines of its stderr (its own explanation, such as "session expired, run corp-login"),
+ * which reach the terminal only through the stderr redactor. The command line is never quoted (it
+ * may hold a password), and the cause carries no stderr, so --verbose does not print it again.
+ */
+function processFailure(profile: string, err: unknown): EksAuthError {
+  const name = `credential_process of profile "${profile}"`;
+  if (isEksAuthError(err)) return new EksAuthError(err.exitCode, `${name} failed: ${err.message}`, { cause: err, reason: 'credential-process' });
+  // A CredentialProcessError (src/aws/credential-process.ts) says how it ended ("it exited with
+  // status 3") and carries the tail of its stderr; read by shape, so this module does not load that one.
+  const failed = err as { message?: unknown; stderrTail?: unknown };
+  const what = typeof failed.message === 'string' && failed.message !== '' ? `: ${failed.message}` : '';
+  const tail = Array.isArray(failed.stderrTail) ? (failed.stderrTail as string[]) : [];
+  const said = tail.length > 0 ? `; its last stderr line${tail.length === 1 ? '' : 's'}:\n${tail.map((line) => `  | ${line}`).join('\n')}` : '';
+  return new EksAuthError(ExitCode.credentials, `${name} failed${what}${said}`, {
+    hint: `run the credential_process command of profile "${profile}" by hand to see the whole of its output`,
+    cause: err,
+    reason: 'credential-process',
+  });
 }
 
 async function withContext(

@@ -14,6 +14,8 @@ export type CredentialSource =
   | { kind: 'static'; profile: string }
   | { kind: 'process'; profile: string }
   | { kind: 'sso'; profile: string }
+  /** `login_session`, written by `aws login` (AWS CLI 2.32 and later). */
+  | { kind: 'login'; profile: string }
   | {
       kind: 'web-identity';
       /** Undefined when it comes from AWS_WEB_IDENTITY_TOKEN_FILE / AWS_ROLE_ARN (IRSA). */
@@ -138,7 +140,7 @@ function checkPartialEnvKeys(env: Env): void {
 }
 
 function profileHasCredentials(profile: Profile): boolean {
-  return ['aws_access_key_id', 'role_arn', 'sso_session', 'sso_start_url', 'credential_process', 'web_identity_token_file'].some((k) =>
+  return ['aws_access_key_id', 'role_arn', 'sso_session', 'sso_start_url', 'login_session', 'credential_process', 'web_identity_token_file'].some((k) =>
     profile.has(k),
   );
 }
@@ -176,13 +178,16 @@ function planProfile(profile: Profile, files: AwsConfigFiles, env: Env, allowEnv
 
 /**
  * Sources held in the profile itself, in botocore's provider order (the same for the selected
- * profile and for a source_profile): web identity, SSO, keys in the credentials file,
+ * profile and for a source_profile): web identity, SSO, `aws login`, keys in the credentials file,
  * credential_process, keys in the config file.
  */
 function planLeaf(profile: Profile, env: Env, allowEnv: boolean): CredentialSource | undefined {
   const webIdentity = webIdentityOf(profile, env, allowEnv);
   if (webIdentity) return webIdentity;
   if (profile.has('sso_session') || profile.has('sso_start_url')) return { kind: 'sso', profile: profile.name };
+  // `aws login` writes a profile that holds only login_session (and a region); next to SSO, as both
+  // are sign-in sessions whose tokens the AWS CLI caches under ~/.aws.
+  if (profile.has('login_session')) return { kind: 'login', profile: profile.name };
   const staticKeys = hasStaticKeys(profile);
   if (staticKeys && profile.inCredentialsFile('aws_access_key_id')) return { kind: 'static', profile: profile.name };
   if (profile.has('credential_process')) return { kind: 'process', profile: profile.name };
@@ -296,7 +301,7 @@ function planAssumeRole(profile: Profile, files: AwsConfigFiles, env: Env, visit
   const leaf = planLeaf(source, env, false);
   if (!leaf) {
     throw new EksAuthError(ExitCode.config, `the source_profile "${source.name}" referenced in the profile "${profile.name}" has no credentials`, {
-      hint: `give profile "${source.name}" static keys, role_arn, sso_session, credential_process or web_identity_token_file`,
+      hint: `give profile "${source.name}" static keys, role_arn, sso_session, login_session, credential_process or web_identity_token_file`,
       reason: 'no-credentials',
     });
   }
@@ -347,6 +352,8 @@ export function describeSource(source: CredentialSource): string {
       return `credential_process of profile ${source.profile}`;
     case 'sso':
       return `SSO of profile ${source.profile}`;
+    case 'login':
+      return `aws login session of profile ${source.profile}`;
     case 'web-identity':
       return `web identity ${source.roleArn} (${source.profile ? `profile ${source.profile}` : 'AWS_WEB_IDENTITY_TOKEN_FILE'})`;
     case 'container':

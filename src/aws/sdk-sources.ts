@@ -1,8 +1,9 @@
 /**
- * Credential sources taken from @aws-sdk/credential-providers: the only file that imports it.
- * Loaded lazily, only when a plan needs one of them.
+ * Credential sources taken from @aws-sdk/credential-providers (the only file that imports it), and
+ * credential_process. Loaded lazily, only when a plan needs one of them.
  */
-import { fromHttp, fromInstanceMetadata, fromProcess, fromSSO } from '@aws-sdk/credential-providers';
+import { fromHttp, fromInstanceMetadata, fromLoginCredentials, fromSSO } from '@aws-sdk/credential-providers';
+import { runCredentialProcess } from './credential-process';
 import { EksAuthError, ExitCode } from '../errors';
 import type { AwsCredentials, SdkSourcesPort } from '../ports';
 
@@ -26,11 +27,18 @@ function toCredentials(c: SdkCredentials): AwsCredentials {
 
 export function createSdkSourcesPort(): SdkSourcesPort {
   return {
-    async fromProcess(profile, files) {
-      return toCredentials(await fromProcess({ profile, filepath: files.credentialsFile, configFilepath: files.configFile })());
+    async fromProcess(_profile, command) {
+      // Our own runner, not the SDK's fromProcess: that one gives the command a stdin pipe it never
+      // closes, and puts the command line and its stderr into one error message.
+      return runCredentialProcess(command);
     },
     async fromSso(profile, files) {
       return toCredentials(await fromSSO({ profile, filepath: files.credentialsFile, configFilepath: files.configFile })());
+    },
+    async fromLogin(profile, files) {
+      // The SDK reads the session from $AWS_LOGIN_CACHE_DIRECTORY or ~/.aws/login/cache/<sha256 of
+      // login_session>.json, as the AWS CLI writes it, and refreshes it there when it has 5 minutes left.
+      return toCredentials(await fromLoginCredentials({ profile, filepath: files.credentialsFile, configFilepath: files.configFile })());
     },
     async fromContainer() {
       // fromHttp covers ECS (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI) and EKS Pod Identity

@@ -15,6 +15,7 @@ import {
   LAST_RESORT_MARGIN_MS,
   SIGNING_CREDENTIALS_MARGIN_MS,
 } from '../cache/expiry';
+import { MFA_LOCK_WAIT_MS } from '../cache/lock';
 import { findSsoSession, findProfile, type AwsConfigFiles } from './config';
 import {
   assumeHop,
@@ -76,6 +77,8 @@ function identityOf(source: CredentialSource, files: AwsConfigFiles, deps: Pick<
       const settings = ['sso_session', 'sso_start_url', 'sso_region', 'sso_account_id', 'sso_role_name'].map((k) => profile?.get(k) ?? null);
       return { kind: 'sso', profile: source.profile, settings, session: session ?? null };
     }
+    case 'login':
+      return { kind: 'login', profile: source.profile, session: findProfile(files, source.profile)?.get('login_session') ?? null };
     case 'web-identity': {
       const token = deps.files.readText(source.tokenFile)?.trim();
       if (!token) return undefined;
@@ -205,7 +208,9 @@ async function renewStep(
   cache: CachePort,
   reread: () => CredentialsCacheEntry | undefined,
 ): Promise<AwsCredentials> {
-  const release = await cache.lock(step.key);
+  // The holder of an MFA step may sit at the prompt for longer than the lock's usual bound; it keeps
+  // its lock alive meanwhile, and waiting for it beats a second prompt or a failure.
+  const release = await cache.lock(step.key, step.hop?.mfaSerial ? { patientMs: MFA_LOCK_WAIT_MS } : undefined);
   try {
     const fresh = options.refresh ? undefined : reread();
     if (fresh) {

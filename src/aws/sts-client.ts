@@ -73,6 +73,16 @@ export function stsError(err: unknown, endpoint: StsEndpoint, action: StsAction)
         ? 'an SCP or permissions boundary may deny sts:GetCallerIdentity for this principal'
         : 'the caller may not assume this role: check the role trust policy (principal, external id, MFA condition)',
   };
+  // STS refuses a wrong, reused or expired MFA code with AccessDenied "MultiFactorAuthentication
+  // failed with invalid MFA one time pass code" (or "… unable to validate MFA code"): the trust
+  // policy is not the problem, and a new code is the fix.
+  if (action === 'AssumeRole' && e.name === 'AccessDenied' && /MultiFactorAuthentication failed/i.test(message)) {
+    return new EksAuthError(ExitCode.credentials, `AccessDenied: ${message}`, {
+      hint: 'the MFA code was wrong, already used or expired, or mfa_serial is not your device: wait for the next code and retry',
+      cause: err,
+      reason: 'mfa-invalid',
+    });
+  }
   return new EksAuthError(ExitCode.credentials, `${e.name ?? 'Error'}: ${message}`, {
     hint: e.name ? hints[e.name] : undefined,
     cause: err,

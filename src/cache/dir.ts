@@ -3,7 +3,7 @@
  * AWS secret keys, so the directory must be 0700 and each file 0600, both owned by the user
  * (aws-iam-authenticator refuses a group- or other-readable cache file for the same reason).
  */
-import { mkdirSync, statSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import type { Env } from '../ports';
 
@@ -43,20 +43,81 @@ export function unsafeReason(stat: Stats, path: string, uid: number | undefined,
   return undefined;
 }
 
-/** Creates the directory (and missing parents) with mode 0700 when it does not exist; returns its problem, if any. */
-export function ensureDirectory(path: string, uid: number | undefined): string | undefined {
-  mkdirSync(path, { recursive: true, mode: 0o700 });
-  return unsafeReason(statSync(path), path, uid, 'directory');
-}
-
 /** The directory's problem, `missing` when it does not exist yet, undefined when it is fine. */
 export function checkDirectory(path: string, uid: number | undefined): string | 'missing' | undefined {
-  let stat: Stats;
+  const stat = lstatSync(path, { throwIfNoEntry: false });
+  if (stat === undefined) return 'missing';
+  // The token path refuses a link at the directory's name (openDirectory): say so here too.
+  if (stat.isSymbolicLink()) return `${path} is a symbolic link; replace it with the directory itself, or set KUBECACHEDIR`;
+  return unsafeReason(stat, path, uid, 'directory');
+}
+
+/**
+ * The cache directory, opened once: `base` is the path that every entry, lock and temp file is
+ * named under. On Linux that is `/proc/self/fd/<fd>`, which resolves through the open descriptor,
+ * so renaming the directory away and putting a symlink or another directory in its place after the
+ * check cannot redirect a write (Node has no openat). Elsewhere it is the path itself, and
+ * `stillThere` compares the path's identity (dev, ino) with the descriptor's before each write.
+ */
+export interface OpenDirectory {
+  base: string;
+  /** Whether `path` still names the directory that was checked. */
+  stillThere(): boolean;
+}
+
+/**
+ * Opens and checks the cache directory without following a symlink at its own name (a link in a
+ * parent directory, such as a symlinked ~/.kube, is followed). Returns its problem as a string,
+ * `missing` when it does not exist and `create` is false.
+ */
+export function openDirectory(path: string, uid: number | undefined, create: boolean): OpenDirectory | 'missing' | string {
+  if (create) mkdirSync(path, { recursive: true, mode: 0o700 });
+  let fd: number;
   try {
-    stat = statSync(path);
+    fd = openSync(path, constants.O_RDONLY | (constants.O_DIRECTORY ?? 0) | (constants.O_NOFOLLOW ?? 0));
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return 'missing';
+    // With O_DIRECTORY, Linux reports a symlink as ENOTDIR rather than ELOOP.
+    if (code === 'ELOOP' || (code === 'ENOTDIR' && lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink())) {
+      return `${path} is a symbolic link; replace it with the directory itself, or set KUBECACHEDIR`;
+    }
+    if (code === 'ENOTDIR') return `${path} is not a directory`;
+    // Windows cannot open a directory as a file: check it by path, and its identity before each write.
+    if (code === 'EISDIR' || code === 'EPERM') return byPath(path, uid);
     throw err;
   }
-  return unsafeReason(stat, path, uid, 'directory');
+  let keep = false;
+  try {
+    const stat = fstatSync(fd);
+    const problem = unsafeReason(stat, path, uid, 'directory');
+    if (problem) return problem;
+    const same = (other: Stats | undefined) => other !== undefined && other.dev === stat.dev && other.ino === stat.ino;
+    const viaFd = `/proc/self/fd/${fd}`;
+    let base = path;
+    try {
+      if (same(statSync(viaFd, { throwIfNoEntry: false }))) base = viaFd;
+    } catch {
+      // no /proc: work by path and re-check identity
+    }
+    keep = true;
+    return { base, stillThere: () => base === viaFd || same(lstatSync(path, { throwIfNoEntry: false })) };
+  } finally {
+    // The descriptor stays open for the life of the process when /proc names entries through it.
+    if (!keep) closeSync(fd);
+  }
+}
+
+function byPath(path: string, uid: number | undefined): OpenDirectory | string {
+  const stat = lstatSync(path);
+  if (stat.isSymbolicLink()) return `${path} is a symbolic link; replace it with the directory itself, or set KUBECACHEDIR`;
+  const problem = unsafeReason(stat, path, uid, 'directory');
+  if (problem) return problem;
+  return {
+    base: path,
+    stillThere: () => {
+      const now = lstatSync(path, { throwIfNoEntry: false });
+      return now !== undefined && now.dev === stat.dev && now.ino === stat.ino;
+    },
+  };
 }

@@ -9,7 +9,7 @@
 import { existsSync, lstatSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRecord } from '../util/is-record';
-import { ensureDirectory, unsafeReason } from './dir';
+import { openDirectory, unsafeReason } from './dir';
 
 export const LAST_ERROR_FILE = 'last-error.json';
 
@@ -31,17 +31,20 @@ export interface LastError {
 /** Writes the record atomically; returns why it could not (an unsafe directory, a failed write). */
 export function writeLastError(dir: string, record: LastError, uid: number | undefined): string | undefined {
   const file = join(dir, LAST_ERROR_FILE);
-  const temp = join(dir, `.${LAST_ERROR_FILE}.${Date.now().toString(16)}.${Math.random().toString(16).slice(2, 10)}.tmp`);
+  let temp: string | undefined;
   try {
-    const problem = ensureDirectory(dir, uid);
-    if (problem) return problem;
+    // Checked and named as the cache does (openDirectory): a symlinked or swapped directory is not written through.
+    const opened = openDirectory(dir, uid, true);
+    if (opened === 'missing') return `${dir} could not be created`;
+    if (typeof opened === 'string') return opened;
+    temp = join(opened.base, `.${LAST_ERROR_FILE}.${Date.now().toString(16)}.${Math.random().toString(16).slice(2, 10)}.tmp`);
     // `wx` refuses a file (or planted symlink) already at the temp path; rename replaces a link, never follows it.
     writeFileSync(temp, `${JSON.stringify(record)}\n`, { mode: 0o600, flag: 'wx' });
-    renameSync(temp, file);
+    renameSync(temp, join(opened.base, LAST_ERROR_FILE));
     return undefined;
   } catch (err) {
     try {
-      unlinkSync(temp);
+      if (temp) unlinkSync(temp);
     } catch {
       // never created
     }

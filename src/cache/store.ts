@@ -11,8 +11,9 @@ import type { AwsCredentials, CacheEntry, CacheLabels, CachePort, Deps } from '.
 import { isLowerHexDigit } from '../util/ascii';
 import { isRecord } from '../util/is-record';
 import { writeFileAtomic } from '../util/write-file-atomic';
-import { cacheDirectory, checkDirectory, ensureDirectory, unsafeReason } from './dir';
-import { acquireLock, uniqueSuffix, type LockOptions } from './lock';
+import { cacheDirectory, openDirectory, unsafeReason, type OpenDirectory } from './dir';
+import { acquireLock, LockBusyError, uniqueSuffix, type LockOptions } from './lock';
+import { MAX_ENTRY_BYTES, readRegularFile } from './file';
 
 /** The entry format. A file of another version is a miss (and is replaced), never an error. */
 const CACHE_VERSION = 1;
@@ -33,20 +34,27 @@ function isKey(key: string): boolean {
   return true;
 }
 
-/** What the cache needs from the process (src/cli/deps.ts builds the real one); tests pass their own. */
+/** What the cache needs from the process; tests override any of it. */
 export interface StoreOptions {
   dir: string;
   /** The user's uid, undefined where POSIX ownership does not exist (Windows). */
   uid: number | undefined;
   lock: LockOptions;
+  /** Runs once before the first write or lock of a run (a miss), never on a hit. */
+  beforeFirstWrite?: () => void;
 }
 
 /** The cache port over a directory. */
 export function openCache(deps: Pick<Deps, 'log'>, options: StoreOptions): CachePort {
   const { dir, uid } = options;
   let active = true;
-  let dirChecked = false;
   let pruned = false;
+  let writing = false;
+  const firstWrite = (): void => {
+    if (writing) return;
+    writing = true;
+    options.beforeFirstWrite?.();
+  };
 
   const disable = (reason: string): void => {
     if (!active) return;
@@ -54,26 +62,30 @@ export function openCache(deps: Pick<Deps, 'log'>, options: StoreOptions): Cache
     deps.log.warn(`not using the cache: ${reason}`);
   };
 
-  /** Whether the directory is there and safe; `create` makes it when missing. */
+  let opened: OpenDirectory | undefined;
+  /** Whether the directory is there and safe; `create` makes it when missing. Opened and checked once per run. */
   const dirReady = (create: boolean): boolean => {
     if (!active) return false;
-    if (dirChecked) return true;
+    if (opened) return true;
     try {
-      const problem = create ? ensureDirectory(dir, uid) : checkDirectory(dir, uid);
-      if (problem === 'missing') return false;
-      if (problem) {
-        disable(problem);
+      const result = openDirectory(dir, uid, create);
+      if (result === 'missing') return false;
+      if (typeof result === 'string') {
+        disable(result);
         return false;
       }
+      opened = result;
     } catch (err) {
       disable(`cannot use ${dir}: ${(err as Error).message}`);
       return false;
     }
-    dirChecked = true;
     return true;
   };
 
-  const fileOf = (key: string) => join(dir, `${key}.json`);
+  // Names under the directory as it was opened (see openDirectory); messages show the real path.
+  const under = (name: string) => join((opened as OpenDirectory).base, name);
+  const fileOf = (key: string) => under(`${key}.json`);
+  const shown = (key: string) => join(dir, `${key}.json`);
 
   return {
     isActive: () => active,
@@ -81,6 +93,7 @@ export function openCache(deps: Pick<Deps, 'log'>, options: StoreOptions): Cache
     read(key) {
       if (!isKey(key) || !dirReady(false)) return undefined;
       const file = fileOf(key);
+      const name = shown(key);
       let text: string;
       try {
         // The file's type, owner and mode, then one read by path: a cache hit makes this call on
@@ -89,20 +102,24 @@ export function openCache(deps: Pick<Deps, 'log'>, options: StoreOptions): Cache
         // is the user's and closed to others (dirReady): nobody else can swap the file in between.
         const stat = lstatSync(file, { throwIfNoEntry: false });
         if (stat === undefined) return undefined;
-        const problem = stat.isSymbolicLink() ? `${file} is a symbolic link` : unsafeReason(stat, file, uid, 'file');
+        const problem = stat.isSymbolicLink() ? `${name} is a symbolic link` : unsafeReason(stat, name, uid, 'file');
         if (problem) {
           disable(problem);
+          return undefined;
+        }
+        if (stat.size > MAX_ENTRY_BYTES) {
+          deps.log.verbose(`cache: ignoring ${name}: ${stat.size} bytes, more than an entry ever is`);
           return undefined;
         }
         text = readFileSync(file, 'utf8');
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-        disable(`cannot read ${file}: ${(err as Error).message}`);
+        disable(`cannot read ${name}: ${(err as Error).message}`);
         return undefined;
       }
       const parsed = parseEntry(text, key);
       if (typeof parsed === 'string') {
-        deps.log.verbose(`cache: ignoring ${file}: ${parsed}`);
+        deps.log.verbose(`cache: ignoring ${name}: ${parsed}`);
         return undefined;
       }
       return parsed;
@@ -110,37 +127,51 @@ export function openCache(deps: Pick<Deps, 'log'>, options: StoreOptions): Cache
 
     write(entry) {
       if (!isKey(entry.key) || !dirReady(true)) return;
+      firstWrite();
       const file = fileOf(entry.key);
-      const temp = join(dir, `.${entry.key}.${options.lock.pid}.${uniqueSuffix()}.tmp`);
+      const temp = under(`.${entry.key}.${options.lock.pid}.${uniqueSuffix()}.tmp`);
+      if (!(opened as OpenDirectory).stillThere()) {
+        disable(`${dir} was replaced while in use`);
+        return;
+      }
       try {
-        // No fsync: an entry lost in a crash is a miss that the next call rewrites.
         writeFileAtomic(file, serializeEntry(entry), { temp, fsync: false });
       } catch (err) {
-        disable(`cannot write ${file}: ${(err as Error).message}`);
+        disable(`cannot write ${shown(entry.key)}: ${(err as Error).message}`);
         return;
       }
       if (!pruned) {
         pruned = true;
-        pruneDirectory(dir, new Date(options.lock.now()));
+        pruneDirectory((opened as OpenDirectory).base, new Date(options.lock.now()));
       }
     },
 
-    async lock(key) {
+    async lock(key, lockOptions = {}) {
       if (!isKey(key) || !dirReady(true)) return () => {};
+      firstWrite();
+      const base = (opened as OpenDirectory).base;
+      // Messages name the directory the user knows, not /proc/self/fd/N.
+      const plain = (message: string) => message.split(base).join(dir);
       try {
-        const held = await acquireLock(join(dir, `${key}.lock`), {
-          ...options.lock,
-          onBreak: (reason) => deps.log.verbose(`cache: broke the lock of ${key.slice(0, 12)}: ${reason}`),
-        });
+        const held = await acquireLock(
+          under(`${key}.lock`),
+          { ...options.lock, onBreak: (reason) => deps.log.verbose(`cache: broke the lock of ${key.slice(0, 12)}: ${reason}`) },
+          lockOptions,
+        );
         return () => {
           try {
             held.release();
           } catch (err) {
-            deps.log.verbose(`cache: could not release the lock of ${key.slice(0, 12)}: ${(err as Error).message}`);
+            deps.log.verbose(`cache: could not release the lock of ${key.slice(0, 12)}: ${plain((err as Error).message)}`);
           }
         };
       } catch (err) {
-        disable(`cannot lock ${join(dir, `${key}.lock`)}: ${(err as Error).message}`);
+        if (err instanceof LockBusyError) {
+          // Its holder is alive and still at work: go on without the lock (at worst one more STS call).
+          deps.log.verbose(`cache: going on without the lock of ${key.slice(0, 12)}: ${plain(err.message)}`);
+          return () => {};
+        }
+        disable(`cannot lock ${join(dir, `${key}.lock`)}: ${plain((err as Error).message)}`);
         return () => {};
       }
     },
@@ -265,7 +296,10 @@ export function listCacheFiles(dir: string): CacheFile[] {
     if (entryName) {
       let parsed: CacheEntry | string;
       try {
-        parsed = parseEntry(readFileSync(path, 'utf8'), entryName[1]);
+        // Never a plain read: a FIFO here would block, a link to /dev/zero never end.
+        const read = readRegularFile(path, MAX_ENTRY_BYTES);
+        if (read.kind === 'missing') continue;
+        parsed = read.kind === 'text' ? parseEntry(read.text, entryName[1]) : read.problem.slice(path.length + 1);
       } catch (err) {
         parsed = `cannot read it: ${(err as Error).message}`;
       }

@@ -125,7 +125,23 @@ export function defaultStoreOptions(deps: Pick<Deps, 'env' | 'homedir' | 'now'>)
       maxWaitMs: LOCK_WAIT_MS,
       pollMs: LOCK_POLL_MS,
     },
+    beforeFirstWrite: ignoreFileSizeSignal,
   };
+}
+
+/**
+ * Under `ulimit -f`, a write past the limit raises SIGXFSZ, whose default action kills the process
+ * mid-call; ignored, the write fails with EFBIG instead, and the cache turns itself off for the run
+ * with a warning while the call goes on. Installed lazily: listening costs 0.1 ms, which a cache hit
+ * does not pay.
+ */
+function ignoreFileSizeSignal(): void {
+  if (process.platform === 'win32') return;
+  try {
+    process.on('SIGXFSZ', () => {});
+  } catch {
+    // a platform without the signal: nothing to ignore
+  }
 }
 
 /** Whether a process of this host is alive: signal 0 checks without sending anything. */

@@ -25,6 +25,11 @@ export interface CacheListing {
   expiresAt?: string;
   expired?: boolean;
   labels?: CacheLabels;
+  /**
+   * The region a token was made for (its STS endpoint's region). Absent for role sessions, which
+   * serve every region of their partition. Added after the first release: readers must not require it.
+   */
+  region?: string;
   /** Why an invalid entry cannot be read; the next call that needs it rewrites it. */
   problem?: string;
 }
@@ -44,9 +49,10 @@ export async function listCache(input: CacheListInput, deps: CacheDeps): Promise
     l.expiresAt ? `${l.expiresAt} (${relative(new Date(l.expiresAt), now)})` : '-',
     l.labels?.profile ?? '-',
     l.labels?.cluster ?? '-',
+    l.region ?? '-',
     l.labels?.roleArn ?? (l.problem ? `(${l.problem})` : '-'),
   ]);
-  return `${dir}\n${table([['KEY', 'KIND', 'EXPIRES', 'PROFILE', 'CLUSTER', 'ROLE'], ...rows])}`;
+  return `${dir}\n${table([['KEY', 'KIND', 'EXPIRES', 'PROFILE', 'CLUSTER', 'REGION', 'ROLE'], ...rows])}`;
 }
 
 function toListing(file: CacheFile, now: Date): CacheListing {
@@ -60,6 +66,7 @@ function toListing(file: CacheFile, now: Date): CacheListing {
     expiresAt: formatTimestamp(entry.expiresAt),
     expired: entry.expiresAt.getTime() <= now.getTime(),
     labels: entry.labels,
+    ...(entry.kind === 'token' && entry.labels.region ? { region: entry.labels.region } : {}),
   };
 }
 
@@ -87,13 +94,22 @@ export async function cleanCache(input: CacheCleanInput, deps: CacheDeps): Promi
   const filtered = input.profile !== undefined || input.cluster !== undefined;
   let entries = 0;
   let others = 0;
+  // A directory at an entry path cannot be unlinked: say so and go on with the rest.
+  const remove = (path: string): boolean => {
+    try {
+      return removeCacheFile(path);
+    } catch (err) {
+      deps.log.warn(`cannot remove ${path}: ${(err as Error).message}`);
+      return false;
+    }
+  };
   for (const file of listCacheFiles(dir)) {
     if (file.type !== 'entry') {
-      if (!filtered && removeCacheFile(file.path)) others++;
+      if (!filtered && remove(file.path)) others++;
       continue;
     }
     if (filtered && !(file.entry && matches(file.entry.labels, input))) continue;
-    if (removeCacheFile(file.path)) entries++;
+    if (remove(file.path)) entries++;
   }
   const what = [input.profile !== undefined ? `profile "${input.profile}"` : '', input.cluster !== undefined ? `cluster "${input.cluster}"` : '']
     .filter(Boolean)

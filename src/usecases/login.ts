@@ -33,10 +33,13 @@ export async function login(input: LoginInput, deps: LoginDeps): Promise<string>
   const keys = chainCacheKeys(plan, options, deps);
   if (!keys) {
     const sso = plan.sources.some((s) => s.kind === 'sso');
+    const awsLogin = plan.sources.some((s) => s.kind === 'login');
     throw new EksAuthError(ExitCode.usage, `profile "${plan.profile}" has no role session to cache (${describePlan(plan)})`, {
       hint: sso
         ? `its credentials come from SSO: run \`aws sso login --profile ${plan.profile}\``
-        : 'login caches role_arn hops (with or without mfa_serial) and web identity sessions; eks-auth token needs no login for this profile',
+        : awsLogin
+          ? `its credentials come from an aws login session: run \`aws login --profile ${plan.profile}\``
+          : 'login caches role_arn hops (with or without mfa_serial) and web identity sessions; eks-auth token needs no login for this profile',
       reason: 'nothing-to-cache',
     });
   }

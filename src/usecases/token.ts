@@ -90,6 +90,12 @@ export async function getToken(input: TokenInput, deps: TokenDeps): Promise<stri
     const fresh = cachedToken(cache, key, deps);
     if (fresh) return print(fresh.token, fresh.expiresAt);
     const signed = await signToken(target, clusterId, interactive, identity, deps);
+    // Keys without an expiry (a credential_process that returns long-lived keys) sign a token that
+    // is not cached, like environment and static keys: no token from long-lived keys is written to disk.
+    if (!signed.credentialsExpire) {
+      deps.log.verbose('cache: not caching a token signed with long-lived keys (they have no expiry)');
+      return print(signed.token, signed.expiration);
+    }
     cache.write({
       kind: 'token',
       key,
@@ -138,6 +144,8 @@ interface SignedToken {
   token: string;
   signedAt: Date;
   expiration: Date;
+  /** When the signing credentials expire; undefined for long-lived keys. */
+  credentialsExpire: Date | undefined;
 }
 
 async function signToken(
@@ -177,7 +185,7 @@ async function signToken(
     deps.log.warn('the signing credentials expire within two minutes; kubectl will ask for a new token almost at once');
   }
   deps.log.verbose(`token: cluster ${clusterId}, STS ${endpoint.host}, expires ${formatTimestamp(expiration)}`);
-  return { token, signedAt, expiration };
+  return { token, signedAt, expiration, credentialsExpire: credentials.expiration };
 }
 
 export interface TokenKeyInput {

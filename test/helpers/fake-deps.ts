@@ -144,12 +144,14 @@ export class RecordingSts implements StsPort {
   }
 }
 
-export type SdkSourceName = 'process' | 'sso' | 'container' | 'imds';
+export type SdkSourceName = 'process' | 'sso' | 'login' | 'container' | 'imds';
 
 export interface SdkSourceCall {
   source: SdkSourceName;
   profile?: string;
   files?: AwsFileLocations;
+  /** credential_process only: the command it was asked to run. */
+  command?: string;
   issued: AwsCredentials;
 }
 
@@ -169,12 +171,18 @@ export class RecordingSdkSources implements SdkSourcesPort {
     return issued;
   }
 
-  async fromProcess(profile: string, files: AwsFileLocations): Promise<AwsCredentials> {
-    return this.issue('process', profile, files);
+  async fromProcess(profile: string, command: string): Promise<AwsCredentials> {
+    const issued = this.issue('process', profile);
+    (this.calls[this.calls.length - 1] as SdkSourceCall).command = command;
+    return issued;
   }
 
   async fromSso(profile: string, files: AwsFileLocations): Promise<AwsCredentials> {
     return this.issue('sso', profile, files);
+  }
+
+  async fromLogin(profile: string, files: AwsFileLocations): Promise<AwsCredentials> {
+    return this.issue('login', profile, files);
   }
 
   async fromContainer(): Promise<AwsCredentials> {

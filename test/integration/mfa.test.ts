@@ -45,8 +45,15 @@ function requireScript(t: TestContext): boolean {
 /**
  * Runs `command` on a pseudo-terminal, types `answer` and Enter once `prompt` appears, and
  * resolves with everything the terminal showed (prompt, echo and output, with CR LF line ends).
+ * With `typing`, the person takes `delayMs` to type, and `onPrompt` runs as the prompt appears.
  */
-function runOnTerminal(command: string[], env: NodeJS.ProcessEnv, prompt: RegExp, answer: string): Promise<CommandResult & { prompted: boolean }> {
+function runOnTerminal(
+  command: string[],
+  env: NodeJS.ProcessEnv,
+  prompt: RegExp,
+  answer: string,
+  typing: { delayMs: number; onPrompt: () => void } = { delayMs: 0, onPrompt: () => {} },
+): Promise<CommandResult & { prompted: boolean }> {
   const line = command.map((arg) => `'${arg.replaceAll("'", "'\\''")}'`).join(' ');
   return new Promise((resolve, reject) => {
     const child = spawn('script', ['-qec', line, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -58,7 +65,8 @@ function runOnTerminal(command: string[], env: NodeJS.ProcessEnv, prompt: RegExp
       stdout += chunk;
       if (!prompted && prompt.test(stdout)) {
         prompted = true;
-        child.stdin.write(`${answer}\r`);
+        typing.onPrompt();
+        setTimeout(() => child.stdin.write(`${answer}\r`), typing.delayMs);
       }
     });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
@@ -154,6 +162,25 @@ describe('MFA profiles', () => {
     assert.equal(uncached.code, 4);
     assert.match(uncached.stderr, /needs an MFA code/);
     assert.equal(mfaAssumes().length, before + 1);
+  });
+
+  test('while one call waits at the prompt past the 10 s lock bound, a concurrent kubectl-style call waits for its session', async (t) => {
+    if (!requirePeer(t, ...PEERS) || !requireScript(t)) return;
+    const before = mfaAssumes().length;
+    let background: Promise<CommandResult> | undefined;
+    // The person types the code 13 s after the prompt appears: longer than the lock's 10 s bound,
+    // after which the lock used to be broken and the waiting call failed for want of a terminal.
+    const run = await runOnTerminal([process.execPath, ws.bin, 'token', '--cluster', 'demo', '--profile', 'secure'], env('slow-typist'), /Enter MFA code/, '123456', {
+      delayMs: 13_000,
+      onPrompt: () => {
+        background = nonInteractiveToken('slow-typist', 'other');
+      },
+    });
+    assert.equal(run.code, 0, run.stdout);
+    const waited = await (background as Promise<CommandResult>);
+    assert.equal(waited.code, 0, waited.stderr);
+    assert.match(waited.stdout, /"token":"k8s-aws-v1\./);
+    assert.equal(mfaAssumes().length, before + 1, 'one AssumeRole with a code, made by the call at the prompt');
   });
 
   test('a wrong-format code typed on the terminal fails with exit 4 before any STS call', async (t) => {

@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadAwsConfigFiles } from '../../../src/aws/config';
 import { defaultSessionName, envCredentials, executePlan } from '../../../src/aws/credentials';
+import { CredentialProcessError } from '../../../src/aws/credential-process';
 import { planCredentials, type CredentialPlan } from '../../../src/aws/profile-chain';
 import { EksAuthError, ExitCode } from '../../../src/errors';
 import type { AwsCredentials, StsEndpoint } from '../../../src/ports';
@@ -80,6 +81,7 @@ describe('executePlan: SDK sources', () => {
   const rows = [
     { source: 'process', config: '[profile p]\ncredential_process = /bin/creds', profile: 'p', env: {} },
     { source: 'sso', config: '[profile p]\nsso_session = corp', profile: 'p', env: {} },
+    { source: 'login', config: '[profile p]\nlogin_session = arn:aws:iam::111122223333:user/me\nregion = us-east-1', profile: 'p', env: {} },
     { source: 'container', config: undefined, profile: undefined, env: { AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '/v2/x' } },
     { source: 'imds', config: '[profile p]\nrole_arn = x\ncredential_source = Ec2InstanceMetadata', profile: 'p', env: {} },
   ] as const;
@@ -90,7 +92,8 @@ describe('executePlan: SDK sources', () => {
       const [call] = deps.sdkFake.calls;
       assert.equal(deps.sdkFake.calls.length, 1);
       assert.equal(call?.source, row.source);
-      if (row.source === 'process' || row.source === 'sso') {
+      if (row.source === 'process') assert.deepEqual([call?.profile, call?.command], ['p', '/bin/creds']);
+      if (row.source === 'sso' || row.source === 'login') {
         assert.equal(call?.profile, 'p');
         assert.equal(call?.files?.configFile, '/home/tester/.aws/config');
         assert.equal(call?.files?.credentialsFile, '/home/tester/.aws/credentials');
@@ -105,16 +108,20 @@ describe('executePlan: SDK sources', () => {
     });
   }
 
-  test('wraps a credential_process failure with exit 4, the profile and a hint, but not the command line or its output', async () => {
+  test('wraps a credential_process failure with exit 4, its status and last stderr lines, but not the command line', async () => {
     const { deps, run } = setup({ profile: 'p', config: '[profile p]\ncredential_process = /bin/creds --password hunter2hunter2' });
-    // The SDK's message quotes the command line and the helper's stderr (which may hold secrets).
-    const failure = Object.assign(new Error('Command failed: /bin/creds --password hunter2hunter2\nsecret-ish stderr'), { code: 1 });
+    const failure = new CredentialProcessError('it exited with status 3', 3, null, ['checking the session', 'token expired, run corp-login']);
     deps.sdkFake.failures.set('process', failure);
     await assert.rejects(run(), (err: { exitCode?: number; message?: string; hint?: string; cause?: unknown }) => {
       assert.equal(err.exitCode, ExitCode.credentials);
-      assert.equal(err.message, 'credential_process of profile "p" failed (exit status 1)');
-      assert.equal(err.hint, 'run the credential_process command of profile "p" by hand to see its error (or add --verbose)');
-      assert.equal(err.cause, failure, 'the details stay available to --verbose');
+      assert.equal(
+        err.message,
+        'credential_process of profile "p" failed: it exited with status 3; its last stderr lines:\n  | checking the session\n  | token expired, run corp-login',
+      );
+      assert.equal(err.hint, 'run the credential_process command of profile "p" by hand to see the whole of its output');
+      assert.equal(err.cause, failure);
+      assert.doesNotMatch(`${err.message} ${(err.cause as Error).message}`, /hunter2/);
+      assert.doesNotMatch((err.cause as Error).message, /token expired/, '--verbose prints the cause: it must not repeat the stderr');
       return true;
     });
   });

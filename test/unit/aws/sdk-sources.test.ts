@@ -11,14 +11,12 @@ describe('SDK credential sources', () => {
   const dir = mkdtempSync(join(tmpdir(), 'eks-auth-sdk-sources-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  /** A config file whose profile p runs a credential_process printing `output`. */
-  function processProfile(output: object): { configFile: string; credentialsFile: string } {
+  /** A credential_process command printing `output`. */
+  function processProfile(output: object): string {
     const script = join(dir, 'process.sh');
     writeFileSync(script, `#!/bin/sh\ncat <<'JSON'\n${JSON.stringify(output)}\nJSON\n`);
     chmodSync(script, 0o700);
-    const configFile = join(dir, 'config');
-    writeFileSync(configFile, `[profile p]\ncredential_process = ${script}\n`);
-    return { configFile, credentialsFile: join(dir, 'credentials') };
+    return script;
   }
 
   test('refuses a credential_process Expiration that is not a time, naming the field and not the secret', async () => {

@@ -60,8 +60,8 @@ describe('cache list', () => {
       'token dev prod 2026-01-01T00:14:00Z',
     ]);
     const table = await listCache({ json: false }, deps);
-    assert.match(table, /^KEY +KIND +EXPIRES +PROFILE +CLUSTER +ROLE$/m);
-    assert.match(table, /token +2026-01-01T00:14:00Z \(in 14m\) +dev +prod +arn:aws:iam::111111111111:role\/dev/);
+    assert.match(table, /^KEY +KIND +EXPIRES +PROFILE +CLUSTER +REGION +ROLE$/m);
+    assert.match(table, /token +2026-01-01T00:14:00Z \(in 14m\) +dev +prod +us-east-1 +arn:aws:iam::111111111111:role\/dev/);
     const issued = deps.stsFake.assumeRoleCalls().map((c) => c.issued);
     for (const text of [table, JSON.stringify(entries)]) {
       assert.ok(!text.includes('k8s-aws-v1.'), 'a token is listed');

@@ -449,7 +449,7 @@ export type MappingResult =
 const INSTANCE_ID = /^i-(\w{8}|\w{17})$/;
 
 /** Renders a username or group template as the server does; throws a string when the server would fail. */
-function renderTemplate(template: string, id: MappingIdentity, notes: Set<string>): string {
+export function renderTemplate(template: string, id: MappingIdentity, notes: Set<string>): string {
   let out = template;
   if (out.includes('{{EC2PrivateDNSName}}')) {
     if (id.sessionName !== undefined && !INSTANCE_ID.test(id.sessionName)) {

@@ -19,40 +19,10 @@
  *   Groups: `kubernetesGroups`. Access policies (allow-only, added to RBAC) with their scope.
  */
 import { parseArn } from '../aws/arn';
+import type { AccessEntry, AccessScope, AssociatedAccessPolicy, AuthenticationMode } from '../aws/eks-client';
 import { editDistance, mapIdentity, renderTemplate, type AwsAuth, type AwsAuthEntry, type MappingIdentity, type MappingResult } from './aws-auth';
 
-/** `DescribeCluster` → `cluster.accessConfig.authenticationMode`. */
-export type AuthenticationMode = 'CONFIG_MAP' | 'API_AND_CONFIG_MAP' | 'API';
-
-export const AUTHENTICATION_MODES: readonly AuthenticationMode[] = ['CONFIG_MAP', 'API_AND_CONFIG_MAP', 'API'];
-
-/** `AccessScope`: the whole cluster, or the listed namespaces (a trailing `*` is a wildcard). */
-export interface AccessScope {
-  type: 'cluster' | 'namespace';
-  namespaces?: string[];
-}
-
-/** `AssociatedAccessPolicy`, as ListAssociatedAccessPolicies returns it. */
-export interface AssociatedAccessPolicy {
-  policyArn: string;
-  accessScope: AccessScope;
-  associatedAt?: Date;
-  modifiedAt?: Date;
-}
-
-/** `AccessEntry`, as DescribeAccessEntry returns it. */
-export interface AccessEntry {
-  clusterName?: string;
-  principalArn: string;
-  kubernetesGroups?: string[];
-  accessEntryArn?: string;
-  createdAt?: Date;
-  modifiedAt?: Date;
-  tags?: Record<string, string>;
-  username?: string;
-  /** `STANDARD`, `EC2_LINUX`, `EC2_WINDOWS`, `FARGATE_LINUX`, `HYBRID_LINUX`, `HYPERPOD_LINUX`, `EC2`. */
-  type?: string;
-}
+export type { AccessEntry, AccessScope, AssociatedAccessPolicy, AuthenticationMode } from '../aws/eks-client';
 
 /** One listed entry (ListAccessEntries gives the principal ARN) and, once described, its details. */
 export interface AccessEntryRecord {

@@ -132,8 +132,12 @@ async function lookupCluster(name: string, aws: ClusterLookupInput, deps: Deps) 
   const region = context.region.region;
   const endpoint = context.serviceEndpointUrl('eks');
   deps.log.verbose(`DescribeCluster ${name} in ${region}${endpoint ? ` at ${endpoint}` : ''}`);
-  const cluster = await createEksPort({ region, credentials: context.credentials, ...(endpoint ? { endpoint } : {}) }).describeCluster(name);
-  return { cluster, region };
+  const eks = createEksPort({ region, credentials: context.credentials, ...(endpoint ? { endpoint } : {}) });
+  try {
+    return { cluster: await eks.describeCluster(name), region };
+  } finally {
+    eks.close();
+  }
 }
 
 /** The absolute path of the running eks-auth (Node has resolved symlinks), which kubectl must be able to execute. */

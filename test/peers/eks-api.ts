@@ -13,9 +13,9 @@
  * calls on a CONFIG_MAP cluster), 400 InvalidParameterException (maxResults out of range), 403
  * AccessDeniedException (injected with `deny`).
  *
- * Every request must carry a SigV4 Authorization header scoped to `eks` in the peer's region, from a
- * key the peer knows; the signature is recomputed with @smithy/signature-v4, so requests signed by
- * botocore (the AWS CLI) check it independently. DescribeAccessEntry answers the default username
+ * Every request must carry a SigV4 Authorization header scoped to `eks` in the peer's region; for a
+ * key the peer knows the signature is recomputed with @smithy/signature-v4, so requests signed by
+ * botocore (the AWS CLI) check it independently. Other keys are refused, or with `anyKey` accepted. DescribeAccessEntry answers the default username
  * of the entry's type when it has none, as EKS does.
  */
 import { createHash, createHmac } from 'node:crypto';
@@ -72,8 +72,13 @@ export interface EksApiOptions {
   /** The region the Authorization header must be scoped to. */
   region: string;
   clusters: PeerCluster[];
-  /** Known keys: access key id → secret access key. */
+  /** Known keys: access key id → secret access key; their signatures are checked. */
   keys: Record<string, string>;
+  /**
+   * Also accept keys it does not know (session keys issued by moto), checking only the header's shape
+   * and scope: the signature needs the secret.
+   */
+  anyKey?: boolean;
   /** The account in ARNs the peer makes up; default 111122223333. */
   account?: string;
   tls?: TlsCert;
@@ -165,6 +170,7 @@ export async function startEksApi(options: EksApiOptions): Promise<EksApi> {
     if (service !== 'eks') throw new Failure(403, 'InvalidSignatureException', `Credential should be scoped to correct service: 'eks'.`);
     if (region !== options.region) throw new Failure(403, 'InvalidSignatureException', `Credential should be scoped to a valid region, not '${region}'.`);
     const secret = options.keys[akid];
+    if (secret === undefined && options.anyKey) return akid;
     if (secret === undefined) throw new Failure(403, 'UnrecognizedClientException', 'The security token included in the request is invalid.');
     const amzDate = req.headers['x-amz-date'];
     if (typeof amzDate !== 'string') throw new Failure(403, 'InvalidSignatureException', 'X-Amz-Date is missing');

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parsePrincipal, stripRolePath } from '../../src/aws/arn';
+import { parsePrincipal, stripRolePath } from '../../../src/aws/arn';
 import {
   accessEntryNearMisses,
   defaultUsername,
@@ -17,8 +17,8 @@ import {
   type AuthenticationMode,
   type ClusterIdentity,
   type MatchedBy,
-} from '../../src/kube/access-entries';
-import { parseAwsAuth } from '../../src/kube/aws-auth';
+} from '../../../src/kube/access-entries';
+import { parseAwsAuth } from '../../../src/kube/aws-auth';
 
 const A = '111122223333';
 const OTHER = '444455556666';

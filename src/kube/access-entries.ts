@@ -18,11 +18,12 @@
  * - Username: the entry's own, else the default of its type; templates are filled as for aws-auth.
  *   Groups: `kubernetesGroups`. Access policies (allow-only, added to RBAC) with their scope.
  */
-import { parseArn } from '../aws/arn';
+import { parseArn, ssoPermissionSet } from '../aws/arn';
 import type { AccessEntry, AccessScope, AssociatedAccessPolicy, AuthenticationMode } from '../aws/eks-client';
 import { editDistance, mapIdentity, renderTemplate, type AwsAuth, type AwsAuthEntry, type MappingIdentity, type MappingResult } from './aws-auth';
 
 export type { AccessEntry, AccessScope, AssociatedAccessPolicy, AuthenticationMode } from '../aws/eks-client';
+export { ssoPermissionSet } from '../aws/arn';
 
 /** One listed entry (ListAccessEntries gives the principal ARN) and, once described, its details. */
 export interface AccessEntryRecord {
@@ -181,13 +182,6 @@ export function describeAccessPolicy(policy: AssociatedAccessPolicy): string {
   const short = name.replace(/^AmazonEKS/, '').replace(/Policy$/, '');
   const words = POLICY_WORDS[name] ?? 'an EKS policy eks-auth does not describe (see aws eks list-access-policies)';
   return `${short} ${describeAccessScope(policy.accessScope)}: ${words}`;
-}
-
-const SSO_ROLE = /^AWSReservedSSO_(.+)_[0-9a-f]{16}$/;
-
-/** The permission set of an IAM Identity Center role name (`AWSReservedSSO_<set>_<16 hex>`), else undefined. */
-export function ssoPermissionSet(roleName: string): string | undefined {
-  return SSO_ROLE.exec(roleName)?.[1];
 }
 
 function nearMissOf(arn: string, identity: ClusterIdentity, want: PrincipalKey): (AccessEntryNearMiss & { rank: number; distance: number }) | undefined {

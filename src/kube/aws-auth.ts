@@ -16,7 +16,7 @@
  * bare data map. Every entry and finding carries its line in that input.
  */
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, parseDocument, type Document, type Node, type YAMLMap } from 'yaml';
-import { PARTITIONS, parseArn, stripRolePath } from '../aws/arn';
+import { PARTITIONS, parseArn, ssoPermissionSet, stripRolePath } from '../aws/arn';
 
 export type Severity = 'error' | 'warning';
 
@@ -378,9 +378,11 @@ export function mappingArnProblem(arn: string): MappingArnProblem | undefined {
   const [type = '', ...rest] = p.resource.split('/');
   if (p.service === 'iam' && type === 'role' && rest.length > 1) {
     const suggestion = stripRolePath(arn);
+    const permissionSet = ssoPermissionSet(rest[rest.length - 1] ?? '');
+    const sso = permissionSet === undefined ? '' : ` (the IAM Identity Center role of permission set ${permissionSet}; an EKS access entry would take either form)`;
     return {
       code: 'role-path',
-      message: `${arn} has a path; EKS matches the role session's ARN, which carries no path, so this never matches (aws-iam-authenticator#268); use ${suggestion}`,
+      message: `${arn} has a path${sso}; EKS matches the role session's ARN, which carries no path, so this never matches (aws-iam-authenticator#268); use ${suggestion}`,
       suggestion,
     };
   }
@@ -392,9 +394,11 @@ export function mappingArnProblem(arn: string): MappingArnProblem | undefined {
   }
   if (p.service === 'sts' && type === 'assumed-role' && rest.length >= 2) {
     const suggestion = `arn:${p.partition}:iam::${p.account}:role/${rest.slice(0, -1).join('/')}`;
+    const permissionSet = ssoPermissionSet(rest[rest.length - 2] ?? '');
+    const sso = permissionSet === undefined ? '' : ` of the IAM Identity Center role of permission set ${permissionSet}`;
     return {
       code: 'assumed-role',
-      message: `${arn} is an assumed-role (session) ARN; EKS maps sessions by their role: use ${suggestion}`,
+      message: `${arn} is an assumed-role (session) ARN${sso}; EKS maps sessions by their role: use ${suggestion}`,
       suggestion,
     };
   }

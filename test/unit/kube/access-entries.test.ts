@@ -18,7 +18,7 @@ import {
   type ClusterIdentity,
   type MatchedBy,
 } from '../../../src/kube/access-entries';
-import { parseAwsAuth } from '../../../src/kube/aws-auth';
+import { mappingArnProblem, parseAwsAuth } from '../../../src/kube/aws-auth';
 
 const A = '111122223333';
 const OTHER = '444455556666';
@@ -339,6 +339,12 @@ describe('IAM Identity Center roles', () => {
     assert.equal(ssoPermissionSet('AWSReservedSSO_Read_Only_fedcba9876543210'), 'Read_Only');
     assert.equal(ssoPermissionSet('AWSReservedSSO_Admin_xyz'), undefined);
     assert.equal(ssoPermissionSet('Developer'), undefined);
+  });
+  test('aws-auth check suggests the path-less role ARN from an assumed-role ARN, naming the permission set', () => {
+    const p = mappingArnProblem(`arn:aws:sts::${A}:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/alice`);
+    assert.equal(p?.code, 'assumed-role');
+    assert.equal(p?.suggestion, `arn:aws:iam::${A}:role/AWSReservedSSO_Admin_0123456789abcdef`);
+    assert.match(p?.message ?? '', /permission set Admin/);
   });
   test('explained with the ARN aws-auth needs', () => {
     const m = mapClusterIdentity({

@@ -374,7 +374,7 @@ export function mapClusterIdentity(input: ClusterMappingInput): ClusterMapping {
     }
     return result({
       reason: awsAuthResult.reason,
-      message: [entryMessage, `${awsAuthSource}: ${awsAuthResult.message}`].filter((m) => m !== undefined).join('; '),
+      message: entryMessage === undefined ? awsAuthResult.message : `${entryMessage}; ${awsAuthSource}: ${awsAuthResult.message}`,
       awsAuth: awsAuthResult,
       ...(entryNearMiss ? { accessEntryNearMiss: entryNearMiss } : {}),
     });

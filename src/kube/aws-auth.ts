@@ -379,10 +379,11 @@ export function mappingArnProblem(arn: string): MappingArnProblem | undefined {
   if (p.service === 'iam' && type === 'role' && rest.length > 1) {
     const suggestion = stripRolePath(arn);
     const permissionSet = ssoPermissionSet(rest[rest.length - 1] ?? '');
-    const sso = permissionSet === undefined ? '' : ` (the IAM Identity Center role of permission set ${permissionSet}; an EKS access entry would take either form)`;
+    const sso =
+      permissionSet === undefined ? '' : `; it is the IAM Identity Center role of permission set ${permissionSet}, which an EKS access entry takes with or without the path`;
     return {
       code: 'role-path',
-      message: `${arn} has a path${sso}; EKS matches the role session's ARN, which carries no path, so this never matches (aws-iam-authenticator#268); use ${suggestion}`,
+      message: `${arn} has a path; EKS matches the role session's ARN, which carries no path, so this never matches (aws-iam-authenticator#268)${sso}; use ${suggestion}`,
       suggestion,
     };
   }

@@ -145,7 +145,8 @@ describe('the EKS port through the peer', () => {
       const entry = await eks.describeAccessEntry('demo', `arn:aws:iam::${A}:role/team/Dev`);
       assert.deepEqual(entry.createdAt, new Date('2025-02-03T04:05:06Z'));
       assert.equal(entry.username, `arn:aws:sts::${A}:assumed-role/Dev/{{SessionName}}`);
-      const policies = await port(1).listAssociatedAccessPolicies('demo', `arn:aws:iam::${A}:role/team/Dev`);
+      const onePerPage = port(1);
+      const policies = await onePerPage.listAssociatedAccessPolicies('demo', `arn:aws:iam::${A}:role/team/Dev`).finally(() => onePerPage.close());
       assert.deepEqual(policies.map((p) => p.accessScope), [
         { type: 'cluster', namespaces: [] },
         { type: 'namespace', namespaces: ['dev', 'test-*'] },

@@ -2,9 +2,9 @@
 //
 // The hot path (`eks-auth token` with environment or static credentials) must load nothing it
 // does not use, so the heavy parts are separate files that it requires only when needed:
-// dist/main.js (yargs and every other command), dist/sts-client.js (@aws-sdk/client-sts) and
-// dist/sdk-sources.js (@aws-sdk/credential-providers). A dynamic import() of one of those modules
-// in the source becomes a require() of its bundle.
+// dist/main.js (yargs and every other command), dist/sts-client.js (@aws-sdk/client-sts),
+// dist/sdk-sources.js (@aws-sdk/credential-providers), dist/eks-client.js and dist/iam-client.js. A
+// dynamic import() of one of those modules in the source becomes a require() of its bundle.
 //
 // dist/eks-auth.js (the `bin`) is a small loader that compiles dist/bin.js with a V8 code cache
 // made by running the token paths that kubectl runs most (scripts/code-cache-writer.cjs writes
@@ -41,6 +41,7 @@ const LAZY = {
   'src/aws/sts-client': 'sts-client.js',
   'src/aws/sdk-sources': 'sdk-sources.js',
   'src/aws/eks-client': 'eks-client.js',
+  'src/aws/iam-client': 'iam-client.js',
 };
 
 const lazyBoundaries = {
@@ -145,6 +146,7 @@ export async function buildDist() {
       'sts-client': join(root, 'src/aws/sts-client.ts'),
       'sdk-sources': join(root, 'src/aws/sdk-sources.ts'),
       'eks-client': join(root, 'src/aws/eks-client.ts'),
+      'iam-client': join(root, 'src/aws/iam-client.ts'),
     },
     outdir,
     sourcemap: 'linked',

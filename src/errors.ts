@@ -129,6 +129,9 @@ export type ErrorReason =
   | 'template-error'
   | 'unreadable-file'
   | 'usage'
+  | 'aws-auth-needed'
+  | 'access-entry-not-found'
+  | 'eks-invalid-request'
   | 'web-identity-token';
 
 export interface EksAuthErrorOptions {

@@ -20,3 +20,24 @@ export { canonicalizeArn, parsePrincipal, type Principal } from './aws/arn';
 export { formatExecCredential, parseExecInfo, type ExecApiVersion } from './kube/exec-credential';
 export { parseAwsAuth, mapIdentity, type AwsAuth, type AwsAuthProblem, type MappingIdentity, type MappingResult } from './kube/aws-auth';
 export { lintAwsAuth } from './kube/aws-auth-lint';
+export {
+  mapClusterIdentity,
+  matchAccessEntry,
+  accessEntryNearMisses,
+  defaultUsername,
+  describeAccessPolicy,
+  describeAccessScope,
+  ssoPermissionSet,
+  type AccessEntry,
+  type AccessEntryRecord,
+  type AccessEntryNearMiss,
+  type AssociatedAccessPolicy,
+  type AuthenticationMode,
+  type ClusterIdentity,
+  type ClusterMapping,
+  type ClusterMappingInput,
+  type MatchedBy,
+  type PrincipalAge,
+} from './kube/access-entries';
+// The access-entry source: reads the mode and entries through any EKS client shaped as ClusterApi.
+export { readClusterFacts, type ClusterApi, type ClusterFacts } from './usecases/explain';

@@ -10,6 +10,8 @@ import type {
   CacheEntry,
   CallerIdentity,
   ClusterLookupInput,
+  AccessEntry,
+  AssociatedAccessPolicy,
   EksCluster,
   Env,
   StsEndpoint,
@@ -93,9 +95,15 @@ export interface CachePort {
   isActive(): boolean;
 }
 
-/** The EKS calls eks-auth makes (src/aws/eks-client.ts is the only importer of @aws-sdk/client-eks). */
+/** The EKS calls eks-auth makes (src/aws/eks-client.ts is the only importer of @aws-sdk/client-eks). One client serves them all; close() releases its connections. */
 export interface EksPort {
   describeCluster(name: string): Promise<EksCluster>;
+  /** Every entry's principal ARN, following `nextToken` (`pageSize` per call, default the API's 100). */
+  listAccessEntries(cluster: string): Promise<string[]>;
+  describeAccessEntry(cluster: string, principalArn: string): Promise<AccessEntry>;
+  /** Every associated policy, following `nextToken`. */
+  listAssociatedAccessPolicies(cluster: string, principalArn: string): Promise<AssociatedAccessPolicy[]>;
+  close(): void;
 }
 
 /** Looks a cluster up with DescribeCluster; returns it with the region that was used. */

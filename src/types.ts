@@ -100,6 +100,41 @@ export interface EksCluster {
   id?: string;
   /** A local cluster on AWS Outposts (`outpostConfig` is set). */
   isLocalCluster: boolean;
+  /** `accessConfig.authenticationMode`; undefined when EKS did not say (or said something unknown). */
+  authenticationMode?: AuthenticationMode;
+}
+
+/** `DescribeCluster` → `cluster.accessConfig.authenticationMode`. */
+export type AuthenticationMode = 'CONFIG_MAP' | 'API_AND_CONFIG_MAP' | 'API';
+
+export const AUTHENTICATION_MODES: readonly AuthenticationMode[] = ['CONFIG_MAP', 'API_AND_CONFIG_MAP', 'API'];
+
+/** `AccessScope`: the whole cluster, or the listed namespaces (a trailing `*` is a wildcard). */
+export interface AccessScope {
+  type: 'cluster' | 'namespace';
+  namespaces?: string[];
+}
+
+/** `AssociatedAccessPolicy`, as ListAssociatedAccessPolicies returns it. */
+export interface AssociatedAccessPolicy {
+  policyArn: string;
+  accessScope: AccessScope;
+  associatedAt?: Date;
+  modifiedAt?: Date;
+}
+
+/** `AccessEntry`, as DescribeAccessEntry returns it. */
+export interface AccessEntry {
+  clusterName?: string;
+  principalArn: string;
+  kubernetesGroups?: string[];
+  accessEntryArn?: string;
+  createdAt?: Date;
+  modifiedAt?: Date;
+  tags?: Record<string, string>;
+  username?: string;
+  /** `STANDARD`, `EC2_LINUX`, `EC2_WINDOWS`, `FARGATE_LINUX`, `HYBRID_LINUX`, `HYPERPOD_LINUX`, `EC2`. */
+  type?: string;
 }
 
 /** The AWS settings a cluster lookup uses, as resolveAwsContext takes them. */

@@ -127,3 +127,13 @@ export function stripRolePath(arn: string): string {
   const name = segments[segments.length - 1] ?? '';
   return `arn:${parsed.partition}:${parsed.service}:${parsed.region}:${parsed.account}:role/${name}`;
 }
+
+const SSO_ROLE = /^AWSReservedSSO_(.+)_[0-9a-f]{16}$/;
+
+/**
+ * The permission set of an IAM Identity Center role name (`AWSReservedSSO_<set>_<16 hex>`, at path
+ * `/aws-reserved/sso.amazonaws.com/[region/]`), else undefined.
+ */
+export function ssoPermissionSet(roleName: string): string | undefined {
+  return SSO_ROLE.exec(roleName)?.[1];
+}

@@ -27,7 +27,7 @@ export interface AwsTarget {
   profile: Profile | undefined;
   region: RegionChoice;
   stsEndpoint: StsEndpoint;
-  serviceEndpointUrl(service: 'eks' | 'sts'): string | undefined;
+  serviceEndpointUrl(service: 'eks' | 'sts' | 'iam'): string | undefined;
 }
 
 export interface AwsContext extends AwsTarget {

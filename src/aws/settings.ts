@@ -78,7 +78,7 @@ function readBoolean(value: string | undefined, name: string): boolean | undefin
  * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS / ignore_configured_endpoint_urls is true.
  */
 export function resolveServiceEndpointUrl(
-  service: 'sts' | 'eks',
+  service: 'sts' | 'eks' | 'iam',
   env: Env,
   profile: Profile | undefined,
   files: AwsConfigFiles,
@@ -88,7 +88,7 @@ export function resolveServiceEndpointUrl(
 
 /** The configured endpoint URL and where it was set, for messages. */
 function configuredEndpoint(
-  service: 'sts' | 'eks',
+  service: 'sts' | 'eks' | 'iam',
   env: Env,
   profile: Profile | undefined,
   files: AwsConfigFiles,

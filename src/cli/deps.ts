@@ -8,7 +8,7 @@ import { LOCK_POLL_MS, LOCK_WAIT_MS } from '../cache/lock';
 import { openCache, type StoreOptions } from '../cache/store';
 import { EksAuthError, ExitCode } from '../errors';
 import type { CachePort, Deps, FilePort, Logger, LookupCluster, PromptPort, SdkSourcesPort, StsPort } from '../ports';
-import type { ClusterLookupInput } from '../types';
+import type { ClusterLookupInput, EksCluster } from '../types';
 import { registerSecret, writeStderr } from './stdio';
 
 export const nodeFiles: FilePort = {
@@ -164,6 +164,12 @@ export async function lookupCluster(name: string, aws: ClusterLookupInput, deps:
   const region = context.region.region;
   const endpoint = context.serviceEndpointUrl('eks');
   deps.log.verbose(`DescribeCluster ${name} in ${region}${endpoint ? ` at ${endpoint}` : ''}`);
-  const cluster = await createEksPort({ region, credentials: context.credentials, ...(endpoint ? { endpoint } : {}) }).describeCluster(name);
+  const eks = createEksPort({ region, credentials: context.credentials, ...(endpoint ? { endpoint } : {}) });
+  let cluster: EksCluster;
+  try {
+    cluster = await eks.describeCluster(name);
+  } finally {
+    eks.close();
+  }
   return { cluster, region };
 }

@@ -16,7 +16,7 @@
  * bare data map. Every entry and finding carries its line in that input.
  */
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, parseDocument, type Document, type Node, type YAMLMap } from 'yaml';
-import { PARTITIONS, parseArn, stripRolePath } from '../aws/arn';
+import { PARTITIONS, parseArn, ssoPermissionSet, stripRolePath } from '../aws/arn';
 
 type Severity = 'error' | 'warning';
 
@@ -378,9 +378,12 @@ export function mappingArnProblem(arn: string): MappingArnProblem | undefined {
   const [type = '', ...rest] = p.resource.split('/');
   if (p.service === 'iam' && type === 'role' && rest.length > 1) {
     const suggestion = stripRolePath(arn);
+    const permissionSet = ssoPermissionSet(rest[rest.length - 1] ?? '');
+    const sso =
+      permissionSet === undefined ? '' : `; it is the IAM Identity Center role of permission set ${permissionSet}, which an EKS access entry takes with or without the path`;
     return {
       code: 'role-path',
-      message: `${arn} has a path; EKS matches the role session's ARN, which carries no path, so this never matches (aws-iam-authenticator#268); use ${suggestion}`,
+      message: `${arn} has a path; EKS matches the role session's ARN, which carries no path, so this never matches (aws-iam-authenticator#268)${sso}; use ${suggestion}`,
       suggestion,
     };
   }
@@ -392,9 +395,11 @@ export function mappingArnProblem(arn: string): MappingArnProblem | undefined {
   }
   if (p.service === 'sts' && type === 'assumed-role' && rest.length >= 2) {
     const suggestion = `arn:${p.partition}:iam::${p.account}:role/${rest.slice(0, -1).join('/')}`;
+    const permissionSet = ssoPermissionSet(rest[rest.length - 2] ?? '');
+    const sso = permissionSet === undefined ? '' : ` of the IAM Identity Center role of permission set ${permissionSet}`;
     return {
       code: 'assumed-role',
-      message: `${arn} is an assumed-role (session) ARN; EKS maps sessions by their role: use ${suggestion}`,
+      message: `${arn} is an assumed-role (session) ARN${sso}; EKS maps sessions by their role: use ${suggestion}`,
       suggestion,
     };
   }
@@ -420,7 +425,7 @@ export interface MappingIdentity {
 type NearMissKind = 'dropped' | 'role-path' | 'assumed-role' | 'instance-profile' | 'account' | 'partition' | 'typo' | 'closest';
 
 /** The entry that came closest to matching, and why it did not. */
-interface NearMiss {
+export interface NearMiss {
   kind: NearMissKind;
   entry: AwsAuthEntry;
   message: string;
@@ -449,7 +454,7 @@ export type MappingResult =
 const INSTANCE_ID = /^i-(\w{8}|\w{17})$/;
 
 /** Renders a username or group template as the server does; throws a string when the server would fail. */
-function renderTemplate(template: string, id: MappingIdentity, notes: Set<string>): string {
+export function renderTemplate(template: string, id: MappingIdentity, notes: Set<string>): string {
   let out = template;
   if (out.includes('{{EC2PrivateDNSName}}')) {
     if (id.sessionName !== undefined && !INSTANCE_ID.test(id.sessionName)) {

@@ -168,7 +168,7 @@ describe('eks-auth verify against a signature-checking STS', () => {
 
     const awsAuth = join(work, 'chain-aws-auth.yaml');
     writeFileSync(awsAuth, 'mapRoles:\n  - rolearn: arn:aws:iam::444455556666:role/EKS-Admin\n    username: "admin:{{SessionName}}"\n    groups: [admins]\n');
-    const explained = await eksAuth(['explain', '--cluster', 'demo', '--aws-auth', awsAuth, '--token', token, '--sts-endpoint', p.sts.url, '--json'], { env, secret: token });
+    const explained = await eksAuth(['explain', '--cluster', 'demo', '--no-eks-api', '--aws-auth', awsAuth, '--token', token, '--sts-endpoint', p.sts.url, '--json'], { env, secret: token });
     assert.equal(explained.code, 0, explained.stderr);
     const mapped = JSON.parse(explained.stdout) as Record<string, unknown>;
     assert.deepEqual([mapped.username, mapped.groups, mapped.matchedBy], ['admin:verify-cli', ['admins'], 'mapRoles']);

@@ -9,7 +9,8 @@
  *
  * With `mapIdentities: 'aws-auth'` it maps the caller through the served kube-system/aws-auth as the
  * EKS authenticator does (an unmapped caller gets 401) and SelfSubjectReview shows the mapped user;
- * with `rbac` it answers SelfSubjectAccessReview from those bindings.
+ * with `rbac` it answers SelfSubjectAccessReview from those bindings. With `accessEntries` it maps callers
+ * as an EKS cluster in authentication mode API does (accessEntryUser): unmapped callers get 401.
  */
 import { Agent, createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -43,7 +44,16 @@ export interface KubeApiOptions {
   mapIdentities?: 'aws-auth';
   /** Bindings SelfSubjectAccessReview answers from; none: every review is denied. */
   rbac?: RbacBinding[];
+  /** Map callers by EKS access entries, as a cluster in authentication mode API does (see accessEntryUser). */
+  accessEntries?: KubeAccessEntry[];
   t?: CleanupContext;
+}
+
+/** An access entry as this server applies it (principal ARN, username template, groups). */
+export interface KubeAccessEntry {
+  principalArn: string;
+  username?: string;
+  kubernetesGroups?: string[];
 }
 
 /** The user the authenticator hands on: what SelfSubjectReview shows and RBAC sees. */
@@ -95,6 +105,8 @@ export interface KubeApi {
   readonly requests: number;
   /** The served ConfigMaps; tests may change them between cases. */
   configMaps: Record<string, ConfigMapFixture>;
+  /** With access entries, callers without one get 401, as on an EKS cluster in mode API; tests may change them. */
+  accessEntries: KubeAccessEntry[] | undefined;
   stop(): Promise<void>;
 }
 
@@ -184,7 +196,8 @@ export async function startKubeApi(options: KubeApiOptions): Promise<KubeApi> {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks);
     const outcome = await authenticate(req);
-    const user = outcome.ok ? identify(outcome, configMaps, options.mapIdentities) : undefined;
+    const byEntries = api.accessEntries;
+    const user = !outcome.ok ? undefined : byEntries ? accessEntryUser(byEntries, outcome.arn ?? '') : identify(outcome, configMaps, options.mapIdentities);
     if (outcome.ok && user === undefined) Object.assign(outcome, { ok: false, status: 401, reason: 'not-mapped' });
     outcomes.push(outcome);
     if (!outcome.ok || outcome.arn === undefined || user === undefined) return send(res, 401, UNAUTHORIZED);
@@ -251,6 +264,7 @@ export async function startKubeApi(options: KubeApiOptions): Promise<KubeApi> {
       return requests;
     },
     configMaps,
+    accessEntries: options.accessEntries,
     stop() {
       stopping ??= new Promise<void>((resolve) => {
         stsAgent.destroy();
@@ -462,6 +476,31 @@ export function selfSubjectAccessReview(requestBody: string, user: KubeUser, rba
     kind: 'SelfSubjectAccessReview', apiVersion: 'authorization.k8s.io/v1', metadata: { creationTimestamp: null }, spec,
     status: index >= 0 ? { allowed: true, reason: `RBAC: allowed by test binding ${index}` } : { allowed: false },
   };
+}
+
+/**
+ * The user EKS makes of a caller through access entries, written from the EKS user guide
+ * (creating-access-entries, set-custom-username) without eks-auth's code: the caller's ARN (a role
+ * session as its role) equals the entry's ARN without its path, ignoring case; the username is the
+ * entry's, else `assumed-role/NAME/{{SessionName}}` for a role and the ARN for a user; `{{SessionName}}`
+ * turns `@` into `-`. Undefined when no entry matches.
+ */
+export function accessEntryUser(entries: readonly KubeAccessEntry[], callerArn: string): KubeUser | undefined {
+  const [, partition = '', service = '', , account = '', resource = ''] = callerArn.split(':');
+  const parts = resource.split('/');
+  const session = service === 'sts' && parts[0] === 'assumed-role' ? parts[parts.length - 1] : undefined;
+  const canonical = session === undefined ? callerArn : `arn:${partition}:iam::${account}:role/${parts.slice(1, -1).join('/')}`;
+  const withoutPath = (arn: string) => arn.replace(/:role\/(?:[^/]+\/)+([^/]+)$/, ':role/$1');
+  const entry = entries.find((e) => withoutPath(e.principalArn).toLowerCase() === canonical.toLowerCase());
+  if (!entry) return undefined;
+  const template =
+    entry.username ??
+    (entry.principalArn.includes(':role/') ? `arn:${partition}:sts::${account}:assumed-role/${entry.principalArn.split('/').pop()}/{{SessionName}}` : entry.principalArn);
+  const username = template
+    .replaceAll('{{AccountID}}', account)
+    .replaceAll('{{SessionNameRaw}}', session ?? '')
+    .replaceAll('{{SessionName}}', (session ?? '').replaceAll('@', '-'));
+  return { username, groups: [...(entry.kubernetesGroups ?? []), 'system:authenticated'], extra: { arn: [callerArn] } };
 }
 
 function podList(names: string[], namespace: string): unknown {

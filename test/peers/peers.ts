@@ -19,11 +19,12 @@ import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, w
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { httpsRequest } from './https-request';
-import { startKubeApi, type ConfigMapFixture, type KubeApi } from './kube-api';
+import { startKubeApi, type ConfigMapFixture, type KubeAccessEntry, type KubeApi } from './kube-api';
 import { freePort, startProcess, type CleanupContext } from './processes';
 import { makeTlsCert, type TlsCert } from './tls';
 
-export { startKubeApi, checkTokenUrl, type KubeApi, type AuthOutcome, type ConfigMapFixture } from './kube-api';
+export { startKubeApi, checkTokenUrl, type KubeApi, type AuthOutcome, type ConfigMapFixture, type KubeAccessEntry } from './kube-api';
+export { startEksApi, type EksApi, type PeerCluster, type PeerAccessEntry } from './eks-api';
 export { makeTlsCert, type TlsCert } from './tls';
 export { httpsRequest, type HttpsResponse } from './https-request';
 export { runCommand, type CommandResult, type CleanupContext } from './processes';
@@ -243,6 +244,8 @@ export interface StartPeersOptions {
   clusterId?: string;
   staticKeys?: StaticKeys;
   configMaps?: Record<string, ConfigMapFixture>;
+  /** The kube-api maps callers by these access entries (mode API). */
+  accessEntries?: KubeAccessEntry[];
   t?: CleanupContext;
 }
 
@@ -278,6 +281,7 @@ export async function startPeers(options: StartPeersOptions = {}): Promise<Peers
       caPem: tls.certPem,
       tls,
       configMaps: options.configMaps,
+      ...(options.accessEntries ? { accessEntries: options.accessEntries } : {}),
     });
     started.push(kube);
     const peers: Peers = { moto, sts, kube, tls, caFile, dir, stop: stopAll };

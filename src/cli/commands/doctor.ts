@@ -151,7 +151,12 @@ export const doctorCommand: CommandModule<object, DoctorArgs> = {
         httpGet: createHttpsGet(),
         describeCluster: async (name, aws) => {
           const { createEksPort } = await import('../../aws/eks-client');
-          return createEksPort(aws).describeCluster(name);
+          const eks = createEksPort(aws);
+          try {
+            return await eks.describeCluster(name);
+          } finally {
+            eks.close();
+          }
         },
         kubeApi: createKubeApiPort(),
         explain: explainWith(base),

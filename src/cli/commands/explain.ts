@@ -15,6 +15,7 @@ import { verify } from '../../usecases/verify';
 import { whoami } from '../../usecases/whoami';
 import { awsYargsOptions, SESSION_CACHE_OPTION, type AwsArgs } from '../aws-options';
 import { toAwsInput } from '../token-args';
+import { openClusterApi } from '../cluster-api';
 import { createDeps, withCache } from '../deps';
 import { writeStdout } from '../stdio';
 import { reportError, runAction } from '../run';
@@ -29,11 +30,12 @@ interface ExplainArgs extends AwsArgs {
   arn?: string;
   token?: string;
   'sts-endpoint'?: string;
+  'eks-api'?: boolean;
   json?: boolean;
   verbose?: boolean;
 }
 
-function awsAuthSource(argv: ExplainArgs): AwsAuthSource {
+function awsAuthSource(argv: ExplainArgs): AwsAuthSource | undefined {
   if (argv['aws-auth'] && argv['from-cluster']) {
     throw new EksAuthError(ExitCode.usage, '--aws-auth and --from-cluster exclude each other', { reason: 'usage' });
   }
@@ -41,7 +43,11 @@ function awsAuthSource(argv: ExplainArgs): AwsAuthSource {
   if (argv['from-cluster']) {
     return { kind: 'cluster', ...(argv.kubeconfig ? { kubeconfig: argv.kubeconfig } : {}), ...(argv.context ? { context: argv.context } : {}) };
   }
-  throw new EksAuthError(ExitCode.usage, 'say where the aws-auth ConfigMap is: --aws-auth FILE or --from-cluster', { reason: 'usage' });
+  // With --cluster, the cluster's authentication mode decides whether aws-auth is needed at all.
+  if (argv.cluster && argv['eks-api'] !== false) return undefined;
+  throw new EksAuthError(ExitCode.usage, 'say where the mappings are: --cluster NAME (access entries), --aws-auth FILE or --from-cluster', {
+    reason: 'usage',
+  });
 }
 
 function identitySource(argv: ExplainArgs): ExplainIdentitySource {
@@ -59,10 +65,15 @@ function identitySource(argv: ExplainArgs): ExplainIdentitySource {
 
 export const explainCommand: CommandModule<object, ExplainArgs> = {
   command: 'explain',
-  describe: 'Apply the aws-auth ConfigMap to an identity: Kubernetes username and groups, or why nothing matches',
+  describe: "Apply a cluster's access entries and aws-auth to an identity: Kubernetes username, groups and policies, or why nothing matches",
   builder: (yargs) =>
     yargs
-      .option('cluster', { type: 'string', alias: ['cluster-name', 'cluster-id', 'i'], describe: 'The cluster name or id (needed with --token)' })
+      .option('cluster', {
+        type: 'string',
+        alias: ['cluster-name', 'cluster-id', 'i'],
+        describe: "The cluster: read its authentication mode and access entries from the EKS API (and check --token's cluster id)",
+      })
+      .option('eks-api', { type: 'boolean', default: true, describe: 'Read the cluster from the EKS API (--no-eks-api: aws-auth alone)' })
       .option('aws-auth', { type: 'string', describe: 'Read the ConfigMap from this file (manifest, kubectl -o yaml|json output, or bare data)' })
       .option('from-cluster', { type: 'boolean', describe: 'Read the ConfigMap with kubectl get configmap aws-auth -n kube-system' })
       .option('kubeconfig', { type: 'string', describe: 'kubeconfig for --from-cluster' })
@@ -74,21 +85,24 @@ export const explainCommand: CommandModule<object, ExplainArgs> = {
       .options(awsYargsOptions())
       .option('cache', SESSION_CACHE_OPTION)
       .example('$0 explain --aws-auth aws-auth.yaml --arn arn:aws:sts::111122223333:assumed-role/dev/alice', 'What does alice get?')
-      .example('$0 explain --from-cluster --profile dev', 'What does profile dev get on the current cluster?') as never,
+      .example('$0 explain --from-cluster --profile dev', 'What does profile dev get on the current cluster?')
+      .example('$0 explain --cluster demo --region eu-west-1 --profile dev', "What do demo's access entries (and aws-auth) give profile dev?") as never,
   handler: (argv) => {
     const verbose = argv.verbose === true;
     return runAction(verbose, async () => {
       const deps = createDeps({ verbose });
       const awsAuth = awsAuthSource(argv);
       const identity = identitySource(argv);
+      const cluster = argv.cluster && argv['eks-api'] !== false ? { name: argv.cluster, aws: toAwsInput(argv) } : undefined;
       const report = await explain(
-        { awsAuth, identity },
+        { ...(awsAuth ? { awsAuth } : {}), identity, ...(cluster ? { cluster } : {}) },
         {
           files: deps.files,
           kubectl: kubectlFromPath,
           log: deps.log,
           verify: (input) => verify(input, { now: deps.now, log: deps.log, httpGet: createHttpsGet() }),
           whoami: (aws) => whoami(aws, withCache(argv.cache !== false, deps)),
+          clusterApi: (aws) => openClusterApi(aws, withCache(argv.cache !== false, deps)),
         },
       );
       const failure = notMappedError(report);

@@ -30,10 +30,13 @@ describe('EKS DescribeCluster errors', () => {
   async function describeWith(reply: Answer, endpoint: string | undefined = url): Promise<EksAuthError> {
     answer = reply;
     const port = createEksPort({ region: 'us-east-1', credentials: CREDENTIALS, ...(endpoint ? { endpoint } : {}), timeoutMs: 2_000 });
-    const err = await port.describeCluster('demo').then(
-      () => assert.fail('DescribeCluster succeeded'),
-      (e: unknown) => e,
-    );
+    const err = await port
+      .describeCluster('demo')
+      .then(
+        () => assert.fail('DescribeCluster succeeded'),
+        (e: unknown) => e,
+      )
+      .finally(() => port.close());
     assert.ok(err instanceof EksAuthError, String(err));
     return err;
   }
@@ -83,5 +86,25 @@ describe('EKS DescribeCluster errors', () => {
     assert.equal(calls, 3, 'three attempts');
     assert.match(err.hint ?? '', new RegExp(`check that ${url.replace(/\./g, '\\.')} \\(from`));
     assert.doesNotMatch(err.hint ?? '', /private/);
+  });
+
+  test('a server that repeats its nextToken is an error, not an endless listing', async () => {
+    let calls = 0;
+    answer = (_req, res) => {
+      calls++;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ accessEntries: [`arn:aws:iam::111122223333:role/R${calls}`], nextToken: 'same' }));
+    };
+    const port = createEksPort({ region: 'us-east-1', credentials: CREDENTIALS, endpoint: url, timeoutMs: 2_000 });
+    try {
+      await assert.rejects(port.listAccessEntries('demo'), (err: EksAuthError) => {
+        assert.equal(err.reason, 'eks-error');
+        assert.match(err.message, /ListAccessEntries failed for cluster "demo" in us-east-1: EKS repeated the page token "same"/);
+        return true;
+      });
+      assert.equal(calls, 2);
+    } finally {
+      port.close();
+    }
   });
 });

@@ -57,6 +57,8 @@ describe('lintAwsAuth on the fixtures', () => {
   test('names the fix in its messages', () => {
     const [rolePath] = lintAwsAuth(read('role-path.yaml'));
     assert.match(rolePath?.message ?? '', /use arn:aws:iam::111122223333:role\/AWSReservedSSO_Admin_0123456789abcdef$/);
+    // Recognised as an IAM Identity Center permission-set role.
+    assert.match(rolePath?.message ?? '', /it is the IAM Identity Center role of permission set Admin, which an EKS access entry takes with or without the path; use /);
     const [assumed] = lintAwsAuth(read('assumed-role.yaml'));
     assert.match(assumed?.message ?? '', /use arn:aws:iam::111122223333:role\/Developer$/);
     const [account] = lintAwsAuth(read('unquoted-account.yaml'));

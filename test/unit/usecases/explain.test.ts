@@ -43,6 +43,11 @@ describe('explain use case', () => {
       matchedBy: 'mapRoles',
       entry: { section: 'mapRoles', index: 1, line: 14, arn: 'arn:aws:iam::111122223333:role/Developer' },
       notes: ['sessions of this role reach EKS as arn:aws:iam::111122223333:role/Developer: STS drops the role path (aws-iam-authenticator#268)'],
+      // No --cluster: the EKS API was not read.
+      authenticationMode: null,
+      accessEntry: null,
+      accessPolicies: [],
+      warnings: [],
     });
   });
 

@@ -27,6 +27,8 @@ export const ExitCode = {
   lintFailed: 8,
   /** `doctor`: a link from the kubeconfig to the cluster is broken (the report names it). */
   linkBroken: 9,
+  /** A TLS certificate was not accepted (a TLS-inspecting proxy or private CA without AWS_CA_BUNDLE / ca_bundle). */
+  tls: 10,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

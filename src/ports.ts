@@ -3,6 +3,8 @@
  * real ones (src/cli/deps.ts); tests pass fakes: a fixed clock, an env object, a temp dir, a recording STS.
  */
 
+import type { HttpSettings } from './aws/http-settings';
+
 export type Env = Readonly<Record<string, string | undefined>>;
 
 /** Messages for stderr. Nothing here ever reaches stdout. Never pass a secret or a token. */
@@ -39,6 +41,8 @@ export interface StsEndpoint {
   /** The configured region. */
   region: string;
   partition: string;
+  /** How calls reach it (deadlines, proxy, trust); the documented defaults when unset. */
+  http?: HttpSettings;
 }
 
 export interface AssumeRoleRequest {
@@ -78,9 +82,9 @@ export interface SdkSourcesPort {
   /** `credential_process` of the named profile. */
   fromProcess(profile: string, files: AwsFileLocations): Promise<AwsCredentials>;
   /** SSO (`sso_session` or legacy `sso_start_url`) of the named profile. */
-  fromSso(profile: string, files: AwsFileLocations): Promise<AwsCredentials>;
+  fromSso(profile: string, files: AwsFileLocations, http?: HttpSettings): Promise<AwsCredentials>;
   /** ECS / EKS Pod Identity container credentials (AWS_CONTAINER_CREDENTIALS_*). */
-  fromContainer(): Promise<AwsCredentials>;
+  fromContainer(http?: HttpSettings): Promise<AwsCredentials>;
   /** EC2 instance metadata (IMDSv2). */
   fromInstanceMetadata(): Promise<AwsCredentials>;
 }

@@ -78,7 +78,7 @@ async function resolveSource(source: CredentialSource, options: ExecuteOptions, 
       }
     case 'sso':
       return withContext(
-        (await deps.sdkSources()).fromSso(source.profile, options.files),
+        (await deps.sdkSources()).fromSso(source.profile, options.files, options.endpoint.http),
         `could not get SSO credentials for profile "${source.profile}"`,
         ExitCode.credentials,
         `if the SSO session has expired, run: aws sso login --profile ${source.profile}`,
@@ -86,7 +86,7 @@ async function resolveSource(source: CredentialSource, options: ExecuteOptions, 
     case 'web-identity':
       return webIdentityCredentials(source, options, deps);
     case 'container':
-      return withContext((await deps.sdkSources()).fromContainer(), 'could not get container credentials', ExitCode.credentials);
+      return withContext((await deps.sdkSources()).fromContainer(options.endpoint.http), 'could not get container credentials', ExitCode.credentials);
     case 'imds':
       return withContext((await deps.sdkSources()).fromInstanceMetadata(), 'could not get EC2 instance metadata credentials', ExitCode.credentials);
   }

@@ -1,10 +1,14 @@
 /**
- * EKS DescribeCluster: the only importer of @aws-sdk/client-eks. Bounded timeouts, and SDK errors
- * mapped to EksAuthError with the cluster and region named.
+ * EKS DescribeCluster: the only importer of @aws-sdk/client-eks. Calls go through eks-auth's HTTP
+ * layer (deadlines, retries, proxy, trust) to the endpoint src/aws/endpoint.ts resolved, and SDK
+ * errors are mapped to EksAuthError with the cluster and region named.
  */
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
-import { EksAuthError, ExitCode } from '../errors';
+import { EksAuthError, ExitCode, isEksAuthError } from '../errors';
 import type { AwsCredentials } from '../ports';
+import { CLOCK_HINT, clockSkew, describeClockSkew, isSignatureTimeError } from './clock-skew';
+import type { EksEndpoint } from './endpoint';
+import { createSdkRequestHandler, DEFAULT_HTTP, type HttpSettings } from './http';
 import { NETWORK_CODES } from './network-errors';
 
 /** What kubeconfig needs to know about a cluster. */
@@ -32,24 +36,31 @@ export interface EksClientOptions {
   credentials: AwsCredentials;
   /** AWS_ENDPOINT_URL_EKS / AWS_ENDPOINT_URL / the profile's endpoint, as the caller resolved it. */
   endpoint?: string;
-  /** Per attempt; defaults to 10 s. Connection setup is bounded to 5 s. */
-  timeoutMs?: number;
+  /** The endpoint resolveEksEndpoint chose (FIPS, dual-stack or the override); eks.<region>.<suffix> when unset. */
+  resolved?: EksEndpoint;
+  /** Deadlines, retries, proxy and trust; the documented defaults when unset. */
+  http?: HttpSettings;
 }
 
 /** An EKS port calling the real API with the given credentials. */
 export function createEksPort(options: EksClientOptions): EksPort {
   const { region, credentials, endpoint } = options;
+  const handler = createSdkRequestHandler(options.http ?? { ...DEFAULT_HTTP, proxy: {}, rejectUnauthorized: true });
+  const url = options.resolved?.url ?? endpoint;
   const client = new EKSClient({
-    region,
+    region: options.resolved?.signingRegion ?? region,
     credentials: {
       accessKeyId: credentials.accessKeyId,
       secretAccessKey: credentials.secretAccessKey,
       sessionToken: credentials.sessionToken,
       expiration: credentials.expiration,
     },
-    ...(endpoint ? { endpoint } : {}),
-    maxAttempts: 3,
-    requestHandler: { connectionTimeout: 5_000, requestTimeout: options.timeoutMs ?? 10_000 },
+    ...(url ? { endpoint: url } : {}),
+    // The endpoint is already the FIPS / dual-stack host; retries happen in the HTTP layer.
+    useFipsEndpoint: false,
+    useDualstackEndpoint: false,
+    maxAttempts: 1,
+    requestHandler: handler as never,
   });
   return {
     async describeCluster(name: string): Promise<EksCluster> {
@@ -67,7 +78,7 @@ export function createEksPort(options: EksClientOptions): EksPort {
           isLocalCluster: c.outpostConfig !== undefined,
         };
       } catch (err) {
-        throw mapEksError(err, name, region, endpoint);
+        throw mapEksError(err, name, region, endpoint, handler.lastDate);
       } finally {
         client.destroy();
       }
@@ -98,13 +109,23 @@ function originOf(url: string): string {
 }
 
 /** Maps an SDK failure of DescribeCluster to the documented exit codes. */
-export function mapEksError(err: unknown, cluster: string, region: string, endpoint?: string): EksAuthError {
-  if (err instanceof EksAuthError) return err;
+export function mapEksError(err: unknown, cluster: string, region: string, endpoint?: string, dateHeader?: string, now: Date = new Date()): EksAuthError {
+  if (isEksAuthError(err)) return err;
   const e = err as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   const name = e.name ?? '';
   const status = e.$metadata?.httpStatusCode;
   const detail = `${name && name !== 'Error' ? `${name}: ` : ''}${e.message ?? String(err)}`;
   const where = `cluster "${cluster}" in ${region}`;
+  if (isSignatureTimeError(name, e.message)) {
+    const skew = describeClockSkew(clockSkew(dateHeader, now), dateHeader);
+    if (skew) {
+      return new EksAuthError(ExitCode.credentials, `EKS refused DescribeCluster for ${where} because the signature's time is off: ${skew} (${detail})`, {
+        hint: CLOCK_HINT,
+        cause: err,
+        reason: 'clock-skew',
+      });
+    }
+  }
   // EKS answers an unknown cluster with ResourceNotFoundException (HTTP 404); a bare 404 comes from
   // something that is not the EKS API, typically a wrong AWS_ENDPOINT_URL_EKS.
   if (name === 'ResourceNotFoundException' || (status === 404 && !endpoint)) {

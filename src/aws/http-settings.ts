@@ -2,12 +2,58 @@
  * The HttpSettings of a run, from the environment and the profile, with the AWS CLI's names:
  * HTTPS_PROXY / HTTP_PROXY / NO_PROXY (either case, lower case winning, as Python's urllib reads
  * them for botocore), AWS_CA_BUNDLE over the profile's ca_bundle, and the profile keys
- * cli_connect_timeout, cli_read_timeout and max_attempts (AWS_MAX_ATTEMPTS).
+ * cli_connect_timeout, cli_read_timeout and max_attempts (AWS_MAX_ATTEMPTS). Kept apart from
+ * http.ts, and free of node:net / node:tls, so that the token path can resolve settings for free.
  */
 import { EksAuthError, ExitCode } from '../errors';
 import type { Env, FilePort, Logger } from '../ports';
 import type { Profile } from './config';
-import { DEFAULT_HTTP, type HttpSettings, type ProxyEnv } from './http';
+
+/** The proxy variables as the environment holds them; resolved per URL by proxyFor. */
+export interface ProxyEnv {
+  https?: string;
+  http?: string;
+  noProxy?: string;
+}
+
+/** How every call reaches AWS (src/aws/http.ts makes the calls). */
+export interface HttpSettings {
+  /** TCP connect, and the proxy's answer to CONNECT, per attempt. */
+  connectTimeoutMs: number;
+  /** The TLS handshake, per attempt. */
+  tlsTimeoutMs: number;
+  /** One whole attempt, from the first packet to the last byte of the answer. */
+  requestTimeoutMs: number;
+  /** One call, all attempts and backoff included. */
+  callTimeoutMs: number;
+  maxAttempts: number;
+  proxy: ProxyEnv;
+  /** PEM certificates trusted in addition to Node's default roots. */
+  extraCaPem?: string;
+  /** Reads the extra certificates on first use (a bad bundle fails only a run that goes to the network). */
+  loadExtraCa?: () => string;
+  /** Where the extra certificates come from, for messages (`AWS_CA_BUNDLE /etc/ca.pem`). */
+  caSource?: string;
+  /** False only when NODE_TLS_REJECT_UNAUTHORIZED=0 and the caller allows it. */
+  rejectUnauthorized: boolean;
+  /** A `warning:` line, printed at most once per settings object (certificate checks turned off). */
+  warn?: (message: string) => void;
+  /** --verbose trace lines; never given a secret. */
+  trace?: (message: string) => void;
+}
+
+/**
+ * The documented defaults (README "Deadlines and retries"). 3 s connect, 10 s request and 3 attempts
+ * as the README has always promised; the TLS handshake gets the connect deadline, as urllib3 (the
+ * AWS CLI) bounds the handshake by its connect timeout; a call ends within three request deadlines.
+ */
+export const DEFAULT_HTTP: Readonly<Pick<HttpSettings, 'connectTimeoutMs' | 'tlsTimeoutMs' | 'requestTimeoutMs' | 'callTimeoutMs' | 'maxAttempts'>> = {
+  connectTimeoutMs: 3_000,
+  tlsTimeoutMs: 3_000,
+  requestTimeoutMs: 10_000,
+  callTimeoutMs: 30_000,
+  maxAttempts: 3,
+};
 
 export interface HttpSettingsInput {
   env: Env;
@@ -107,6 +153,7 @@ export function resolveHttpSettings(input: HttpSettingsInput): HttpSettings {
     maxAttempts,
     proxy: proxyEnv(env),
     rejectUnauthorized: true,
+    warn: (message) => input.log.warn(message),
     trace: (message) => input.log.verbose(`http: ${message}`),
   };
 
@@ -118,26 +165,24 @@ export function resolveHttpSettings(input: HttpSettingsInput): HttpSettings {
       ? { path: profile.get('ca_bundle') as string, source: `ca_bundle ${where}` }
       : undefined;
   if (bundle) {
-    const pems = [readCaFile(bundle.path, bundle.source, input)];
-    if (env.NODE_EXTRA_CA_CERTS) {
-      try {
-        const extra = input.files.readText(env.NODE_EXTRA_CA_CERTS);
-        if (extra) pems.push(extra);
-      } catch {
-        // Node itself warns about an unreadable NODE_EXTRA_CA_CERTS at startup.
-      }
-    }
-    settings.extraCaPem = pems.join('\n');
     settings.caSource = `${bundle.source} ${bundle.path}`;
+    settings.loadExtraCa = () => {
+      const pems = [readCaFile(bundle.path, bundle.source, input)];
+      if (env.NODE_EXTRA_CA_CERTS) {
+        try {
+          const extra = input.files.readText(env.NODE_EXTRA_CA_CERTS);
+          if (extra) pems.push(extra);
+        } catch {
+          // Node itself warns about an unreadable NODE_EXTRA_CA_CERTS at startup.
+        }
+      }
+      return pems.join('\n');
+    };
   }
 
   if (env.NODE_TLS_REJECT_UNAUTHORIZED === '0') {
-    if (input.alwaysVerify) {
-      input.log.verbose('NODE_TLS_REJECT_UNAUTHORIZED=0 is ignored: verify always checks certificates');
-    } else {
-      settings.rejectUnauthorized = false;
-      input.log.warn('NODE_TLS_REJECT_UNAUTHORIZED=0 turns certificate checks off for every AWS call; unset it, and trust a private CA with AWS_CA_BUNDLE instead');
-    }
+    if (input.alwaysVerify) input.log.verbose('NODE_TLS_REJECT_UNAUTHORIZED=0 is ignored: verify always checks certificates');
+    else settings.rejectUnauthorized = false;
   }
   return settings;
 }

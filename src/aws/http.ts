@@ -17,48 +17,9 @@ import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHead
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, createSecureContext, rootCertificates, type SecureContext, type TLSSocket } from 'node:tls';
 import { EksAuthError, ExitCode } from '../errors';
+import type { HttpSettings, ProxyEnv } from './http-settings';
 
-/** The proxy variables as the environment holds them; resolved per URL by proxyFor. */
-export interface ProxyEnv {
-  https?: string;
-  http?: string;
-  noProxy?: string;
-}
-
-/** How every call reaches AWS. Built by resolveHttpSettings (src/aws/http-settings.ts). */
-export interface HttpSettings {
-  /** TCP connect, and the proxy's answer to CONNECT, per attempt. */
-  connectTimeoutMs: number;
-  /** The TLS handshake, per attempt. */
-  tlsTimeoutMs: number;
-  /** One whole attempt, from the first packet to the last byte of the answer. */
-  requestTimeoutMs: number;
-  /** One call, all attempts and backoff included. */
-  callTimeoutMs: number;
-  maxAttempts: number;
-  proxy: ProxyEnv;
-  /** PEM certificates trusted in addition to Node's default roots. */
-  extraCaPem?: string;
-  /** Where extraCaPem came from, for messages (`AWS_CA_BUNDLE /etc/ca.pem`). */
-  caSource?: string;
-  /** False only when NODE_TLS_REJECT_UNAUTHORIZED=0 and the caller allows it. */
-  rejectUnauthorized: boolean;
-  /** --verbose trace lines; never given a secret. */
-  trace?: (message: string) => void;
-}
-
-/**
- * The documented defaults (README "Deadlines and retries"). 3 s connect, 10 s request and 3 attempts
- * as the README has always promised; the TLS handshake gets the connect deadline, as urllib3 (the
- * AWS CLI) bounds the handshake by its connect timeout; a call ends within three request deadlines.
- */
-export const DEFAULT_HTTP: Readonly<Pick<HttpSettings, 'connectTimeoutMs' | 'tlsTimeoutMs' | 'requestTimeoutMs' | 'callTimeoutMs' | 'maxAttempts'>> = {
-  connectTimeoutMs: 3_000,
-  tlsTimeoutMs: 3_000,
-  requestTimeoutMs: 10_000,
-  callTimeoutMs: 30_000,
-  maxAttempts: 3,
-};
+export { DEFAULT_HTTP, type HttpSettings, type ProxyEnv } from './http-settings';
 
 /** The largest answer read from AWS (STS and EKS answers are a few KB). */
 export const MAX_ANSWER_BYTES = 1024 * 1024;
@@ -183,11 +144,12 @@ const contexts = new WeakMap<HttpSettings, SecureContext>();
 
 /** Node's default roots plus the extra CA certificates, built once per settings object. */
 function secureContextOf(settings: HttpSettings): SecureContext | undefined {
-  if (!settings.extraCaPem) return undefined;
+  if (!settings.extraCaPem && !settings.loadExtraCa) return undefined;
   let context = contexts.get(settings);
   if (!context) {
+    const pem = settings.extraCaPem ?? (settings.loadExtraCa as () => string)();
     try {
-      context = createSecureContext({ ca: [...rootCertificates, settings.extraCaPem] });
+      context = createSecureContext({ ca: [...rootCertificates, pem] });
     } catch (err) {
       throw new EksAuthError(ExitCode.config, `${settings.caSource ?? 'the CA bundle'} holds no usable PEM certificate: ${(err as Error).message}`, {
         hint: 'point AWS_CA_BUNDLE or ca_bundle in your AWS config at a PEM file of CA certificates',
@@ -207,6 +169,15 @@ const CERTIFICATE_CODES: ReadonlySet<string> = new Set([
   'SELF_SIGNED_CERT_IN_CHAIN', 'CERT_CHAIN_TOO_LONG', 'CERT_REVOKED', 'INVALID_CA', 'PATH_LENGTH_EXCEEDED',
   'INVALID_PURPOSE', 'CERT_UNTRUSTED', 'CERT_REJECTED', 'HOSTNAME_MISMATCH', 'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
+
+const warned = new WeakSet<HttpSettings>();
+
+/** The NODE_TLS_REJECT_UNAUTHORIZED=0 warning, once, when a TLS connection is about to skip its checks. */
+function warnIfUnchecked(settings: HttpSettings): void {
+  if (settings.rejectUnauthorized || warned.has(settings)) return;
+  warned.add(settings);
+  settings.warn?.('NODE_TLS_REJECT_UNAUTHORIZED=0 turns certificate checks off for calls to AWS; unset it, and trust a private CA with AWS_CA_BUNDLE instead');
+}
 
 /** The exit-9 error for a certificate that was not accepted: one line naming host and problem, one hint. */
 export function certificateError(host: string, problem: string, settings: HttpSettings, cause?: unknown): EksAuthError {
@@ -355,6 +326,7 @@ function attempt(ctx: AttemptContext): Promise<HttpAnswer> {
     // 3. TLS to the host, checked against the host name (SNI too).
     function startTls(socket: Socket): void {
       endPhase();
+      warnIfUnchecked(settings);
       phase('tls', settings.tlsTimeoutMs);
       let tlsSocket: TLSSocket;
       try {

@@ -5,6 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { cacheDisabledByEnv } from '../cache/dir';
 import { openCache } from '../cache/store';
+import { findProfile, loadAwsConfigFiles } from '../aws/config';
+import type { HttpSettings } from '../aws/http-settings';
+import { resolveHttpSettings } from '../aws/http-settings';
 import { EksAuthError, ExitCode } from '../errors';
 import type { CachePort, Deps, FilePort, Logger, PromptPort, SdkSourcesPort, StsPort } from '../ports';
 import { registerSecret, writeStderr } from './stderr';
@@ -38,7 +41,7 @@ function loadSts(): Promise<StsPort> {
 }
 
 function loadSdkSources(): Promise<SdkSourcesPort> {
-  sdkSourcesPort ??= import('../aws/sdk-sources').then((m) => m.createSdkSourcesPort());
+  sdkSourcesPort ??= import('../aws/sdk-sources').then((m) => m.createSdkSourcesPort({ env: process.env, files: nodeFiles }));
   return sdkSourcesPort;
 }
 
@@ -101,4 +104,15 @@ function cliCache(wanted: boolean, deps: Deps): CachePort | undefined {
     return undefined;
   }
   return openCache(deps);
+}
+
+/**
+ * The HTTP settings of a command that resolves no credentials (verify, explain --token): the
+ * environment and the profile AWS_PROFILE names (else default), for its ca_bundle and deadlines.
+ * Certificates are always checked.
+ */
+export function verifierHttpSettings(deps: Deps): HttpSettings {
+  const files = loadAwsConfigFiles(deps);
+  const profile = findProfile(files, deps.env.AWS_PROFILE || 'default');
+  return resolveHttpSettings({ env: deps.env, profile, files: deps.files, homedir: deps.homedir, log: deps.log, alwaysVerify: true });
 }

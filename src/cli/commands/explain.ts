@@ -16,7 +16,7 @@ import { verify } from '../../usecases/verify';
 import { whoami } from '../../usecases/whoami';
 import { awsYargsOptions, SESSION_CACHE_OPTION, type AwsArgs } from '../aws-options';
 import { toAwsInput } from '../token-args';
-import { createDeps, withCache } from '../deps';
+import { createDeps, verifierHttpSettings, withCache } from '../deps';
 import { writeStdout } from '../output';
 import { reportError, runAction } from '../run';
 
@@ -108,7 +108,7 @@ export const explainCommand: CommandModule<object, ExplainArgs> = {
           files: deps.files,
           kubectl: kubectlFromPath,
           log: deps.log,
-          verify: (input) => verify(input, { now: deps.now, log: deps.log, httpGet: createHttpsGet() }),
+          verify: (input) => verify(input, { now: deps.now, log: deps.log, httpGet: createHttpsGet(verifierHttpSettings(deps)) }),
           whoami: (aws) => whoami({ ...aws, interactive: process.stdin.isTTY === true }, withCache(argv.cache !== false, deps)),
         },
       );

@@ -131,8 +131,9 @@ async function lookupCluster(name: string, aws: ClusterLookupInput, deps: Deps) 
   const { createEksPort } = await import('../../aws/eks-client');
   const region = context.region.region;
   const endpoint = context.serviceEndpointUrl('eks');
-  deps.log.verbose(`DescribeCluster ${name} in ${region}${endpoint ? ` at ${endpoint}` : ''}`);
-  const cluster = await createEksPort({ region, credentials: context.credentials, ...(endpoint ? { endpoint } : {}) }).describeCluster(name);
+  const resolved = context.eksEndpoint();
+  deps.log.verbose(`DescribeCluster ${name} in ${region} at ${resolved.url}`);
+  const cluster = await createEksPort({ region, credentials: context.credentials, ...(endpoint ? { endpoint } : {}), resolved, http: context.http }).describeCluster(name);
   return { cluster, region };
 }
 

@@ -3,7 +3,7 @@ import type { CommandModule } from 'yargs';
 import { formatRejectionJson, formatVerifyJson, formatVerifyText, verify } from '../../usecases/verify';
 import { EksAuthError, ExitCode } from '../../errors';
 import { createHttpsGet } from '../../token/replay';
-import { createDeps } from '../deps';
+import { createDeps, verifierHttpSettings } from '../deps';
 import { writeStdout } from '../output';
 import { reportError, runAction } from '../run';
 
@@ -56,7 +56,7 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
       try {
         const report = await verify(
           { token: tokenText, clusterId: argv.cluster, ...(argv['sts-endpoint'] ? { stsEndpoint: argv['sts-endpoint'] } : {}) },
-          { now: deps.now, log: deps.log, httpGet: createHttpsGet() },
+          { now: deps.now, log: deps.log, httpGet: createHttpsGet(verifierHttpSettings(deps)) },
         );
         return argv.json ? formatVerifyJson(report) : formatVerifyText(report);
       } catch (err) {

@@ -29,7 +29,7 @@ describe('EKS DescribeCluster errors', () => {
 
   async function describeWith(reply: Answer, endpoint: string | undefined = url): Promise<EksAuthError> {
     answer = reply;
-    const port = createEksPort({ region: 'us-east-1', credentials: CREDENTIALS, ...(endpoint ? { endpoint } : {}), timeoutMs: 2_000 });
+    const port = createEksPort({ region: 'us-east-1', credentials: CREDENTIALS, ...(endpoint ? { endpoint } : {}) });
     const err = await port.describeCluster('demo').then(
       () => assert.fail('DescribeCluster succeeded'),
       (e: unknown) => e,

@@ -186,7 +186,9 @@ export interface EksPeer extends Peer {
 
 /**
  * An EKS API peer for DescribeCluster (REST-JSON, GET /clusters/NAME) over HTTPS with `cert`. It
- * does not check signatures: the tests here are about where calls go and how long they take.
+ * does not check signatures (the tests here are about where calls go and how long they take), only
+ * their time, as EKS does: an X-Amz-Date more than 5 minutes from its clock gets 403
+ * InvalidSignatureException "Signature expired" / "Signature not yet current", the SigV4 wording.
  */
 export async function startEksPeer(cert: ServerCert, clusters: Record<string, { endpoint: string; caData: string }>): Promise<EksPeer> {
   const hosts: string[] = [];
@@ -194,6 +196,14 @@ export async function startEksPeer(cert: ServerCert, clusters: Record<string, { 
   const server = createHttpsServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => {
     hosts.push(req.headers.host ?? '');
     req.resume();
+    const amzDate = String(req.headers['x-amz-date'] ?? '');
+    const signedAt = Date.parse(amzDate.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'));
+    if (!Number.isNaN(signedAt) && Math.abs(Date.now() - signedAt) > 5 * 60_000) {
+      const said = signedAt < Date.now() ? `Signature expired: ${amzDate} is now earlier than the allowed window` : `Signature not yet current: ${amzDate} is still later than the allowed window`;
+      res.writeHead(403, { 'content-type': 'application/json', 'x-amzn-errortype': 'InvalidSignatureException' });
+      res.end(JSON.stringify({ message: said }));
+      return;
+    }
     const name = decodeURIComponent(/^\/clusters\/([^/?]+)/.exec(req.url ?? '')?.[1] ?? '');
     const cluster = clusters[name];
     if (req.method !== 'GET' || !cluster) {

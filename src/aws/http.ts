@@ -180,10 +180,12 @@ function warnIfUnchecked(settings: HttpSettings): void {
 }
 
 /** The exit-9 error for a certificate that was not accepted: one line naming host and problem, one hint. */
-export function certificateError(host: string, problem: string, settings: HttpSettings, cause?: unknown): EksAuthError {
+export function certificateError(host: string, problem: string, settings: HttpSettings, cause?: unknown, code?: string): EksAuthError {
   const trusted = settings.caSource ? ` (trusting Node's default CAs and ${settings.caSource})` : '';
+  // A certificate "not yet valid" or "expired" by this machine's clock often means the clock is wrong.
+  const clock = code === 'CERT_NOT_YET_VALID' || code === 'CERT_HAS_EXPIRED' ? "check this machine's clock first; " : '';
   return new EksAuthError(ExitCode.tls, `the TLS certificate of ${host} was not accepted: ${problem}${trusted}`, {
-    hint: 'if a proxy or firewall inspects TLS, or the endpoint uses a private CA, set AWS_CA_BUNDLE (or ca_bundle in your AWS config) to a PEM file of that CA',
+    hint: `${clock}if a proxy or firewall inspects TLS, or the endpoint uses a private CA, set AWS_CA_BUNDLE (or ca_bundle in your AWS config) to a PEM file of that CA`,
     cause,
     reason: 'tls-certificate',
   });
@@ -255,7 +257,7 @@ function attempt(ctx: AttemptContext): Promise<HttpAnswer> {
       const code = err.code ?? '';
       if (CERTIFICATE_CODES.has(code)) {
         const host = where === 'proxy' && proxy ? proxy.url.host : target.host;
-        return finish(new AttemptError(err.message, false, certificateError(host, err.message, settings, err), code));
+        return finish(new AttemptError(err.message, false, certificateError(host, err.message, settings, err, code), code));
       }
       const who = where === 'proxy' && proxy ? `the proxy ${proxy.display}` : originOf(target);
       const through = where !== 'proxy' && proxy ? ` through the proxy ${proxy.display}` : '';

@@ -43,7 +43,7 @@ const https = new Map<Misbehaviour, Peer>();
 const plain = new Map<Misbehaviour, Peer>();
 
 before(async () => {
-  if (!peerAvailable('openssl')) return;
+  if (!peerAvailable('openssl') || !peerAvailable('faketime')) return;
   dir = mkdtempSync(join(tmpdir(), 'eks-auth-net-deadlines-'));
   ca = makeCa(dir);
   cert = issueCert(ca, 'server', ['localhost']);
@@ -160,7 +160,7 @@ for (const build of BUILDS) {
   describe(`deadlines of every call (${build.name})`, () => {
     for (const kind of KINDS) {
       test(`a server that ${kind === 'stall-handshake' ? 'stalls the TLS handshake' : kind === 'silent' ? 'never answers' : kind === 'trickle' ? 'trickles a byte a second' : 'sends 10 MB'}: every call ends within 3 s (+ margin), exit 5, naming the server`, async (t) => {
-        if (!requirePeer(t, 'openssl') || !build.ready(t)) return;
+        if (!requirePeer(t, 'openssl', 'faketime') || !build.ready(t)) return;
         const results = await Promise.all(
           CALLS.map(async (call) => {
             const server = (call.plainHttp ? plain : https).get(kind) as Peer;
@@ -183,7 +183,7 @@ for (const build of BUILDS) {
 }
 
 test('the documented defaults: a stalled TLS handshake ends after 3 attempts of 3 s, within the 30 s call deadline (bundle)', async (t) => {
-  if (!requirePeer(t, 'openssl')) return;
+  if (!requirePeer(t, 'openssl', 'faketime')) return;
   const server = https.get('stall-handshake') as Peer;
   const before = server.connections();
   const res = await timed(BUILDS[0] as Build, ['whoami', '--profile', 'defaults'], env({ AWS_ENDPOINT_URL_STS: server.url }));

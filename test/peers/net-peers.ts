@@ -18,18 +18,19 @@ export interface Ca {
   dir: string;
 }
 
+/** Certificates start a day back (openssl run under faketime): tests that slow eks-auth's clock down still find them valid. */
 function openssl(args: string[]): void {
-  execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync('faketime', ['-f', '-1d', 'openssl', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
-/** A private CA (P-256, valid 2 days) in `dir`, named `name`. */
+/** A private CA (P-256, valid from yesterday for 3 days) in `dir`, named `name`. */
 export function makeCa(dir: string, name = 'eks-auth test CA'): Ca {
   const slug = name.replace(/\W+/g, '-');
   const certFile = join(dir, `${slug}.pem`);
   const keyFile = join(dir, `${slug}.key`);
   openssl([
     'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile,
-    '-out', certFile, '-days', '2', '-subj', `/CN=${name}`,
+    '-out', certFile, '-days', '3', '-subj', `/CN=${name}`,
     '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
   ]);
   return { certFile, keyFile, certPem: readFileSync(certFile, 'utf8'), dir };
@@ -51,7 +52,7 @@ export function issueCert(ca: Ca, label: string, dnsNames: readonly string[]): S
   const san = ['IP:127.0.0.1', ...dnsNames.map((n) => `DNS:${n}`)].join(',');
   writeFileSync(extFile, `subjectAltName=${san}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`);
   openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile, '-out', csrFile, '-subj', `/CN=${dnsNames[0] ?? '127.0.0.1'}`]);
-  openssl(['x509', '-req', '-in', csrFile, '-CA', ca.certFile, '-CAkey', ca.keyFile, '-CAcreateserial', '-out', certFile, '-days', '2', '-extfile', extFile]);
+  openssl(['x509', '-req', '-in', csrFile, '-CA', ca.certFile, '-CAkey', ca.keyFile, '-CAcreateserial', '-out', certFile, '-days', '3', '-extfile', extFile]);
   return { certPem: readFileSync(certFile, 'utf8'), keyPem: readFileSync(keyFile, 'utf8'), certFile, keyFile };
 }
 

@@ -22,7 +22,7 @@ let dir: string;
 let ca: Ca;
 let cert: ServerCert;
 before(() => {
-  if (!peerAvailable('openssl')) return;
+  if (!peerAvailable('openssl') || !peerAvailable('faketime')) return;
   dir = mkdtempSync(join(tmpdir(), 'eks-auth-http-'));
   ca = makeCa(dir);
   cert = issueCert(ca, 'sts', ['sts.us-east-1.amazonaws.com', 'localhost']);
@@ -113,7 +113,7 @@ describe('NO_PROXY as Python urllib (botocore) reads it', () => {
 
 describe('deadlines of one call', () => {
   test('a server that stalls the TLS handshake: the TLS deadline passes on each attempt', async (t) => {
-    if (!requirePeer(t, 'openssl')) return;
+    if (!requirePeer(t, 'openssl', 'faketime')) return;
     const server = await startMisbehavingServer('stall-handshake', cert);
     t.after(() => server.stop());
     const s = settings();
@@ -126,7 +126,7 @@ describe('deadlines of one call', () => {
   });
 
   test('a server that accepts the request and never answers: the request deadline passes', async (t) => {
-    if (!requirePeer(t, 'openssl')) return;
+    if (!requirePeer(t, 'openssl', 'faketime')) return;
     const server = await startMisbehavingServer('silent', cert);
     t.after(() => server.stop());
     const s = settings({ maxAttempts: 1 });
@@ -137,7 +137,7 @@ describe('deadlines of one call', () => {
   });
 
   test('a server that trickles a byte a second: the request deadline ends it although bytes keep coming', async (t) => {
-    if (!requirePeer(t, 'openssl')) return;
+    if (!requirePeer(t, 'openssl', 'faketime')) return;
     const server = await startMisbehavingServer('trickle', cert);
     t.after(() => server.stop());
     const s = settings({ requestTimeoutMs: 1500, callTimeoutMs: 4500, maxAttempts: 1 });
@@ -147,7 +147,7 @@ describe('deadlines of one call', () => {
   });
 
   test('a 10 MB answer is cut off at the size limit, not read into memory, and not retried', async (t) => {
-    if (!requirePeer(t, 'openssl')) return;
+    if (!requirePeer(t, 'openssl', 'faketime')) return;
     const server = await startMisbehavingServer('huge', cert);
     t.after(() => server.stop());
     // The first MiB takes most of a second to arrive on a busy two-core machine: a roomy deadline.
@@ -160,7 +160,7 @@ describe('deadlines of one call', () => {
   });
 
   test('a proxy that never answers CONNECT: the connect deadline passes, naming host and proxy', async (t) => {
-    if (!requirePeer(t, 'openssl')) return;
+    if (!requirePeer(t, 'openssl', 'faketime')) return;
     const proxy = await startConnectProxy({ route: () => undefined, stall: true });
     t.after(() => proxy.stop());
     const s = settings({ proxy: { https: `http://user:hunter2@127.0.0.1:${proxy.port}` } });
@@ -176,7 +176,7 @@ describe('deadlines of one call', () => {
   });
 
   test('the overall call deadline cuts retries short and says so', async (t) => {
-    if (!requirePeer(t, 'openssl')) return;
+    if (!requirePeer(t, 'openssl', 'faketime')) return;
     const server = await startMisbehavingServer('silent', cert);
     t.after(() => server.stop());
     const s = settings({ requestTimeoutMs: 700, callTimeoutMs: 1000, maxAttempts: 5 });
@@ -210,7 +210,7 @@ describe('retries and trust', () => {
   }
 
   test('5xx and throttling are retried, a 403 is not', async (t) => {
-    if (!requirePeer(t, 'openssl')) return;
+    if (!requirePeer(t, 'openssl', 'faketime')) return;
     const flaky = await scriptedServer([503, 200], ['', 'ok']);
     t.after(() => flaky.stop());
     const ok = await sendHttp({ method: 'GET', url: flaky.url }, settings());
@@ -230,7 +230,7 @@ describe('retries and trust', () => {
   });
 
   test('a certificate from an untrusted CA: exit 9, one message naming the host and the problem, a hint naming AWS_CA_BUNDLE, no retry', async (t) => {
-    if (!requirePeer(t, 'openssl')) return;
+    if (!requirePeer(t, 'openssl', 'faketime')) return;
     const other = makeCa(dir, 'another CA');
     const server = await startMisbehavingServer('silent', issueCert(other, 'untrusted', ['localhost']));
     t.after(() => server.stop());
@@ -242,7 +242,7 @@ describe('retries and trust', () => {
   });
 
   test('a certificate for another host name is refused as well', async (t) => {
-    if (!requirePeer(t, 'openssl')) return;
+    if (!requirePeer(t, 'openssl', 'faketime')) return;
     const server = await startMisbehavingServer('silent', issueCert(ca, 'elsewhere', ['elsewhere.example']));
     t.after(() => server.stop());
     const { err } = await failure(sendHttp({ method: 'GET', url: `https://localhost:${server.port}/` }, settings()));
@@ -251,7 +251,7 @@ describe('retries and trust', () => {
   });
 
   test('the SDK handler: builds the URL from a smithy request, passes the answer and remembers its Date', async (t) => {
-    if (!requirePeer(t, 'openssl')) return;
+    if (!requirePeer(t, 'openssl', 'faketime')) return;
     let seen = '';
     const server = createServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => {
       seen = `${req.method} ${req.url} ${req.headers.host}`;

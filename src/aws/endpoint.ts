@@ -281,8 +281,8 @@ export type EksEndpointSettings = Omit<StsEndpointSettings, 'stsRegionalEndpoint
  * FIPS is `fips.eks.<region>.amazonaws.com` in partition aws, the regular host in aws-us-gov and
  * `eks-fips.<region>.<suffix>` elsewhere; dual-stack uses the partition's dual-stack suffix. As in
  * the AWS CLI, an override (AWS_ENDPOINT_URL_EKS, AWS_ENDPOINT_URL, endpoint_url) wins over FIPS and
- * dual-stack instead of being refused. Checked against `aws eks describe-cluster --debug` by
- * test/integration/network-endpoints.test.ts.
+ * dual-stack instead of being refused. Checked against botocore by test/unit/aws/eks-endpoint.test.ts,
+ * and against the AWS CLI through a proxy by test/integration/network-proxy.test.ts.
  */
 export function resolveEksEndpoint(s: EksEndpointSettings): EksEndpoint {
   let region = s.region;

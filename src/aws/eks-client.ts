@@ -110,12 +110,16 @@ function originOf(url: string): string {
 
 /** Maps an SDK failure of DescribeCluster to the documented exit codes. */
 export function mapEksError(err: unknown, cluster: string, region: string, endpoint?: string, dateHeader?: string, now: Date = new Date()): EksAuthError {
+  const where = `cluster "${cluster}" in ${region}`;
+  if (isEksAuthError(err) && err.exitCode === ExitCode.network && err.reason !== 'proxy-refused') {
+    const hint = endpoint ? `check that ${originOf(endpoint)} (from AWS_ENDPOINT_URL_EKS, AWS_ENDPOINT_URL or your AWS config) is reachable` : err.hint;
+    return new EksAuthError(ExitCode.network, `could not reach EKS for ${where}: ${err.message}`, { hint, cause: err, reason: 'eks-unreachable' });
+  }
   if (isEksAuthError(err)) return err;
   const e = err as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   const name = e.name ?? '';
   const status = e.$metadata?.httpStatusCode;
   const detail = `${name && name !== 'Error' ? `${name}: ` : ''}${e.message ?? String(err)}`;
-  const where = `cluster "${cluster}" in ${region}`;
   if (isSignatureTimeError(name, e.message)) {
     const skew = describeClockSkew(clockSkew(dateHeader, now), dateHeader);
     if (skew) {

@@ -42,6 +42,10 @@ async function call<T>(endpoint: StsEndpoint, action: StsAction, run: (handler: 
   try {
     return await run(handler);
   } catch (err) {
+    if (isEksAuthError(err) && err.exitCode === ExitCode.network && err.reason !== 'proxy-refused') {
+      // The HTTP layer names the origin and the deadline; say which service that was.
+      throw new EksAuthError(ExitCode.network, `STS at ${endpoint.url} could not be reached: ${err.message}`, { hint: err.hint, cause: err, reason: 'sts-unreachable' });
+    }
     if (isEksAuthError(err)) throw err;
     throw stsError(err, endpoint, action, handler.lastDate);
   }

@@ -6,41 +6,10 @@
  * http.ts, and free of node:net / node:tls, so that the token path can resolve settings for free.
  */
 import { EksAuthError, ExitCode } from '../errors';
-import type { Env, FilePort, Logger } from '../ports';
+import type { Env, FilePort, HttpSettings, Logger, ProxyEnv } from '../ports';
+
+export type { HttpSettings, ProxyEnv } from '../ports';
 import type { Profile } from './config';
-
-/** The proxy variables as the environment holds them; resolved per URL by proxyFor. */
-export interface ProxyEnv {
-  https?: string;
-  http?: string;
-  noProxy?: string;
-}
-
-/** How every call reaches AWS (src/aws/http.ts makes the calls). */
-export interface HttpSettings {
-  /** TCP connect, and the proxy's answer to CONNECT, per attempt. */
-  connectTimeoutMs: number;
-  /** The TLS handshake, per attempt. */
-  tlsTimeoutMs: number;
-  /** One whole attempt, from the first packet to the last byte of the answer. */
-  requestTimeoutMs: number;
-  /** One call, all attempts and backoff included. */
-  callTimeoutMs: number;
-  maxAttempts: number;
-  proxy: ProxyEnv;
-  /** PEM certificates trusted in addition to Node's default roots. */
-  extraCaPem?: string;
-  /** Reads the extra certificates on first use (a bad bundle fails only a run that goes to the network). */
-  loadExtraCa?: () => string;
-  /** Where the extra certificates come from, for messages (`AWS_CA_BUNDLE /etc/ca.pem`). */
-  caSource?: string;
-  /** False only when NODE_TLS_REJECT_UNAUTHORIZED=0 and the caller allows it. */
-  rejectUnauthorized: boolean;
-  /** A `warning:` line, printed at most once per settings object (certificate checks turned off). */
-  warn?: (message: string) => void;
-  /** --verbose trace lines; never given a secret. */
-  trace?: (message: string) => void;
-}
 
 /**
  * The documented defaults (README "Deadlines and retries"). 3 s connect, 10 s request and 3 attempts

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { cacheDisabledByEnv } from '../cache/dir';
 import { openCache } from '../cache/store';
 import { findProfile, loadAwsConfigFiles } from '../aws/config';
-import type { HttpSettings } from '../aws/http-settings';
+import type { HttpSettings } from '../ports';
 import { resolveHttpSettings } from '../aws/http-settings';
 import { EksAuthError, ExitCode } from '../errors';
 import type { CachePort, Deps, FilePort, Logger, PromptPort, SdkSourcesPort, StsPort } from '../ports';

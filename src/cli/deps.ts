@@ -6,10 +6,9 @@ import { readFileSync } from 'node:fs';
 import { cacheDisabledByEnv } from '../cache/dir';
 import { openCache } from '../cache/store';
 import { findProfile, loadAwsConfigFiles } from '../aws/config';
-import type { HttpSettings } from '../ports';
 import { resolveHttpSettings } from '../aws/http-settings';
 import { EksAuthError, ExitCode } from '../errors';
-import type { CachePort, Deps, FilePort, Logger, PromptPort, SdkSourcesPort, StsPort } from '../ports';
+import type { CachePort, Deps, FilePort, HttpSettings, Logger, PromptPort, SdkSourcesPort, StsPort } from '../ports';
 import { registerSecret, writeStderr } from './stderr';
 
 export const nodeFiles: FilePort = {

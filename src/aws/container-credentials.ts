@@ -57,7 +57,7 @@ export function containerHttpSettings(settings: HttpSettings): HttpSettings {
   return { ...settings, proxy: {}, connectTimeoutMs: connect, tlsTimeoutMs: connect, requestTimeoutMs: request, callTimeoutMs: 3 * request };
 }
 
-/** GETs the container credentials. Throws EksAuthError: 4 for a refusal or bad answer, 5 / 9 from the network. */
+/** GETs the container credentials. Throws EksAuthError: 4 for a refusal or bad answer, 5 / 10 from the network. */
 export async function fetchContainerCredentials(env: Env, files: FilePort, settings: HttpSettings): Promise<AwsCredentials> {
   const { url, authorization } = containerEndpoint(env, files);
   const answer = await sendHttp(

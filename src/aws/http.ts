@@ -179,7 +179,7 @@ function warnIfUnchecked(settings: HttpSettings): void {
   settings.warn?.(UNCHECKED_TLS_WARNING);
 }
 
-/** The exit-9 error for a certificate that was not accepted: one line naming host and problem, one hint. */
+/** The exit-10 error for a certificate that was not accepted: one line naming host and problem, one hint. */
 export function certificateError(host: string, problem: string, settings: HttpSettings, cause?: unknown, code?: string): EksAuthError {
   const trusted = settings.caSource ? ` (trusting Node's default CAs and ${settings.caSource})` : '';
   // A certificate "not yet valid" or "expired" by this machine's clock often means the clock is wrong.
@@ -441,7 +441,7 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 /**
  * Sends one call: up to maxAttempts attempts within the call deadline. Resolves with the last
  * answer whatever its status (the caller reads AWS errors); rejects with EksAuthError: exit 5 when
- * the network failed (the message names the origin and the deadline that passed), 9 for a
+ * the network failed (the message names the origin and the deadline that passed), 10 for a
  * certificate that was not accepted.
  */
 export async function sendHttp(spec: HttpRequestSpec, settings: HttpSettings): Promise<HttpAnswer> {

@@ -3,7 +3,7 @@
  * moto) or EKS peer, whose certificate names the real AWS hosts and is signed by a private CA. The
  * hosts each tunnel asks for are compared with what the AWS CLI asks for through the same proxy
  * (the oracle), for the default, FIPS and dual-stack settings; then NO_PROXY, AWS_CA_BUNDLE against
- * the profile's ca_bundle, NODE_EXTRA_CA_CERTS, an untrusted CA (exit 9 in every command),
+ * the profile's ca_bundle, NODE_EXTRA_CA_CERTS, an untrusted CA (exit 10 in every command),
  * NODE_TLS_REJECT_UNAUTHORIZED=0 and proxy credentials.
  */
 import assert from 'node:assert/strict';
@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { ExitCode } from '../../src/errors';
 import { BINARY, BUNDLE, runBuild, type Build } from '../helpers/builds';
 import { tokenUrl } from '../helpers/built-cli';
 import { issueCert, makeCa, startConnectProxy, startEksPeer, type Ca, type ConnectProxy, type EksPeer } from '../peers/net-peers';
@@ -196,14 +197,14 @@ describe('trust', () => {
     await ok(BUNDLE, ['whoami'], env({ AWS_PROFILE: 'bundled', AWS_CA_BUNDLE: undefined }));
     await ok(BUNDLE, ['whoami'], env({ AWS_PROFILE: 'wrong-bundle', AWS_CA_BUNDLE: ca.certFile }));
     const envWins = await runBuild(BUNDLE, ['whoami'], env({ AWS_PROFILE: 'bundled', AWS_CA_BUNDLE: otherCa.certFile }));
-    assert.equal(envWins.code, 9, envWins.stderr);
+    assert.equal(envWins.code, ExitCode.tls, envWins.stderr);
     await ok(BUNDLE, ['whoami'], env({ AWS_PROFILE: 'alice', AWS_CA_BUNDLE: undefined, NODE_EXTRA_CA_CERTS: ca.certFile }));
     // A bundle of another CA does not replace NODE_EXTRA_CA_CERTS: both add to the roots.
     await ok(BUNDLE, ['whoami'], env({ AWS_PROFILE: 'alice', AWS_CA_BUNDLE: otherCa.certFile, NODE_EXTRA_CA_CERTS: ca.certFile }));
   });
 
   for (const build of [BUNDLE, BINARY]) {
-    test(`an untrusted CA exits 9 in token, whoami, verify and kubeconfig, with one error naming host and problem and a hint (${build.name})`, async (t) => {
+    test(`an untrusted CA exits 10 in token, whoami, verify and kubeconfig, with one error naming host and problem and a hint (${build.name})`, async (t) => {
       if (!requirePeer(t, ...PEERS) || !build.ready(t)) return;
       const untrusted = { AWS_CA_BUNDLE: undefined };
       // A token made offline (environment keys) for verify to replay.
@@ -217,7 +218,7 @@ describe('trust', () => {
       for (const run of runs) {
         const res = await runBuild(build, run.args, run.environment, run.input === undefined ? {} : { input: run.input });
         const lines = res.stderr.trim().split('\n');
-        assert.equal(res.code, 9, `${run.args[0]}: ${res.stderr}`);
+        assert.equal(res.code, ExitCode.tls, `${run.args[0]}: ${res.stderr}`);
         assert.equal(lines.length, 2, `${run.args[0]}: ${res.stderr}`);
         assert.match(lines[0] ?? '', new RegExp(`^error: .*the TLS certificate of ${run.host.replace(/\./g, '\\.')} was not accepted: (self.signed certificate in certificate chain|unable to (get local issuer|verify the first) certificate)`));
         assert.match(lines[1] ?? '', /^hint: .*AWS_CA_BUNDLE.*ca_bundle/);
@@ -235,6 +236,6 @@ describe('trust', () => {
     assert.match(token.stderr, /^warning: NODE_TLS_REJECT_UNAUTHORIZED=0 turns certificate checks off for calls to AWS/m);
     const made = await ok(BUNDLE, ['token', '--cluster', 'demo', '--token-only'], env({ AWS_ACCESS_KEY_ID: ALICE.akid, AWS_SECRET_ACCESS_KEY: ALICE.secret, AWS_REGION: 'us-east-1' }));
     const verified = await runBuild(BUNDLE, ['verify', '--cluster', 'demo'], env(insecure), { input: made.stdout.trim() });
-    assert.equal(verified.code, 9, verified.stderr);
+    assert.equal(verified.code, ExitCode.tls, verified.stderr);
   });
 });

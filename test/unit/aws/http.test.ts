@@ -229,7 +229,7 @@ describe('retries and trust', () => {
     assert.equal(denied.calls(), 1);
   });
 
-  test('a certificate from an untrusted CA: exit 9, one message naming the host and the problem, a hint naming AWS_CA_BUNDLE, no retry', async (t) => {
+  test('a certificate from an untrusted CA: exit 10, one message naming the host and the problem, a hint naming AWS_CA_BUNDLE, no retry', async (t) => {
     if (!requirePeer(t, 'openssl', 'faketime')) return;
     const other = makeCa(dir, 'another CA');
     const server = await startMisbehavingServer('silent', issueCert(other, 'untrusted', ['localhost']));

@@ -27,6 +27,8 @@ export const ExitCode = {
   lintFailed: 8,
   /** `doctor`: a link from the kubeconfig to the cluster is broken (the report names it). */
   linkBroken: 9,
+  /** A TLS certificate was not accepted (a TLS-inspecting proxy or private CA without AWS_CA_BUNDLE / ca_bundle). */
+  tls: 10,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
@@ -72,6 +74,7 @@ export const STS_REPLAY_REASONS = [
   'sts-unreachable',
   'sts-throttled',
   'sts-unavailable',
+  'clock-skew',
 ] as const;
 
 type TokenCheckReason = (typeof TOKEN_CHECK_REASONS)[number];
@@ -130,6 +133,15 @@ export type ErrorReason =
   | 'unreadable-file'
   | 'usage'
   | 'aws-auth-needed'
+  | 'container-credentials'
+  | 'proxy-refused'
+  | 'bad-ca-bundle'
+  | 'bad-proxy'
+  | 'tls-certificate'
+  | 'aborted'
+  | 'answer-too-large'
+  | 'timeout'
+  | 'unreachable'
   | 'access-entry-not-found'
   | 'eks-invalid-request'
   | 'web-identity-token';

@@ -14,6 +14,7 @@ import type {
   AssociatedAccessPolicy,
   EksCluster,
   Env,
+  HttpSettings,
   StsEndpoint,
 } from './types';
 
@@ -28,6 +29,8 @@ export type {
   CallerIdentity,
   CredentialsCacheEntry,
   Env,
+  HttpSettings,
+  ProxyEnv,
   StsEndpoint,
   TokenCacheEntry,
 } from './types';
@@ -62,11 +65,11 @@ export interface SdkSourcesPort {
   /** Runs `command`, the `credential_process` of the named profile (src/aws/credential-process.ts). */
   fromProcess(profile: string, command: string): Promise<AwsCredentials>;
   /** SSO (`sso_session` or legacy `sso_start_url`) of the named profile. */
-  fromSso(profile: string, files: AwsFileLocations): Promise<AwsCredentials>;
+  fromSso(profile: string, files: AwsFileLocations, http?: HttpSettings): Promise<AwsCredentials>;
   /** `login_session` of the named profile: the session `aws login` cached under ~/.aws/login/cache. */
   fromLogin(profile: string, files: AwsFileLocations): Promise<AwsCredentials>;
   /** ECS / EKS Pod Identity container credentials (AWS_CONTAINER_CREDENTIALS_*). */
-  fromContainer(): Promise<AwsCredentials>;
+  fromContainer(http?: HttpSettings): Promise<AwsCredentials>;
   /** EC2 instance metadata (IMDSv2). */
   fromInstanceMetadata(): Promise<AwsCredentials>;
 }
@@ -119,7 +122,7 @@ export type HttpGet = (
   url: string,
   headers: Readonly<Record<string, string>>,
   limits: { timeoutMs: number; maxBytes: number },
-) => Promise<{ status: number; body: string }>;
+) => Promise<{ status: number; body: string; date?: string }>;
 
 export interface Deps {
   env: Env;

@@ -14,6 +14,39 @@ export interface AwsCredentials {
   expiration?: Date;
 }
 
+/** The proxy variables as the environment holds them; resolved per URL by proxyFor. */
+export interface ProxyEnv {
+  https?: string;
+  http?: string;
+  noProxy?: string;
+}
+
+/** How every call reaches AWS (src/aws/http.ts makes the calls). */
+export interface HttpSettings {
+  /** TCP connect, and the proxy's answer to CONNECT, per attempt. */
+  connectTimeoutMs: number;
+  /** The TLS handshake, per attempt. */
+  tlsTimeoutMs: number;
+  /** One whole attempt, from the first packet to the last byte of the answer. */
+  requestTimeoutMs: number;
+  /** One call, all attempts and backoff included. */
+  callTimeoutMs: number;
+  maxAttempts: number;
+  proxy: ProxyEnv;
+  /** PEM certificates trusted in addition to Node's default roots. */
+  extraCaPem?: string;
+  /** Reads the extra certificates on first use (a bad bundle fails only a run that goes to the network). */
+  loadExtraCa?: () => string;
+  /** Where the extra certificates come from, for messages (`AWS_CA_BUNDLE /etc/ca.pem`). */
+  caSource?: string;
+  /** False only when NODE_TLS_REJECT_UNAUTHORIZED=0 and the caller allows it. */
+  rejectUnauthorized: boolean;
+  /** A `warning:` line, printed at most once per settings object (certificate checks turned off). */
+  warn?: (message: string) => void;
+  /** --verbose trace lines; never given a secret. */
+  trace?: (message: string) => void;
+}
+
 /** Where STS is, for AssumeRole calls and for the presigned URL. */
 export interface StsEndpoint {
   /** `https://sts.us-west-2.amazonaws.com` or an override such as `https://127.0.0.1:4566`; no trailing slash. */
@@ -25,6 +58,8 @@ export interface StsEndpoint {
   /** The configured region. */
   region: string;
   partition: string;
+  /** How calls reach it (deadlines, proxy, trust); the documented defaults when unset. */
+  http?: HttpSettings;
 }
 
 export interface AssumeRoleRequest {

@@ -4,7 +4,7 @@
  * adapters lazily through deps. Reusing the chain's STS sessions is aws/session-cache.ts's job,
  * which wraps this module.
  */
-import { EksAuthError, ExitCode, isEksAuthError, wrapError } from '../errors';
+import { EksAuthError, ExitCode, isEksAuthError, wrapError, type ExitCodeValue } from '../errors';
 import type { AwsCredentials, Deps, StsEndpoint } from '../ports';
 import { findProfile, requireProfile, type AwsConfigFiles } from './config';
 import { describeSource, type CredentialPlan, type CredentialSource, type RoleHop } from './profile-chain';
@@ -31,6 +31,9 @@ export async function executePlan(plan: CredentialPlan, options: ExecuteOptions,
 
 export async function resolveSources(plan: CredentialPlan, options: ExecuteOptions, deps: Deps): Promise<AwsCredentials> {
   const failures: string[] = [];
+  // A probe that could not reach its endpoint (or distrusted its certificate) decides the exit code:
+  // retrying or fixing the network helps, fixing the profile does not.
+  let exitCode: ExitCodeValue = ExitCode.credentials;
   for (const source of plan.sources) {
     try {
       deps.log.verbose(`credentials: trying ${describeSource(source)}`);
@@ -42,12 +45,13 @@ export async function resolveSources(plan: CredentialPlan, options: ExecuteOptio
       // In the default chain, container and instance metadata are probes: a miss moves on.
       if (!plan.probing) throw err;
       failures.push(`${describeSource(source)}: ${(err as Error).message}`);
+      if (isEksAuthError(err) && (err.exitCode === ExitCode.tls || (err.exitCode === ExitCode.network && exitCode !== ExitCode.tls))) exitCode = err.exitCode;
       deps.log.verbose(`credentials: ${describeSource(source)} failed: ${(err as Error).message}`);
     }
   }
   const profile = plan.visited.length > 0 ? `profile "${plan.profile}" holds no credentials` : `no profile "${plan.profile}"`;
   const tried = [profile, ...failures].join('; ');
-  throw new EksAuthError(ExitCode.credentials, `unable to locate credentials (${tried})`, {
+  throw new EksAuthError(exitCode, `unable to locate credentials (${tried})`, {
     hint: `set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, pass --profile, or configure credentials with \`aws configure\` (profile "${plan.profile}")`,
     reason: 'no-credentials',
   });
@@ -74,7 +78,7 @@ async function resolveSource(source: CredentialSource, options: ExecuteOptions, 
     }
     case 'sso':
       return withContext(
-        (await deps.sdkSources()).fromSso(source.profile, options.files),
+        (await deps.sdkSources()).fromSso(source.profile, options.files, options.endpoint.http),
         `could not get SSO credentials for profile "${source.profile}"`,
         ExitCode.credentials,
         `if the SSO session has expired, run: aws sso login --profile ${source.profile}`,
@@ -89,7 +93,7 @@ async function resolveSource(source: CredentialSource, options: ExecuteOptions, 
     case 'web-identity':
       return webIdentityCredentials(source, options, deps);
     case 'container':
-      return withContext((await deps.sdkSources()).fromContainer(), 'could not get container credentials', ExitCode.credentials);
+      return withContext((await deps.sdkSources()).fromContainer(options.endpoint.http), 'could not get container credentials', ExitCode.credentials);
     case 'imds':
       return withContext((await deps.sdkSources()).fromInstanceMetadata(), 'could not get EC2 instance metadata credentials', ExitCode.credentials);
   }

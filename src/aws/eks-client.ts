@@ -1,7 +1,8 @@
 /**
  * EKS DescribeCluster and the access-entry reads (ListAccessEntries, DescribeAccessEntry,
- * ListAssociatedAccessPolicies): the only importer of @aws-sdk/client-eks. Bounded timeouts, lists
- * followed through `nextToken`, and SDK errors mapped to EksAuthError with the cluster and region named.
+ * ListAssociatedAccessPolicies): the only importer of @aws-sdk/client-eks. Calls go through eks-auth's
+ * HTTP layer (deadlines, retries, proxy, trust) to the endpoint src/aws/endpoint.ts resolved, lists are
+ * followed through `nextToken`, and SDK errors are mapped to EksAuthError with the cluster and region named.
  */
 import {
   DescribeAccessEntryCommand,
@@ -10,18 +11,23 @@ import {
   ListAccessEntriesCommand,
   ListAssociatedAccessPoliciesCommand,
 } from '@aws-sdk/client-eks';
-import { EksAuthError, ExitCode } from '../errors';
+import { EksAuthError, ExitCode, isEksAuthError } from '../errors';
 import type { EksPort } from '../ports';
 import { AUTHENTICATION_MODES, type AccessEntry, type AssociatedAccessPolicy, type AwsCredentials, type EksCluster } from '../types';
 import { NETWORK_CODES } from '../util/network-error-codes';
+import { CLOCK_HINT, clockSkew, describeClockSkew, isSignatureTimeError } from './clock-skew';
+import type { EksEndpoint } from './endpoint';
+import { createSdkRequestHandler, DEFAULT_HTTP, type HttpSettings } from './http';
 
 export interface EksClientOptions {
   region: string;
   credentials: AwsCredentials;
   /** AWS_ENDPOINT_URL_EKS / AWS_ENDPOINT_URL / the profile's endpoint, as the caller resolved it. */
   endpoint?: string;
-  /** Per attempt; defaults to 10 s. Connection setup is bounded to 5 s. */
-  timeoutMs?: number;
+  /** The endpoint resolveEksEndpoint chose (FIPS, dual-stack or the override); eks.<region>.<suffix> when unset. */
+  resolved?: EksEndpoint;
+  /** Deadlines, retries, proxy and trust; the documented defaults when unset. */
+  http?: HttpSettings;
   /** maxResults of the list calls; default unset (the API's 100). For tests of paging. */
   pageSize?: number;
 }
@@ -47,20 +53,25 @@ async function allPages<T>(page: (nextToken: string | undefined) => Promise<{ it
 /** An EKS port calling the real API with the given credentials. */
 export function createEksPort(options: EksClientOptions): EksPort {
   const { region, credentials, endpoint } = options;
+  const handler = createSdkRequestHandler(options.http ?? { ...DEFAULT_HTTP, proxy: {}, rejectUnauthorized: true });
+  const url = options.resolved?.url ?? endpoint;
   const client = new EKSClient({
-    region,
+    region: options.resolved?.signingRegion ?? region,
     credentials: {
       accessKeyId: credentials.accessKeyId,
       secretAccessKey: credentials.secretAccessKey,
       sessionToken: credentials.sessionToken,
       expiration: credentials.expiration,
     },
-    ...(endpoint ? { endpoint } : {}),
-    maxAttempts: 3,
-    requestHandler: { connectionTimeout: 5_000, requestTimeout: options.timeoutMs ?? 10_000 },
+    ...(url ? { endpoint: url } : {}),
+    // The endpoint is already the FIPS / dual-stack host; retries happen in the HTTP layer.
+    useFipsEndpoint: false,
+    useDualstackEndpoint: false,
+    maxAttempts: 1,
+    requestHandler: handler as never,
   });
   const fail = (err: unknown, cluster: string, operation: EksOperation, principalArn?: string) =>
-    mapEksError(err, cluster, region, endpoint, operation, principalArn);
+    mapEksError(err, cluster, region, endpoint, operation, principalArn, handler.lastDate);
   const maxResults = options.pageSize;
   return {
     async describeCluster(name: string): Promise<EksCluster> {
@@ -178,13 +189,29 @@ export function mapEksError(
   endpoint?: string,
   operation: EksOperation = 'DescribeCluster',
   principalArn?: string,
+  dateHeader?: string,
+  now: Date = new Date(),
 ): EksAuthError {
-  if (err instanceof EksAuthError) return err;
+  const where = `cluster "${cluster}" in ${region}`;
+  if (isEksAuthError(err) && err.exitCode === ExitCode.network && err.reason !== 'proxy-refused') {
+    const hint = endpoint ? `check that ${originOf(endpoint)} (from AWS_ENDPOINT_URL_EKS, AWS_ENDPOINT_URL or your AWS config) is reachable` : err.hint;
+    return new EksAuthError(ExitCode.network, `could not reach EKS for ${where}: ${err.message}`, { hint, cause: err, reason: 'eks-unreachable' });
+  }
+  if (isEksAuthError(err)) return err;
   const e = err as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   const name = e.name ?? '';
   const status = e.$metadata?.httpStatusCode;
   const detail = `${name && name !== 'Error' ? `${name}: ` : ''}${e.message ?? String(err)}`;
-  const where = `cluster "${cluster}" in ${region}`;
+  if (isSignatureTimeError(name, e.message)) {
+    const skew = describeClockSkew(clockSkew(dateHeader, now), dateHeader);
+    if (skew) {
+      return new EksAuthError(ExitCode.credentials, `EKS refused ${operation} for ${where} because the signature's time is off: ${skew} (${detail})`, {
+        hint: CLOCK_HINT,
+        cause: err,
+        reason: 'clock-skew',
+      });
+    }
+  }
   const ofEntry = principalArn !== undefined && name === 'ResourceNotFoundException' && !/cluster/i.test(e.message ?? '');
   if (ofEntry) {
     return new EksAuthError(ExitCode.config, `${where} has no access entry for ${principalArn}`, {

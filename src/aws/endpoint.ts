@@ -267,3 +267,50 @@ function isCanonicalDecimal(text: string, max: number): boolean {
   if (!isDigits(text) || text.length > 5 || (text.length > 1 && text[0] === '0')) return false;
   return Number(text) <= max;
 }
+
+/** The EKS API endpoint DescribeCluster goes to. */
+export interface EksEndpoint {
+  /** `https://eks.us-west-2.amazonaws.com` or an override's origin; no trailing slash. */
+  url: string;
+  /** The region SigV4 signs for. */
+  signingRegion: string;
+}
+
+/** The inputs of EKS endpoint resolution: region, FIPS and dual-stack settings, an override. */
+export type EksEndpointSettings = Omit<StsEndpointSettings, 'stsRegionalEndpoints'>;
+
+/**
+ * The EKS endpoint, by botocore's EKS ruleset (botocore/data/eks/2017-11-01/endpoint-rule-set-1.json):
+ * FIPS is `fips.eks.<region>.amazonaws.com` in partition aws, the regular host in aws-us-gov and
+ * `eks-fips.<region>.<suffix>` elsewhere; dual-stack uses the partition's dual-stack suffix. As in
+ * the AWS CLI, an override (AWS_ENDPOINT_URL_EKS, AWS_ENDPOINT_URL, endpoint_url) wins over FIPS and
+ * dual-stack instead of being refused. Checked against botocore by test/unit/aws/eks-endpoint.test.ts,
+ * and against the AWS CLI through a proxy by test/integration/network-proxy.test.ts.
+ */
+export function resolveEksEndpoint(s: EksEndpointSettings): EksEndpoint {
+  let region = s.region;
+  let fips = s.useFipsEndpoint === true;
+  const normalised = region.replaceAll('fips-', '').replaceAll('-fips', '');
+  if (normalised !== region) {
+    region = normalised;
+    fips = true;
+  }
+  if (!isValidRegionName(region)) {
+    throw new EksAuthError(ExitCode.config, `region "${s.region}" is not a valid AWS region name`, {
+      hint: 'use a region such as us-west-2 (--region, AWS_REGION or region = … in the profile)',
+      reason: 'invalid-region',
+    });
+  }
+  // Unlike STS's, an EKS override may have a path (an API gateway in front of EKS): the SDK joins it.
+  if (s.endpointUrl !== undefined) return { url: s.endpointUrl, signingRegion: region };
+  const partition = partitionOf(region);
+  const dualStack = s.useDualstackEndpoint === true;
+  let hostname: string;
+  if (fips && dualStack) hostname = `eks-fips.${region}.${partition.dualStackDnsSuffix}`;
+  else if (fips && partition.name === 'aws') hostname = `fips.eks.${region}.amazonaws.com`;
+  else if (fips && partition.name === 'aws-us-gov') hostname = `eks.${region}.amazonaws.com`;
+  else if (fips) hostname = `eks-fips.${region}.${partition.dnsSuffix}`;
+  else if (dualStack) hostname = `eks.${region}.${partition.dualStackDnsSuffix}`;
+  else hostname = `eks.${region}.${partition.dnsSuffix}`;
+  return { url: `https://${hostname.toLowerCase()}`, signingRegion: region };
+}

@@ -5,9 +5,11 @@
 import type { AwsCredentials, Deps, StsEndpoint } from '../ports';
 import { findProfile, loadAwsConfigFiles, type AwsConfigFiles, type Profile } from './config';
 import { executeCachedPlan } from './session-cache';
-import { resolveStsEndpoint } from './endpoint';
+import { resolveEksEndpoint, resolveStsEndpoint, type EksEndpoint } from './endpoint';
+import type { HttpSettings } from './http';
+import { resolveHttpSettings } from './http-settings';
 import { describePlan, planCredentials, type CredentialPlan } from './profile-chain';
-import { resolveRegion, resolveServiceEndpointUrl, resolveStsSettings, type RegionChoice } from './settings';
+import { resolveRegion, resolveServiceEndpointSettings, resolveServiceEndpointUrl, resolveStsSettings, type RegionChoice } from './settings';
 
 /** The credential flags shared by token, whoami, explain and kubeconfig. */
 export interface AwsInput {
@@ -28,6 +30,10 @@ export interface AwsTarget {
   region: RegionChoice;
   stsEndpoint: StsEndpoint;
   serviceEndpointUrl(service: 'eks' | 'sts' | 'iam'): string | undefined;
+  /** The EKS endpoint for `region` (default: the target's), with the same FIPS, dual-stack and override rules as STS. */
+  eksEndpoint(region?: string): EksEndpoint;
+  /** Deadlines, retries, proxy and trust for every call of the run. */
+  http: HttpSettings;
 }
 
 export interface AwsContext extends AwsTarget {
@@ -48,7 +54,8 @@ export function resolveAwsTarget(input: AwsInput, deps: Pick<Deps, 'env' | 'home
   }
   const profile = findProfile(files, plan.profile);
   const region = resolveRegion(input.region, deps.env, profile);
-  const stsEndpoint = resolveStsEndpoint({ region: region.region, ...resolveStsSettings(deps.env, profile, files) });
+  const http = resolveHttpSettings({ env: deps.env, profile, files: deps.files, homedir: deps.homedir, log: deps.log });
+  const stsEndpoint: StsEndpoint = { ...resolveStsEndpoint({ region: region.region, ...resolveStsSettings(deps.env, profile, files) }), http };
   for (const warning of plan.warnings) deps.log.warn(warning);
   deps.log.verbose(`profile: ${plan.profile} (from ${plan.profileFrom})${plan.visited.length > 1 ? `, chain ${plan.visited.join(' -> ')}` : ''}`);
   deps.log.verbose(`region: ${region.region} (from ${region.source}); STS ${stsEndpoint.url} signing for ${stsEndpoint.signingRegion}`);
@@ -60,6 +67,8 @@ export function resolveAwsTarget(input: AwsInput, deps: Pick<Deps, 'env' | 'home
     region,
     stsEndpoint,
     serviceEndpointUrl: (service) => resolveServiceEndpointUrl(service, deps.env, profile, files),
+    eksEndpoint: (eksRegion) => resolveEksEndpoint({ region: eksRegion ?? region.region, ...resolveServiceEndpointSettings('eks', deps.env, profile, files) }),
+    http,
   };
 }
 

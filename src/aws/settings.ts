@@ -34,6 +34,32 @@ export function resolveRegion(flag: string | undefined, env: Env, profile: Profi
 /** The settings that choose the STS host, as src/aws/endpoint.ts takes them (the region apart). */
 export type StsSettings = Omit<StsEndpointSettings, 'region'>;
 
+/**
+ * FIPS, dual-stack and the configured endpoint of a service (AWS_USE_FIPS_ENDPOINT /
+ * use_fips_endpoint, AWS_USE_DUALSTACK_ENDPOINT / use_dualstack_endpoint, the endpoint override):
+ * the same settings, read the same way, for STS and EKS.
+ */
+export function resolveServiceEndpointSettings(
+  service: 'sts' | 'eks',
+  env: Env,
+  profile: Profile | undefined,
+  files: AwsConfigFiles,
+): Omit<StsSettings, 'stsRegionalEndpoints'> {
+  const settings: Omit<StsSettings, 'stsRegionalEndpoints'> = {};
+  const fips = readBoolean(env.AWS_USE_FIPS_ENDPOINT, 'AWS_USE_FIPS_ENDPOINT') ?? readBoolean(profile?.get('use_fips_endpoint'), 'use_fips_endpoint');
+  if (fips !== undefined) settings.useFipsEndpoint = fips;
+  const dualstack =
+    readBoolean(env.AWS_USE_DUALSTACK_ENDPOINT, 'AWS_USE_DUALSTACK_ENDPOINT') ??
+    readBoolean(profile?.get('use_dualstack_endpoint'), 'use_dualstack_endpoint');
+  if (dualstack !== undefined) settings.useDualstackEndpoint = dualstack;
+  const endpoint = configuredEndpoint(service, env, profile, files);
+  if (endpoint !== undefined) {
+    settings.endpointUrl = endpoint.url;
+    settings.endpointUrlSource = endpoint.source;
+  }
+  return settings;
+}
+
 export function resolveStsSettings(env: Env, profile: Profile | undefined, files: AwsConfigFiles): StsSettings {
   const settings: StsSettings = {};
   const regional = (env.AWS_STS_REGIONAL_ENDPOINTS || profile?.get('sts_regional_endpoints'))?.toLowerCase();
@@ -46,18 +72,7 @@ export function resolveStsSettings(env: Env, profile: Profile | undefined, files
     }
     settings.stsRegionalEndpoints = regional;
   }
-  const fips = readBoolean(env.AWS_USE_FIPS_ENDPOINT, 'AWS_USE_FIPS_ENDPOINT') ?? readBoolean(profile?.get('use_fips_endpoint'), 'use_fips_endpoint');
-  if (fips !== undefined) settings.useFipsEndpoint = fips;
-  const dualstack =
-    readBoolean(env.AWS_USE_DUALSTACK_ENDPOINT, 'AWS_USE_DUALSTACK_ENDPOINT') ??
-    readBoolean(profile?.get('use_dualstack_endpoint'), 'use_dualstack_endpoint');
-  if (dualstack !== undefined) settings.useDualstackEndpoint = dualstack;
-  const endpoint = configuredEndpoint('sts', env, profile, files);
-  if (endpoint !== undefined) {
-    settings.endpointUrl = endpoint.url;
-    settings.endpointUrlSource = endpoint.source;
-  }
-  return settings;
+  return { ...settings, ...resolveServiceEndpointSettings('sts', env, profile, files) };
 }
 
 function readBoolean(value: string | undefined, name: string): boolean | undefined {

@@ -1,7 +1,8 @@
 /**
  * The STS port over @aws-sdk/client-sts: the only file that imports it. Loaded lazily, never on
- * the env-credential path. Calls have bounded time (connect 3 s, request 10 s) and the SDK's
- * standard retries (3 attempts with backoff for throttling and 5xx).
+ * the env-credential path. Every call goes through eks-auth's HTTP layer (src/aws/http.ts), which
+ * owns deadlines, retries, proxies and trust; the SDK only signs and parses, at the endpoint
+ * src/aws/endpoint.ts resolved (so the SDK's own FIPS and dual-stack resolution is off).
  */
 import {
   AssumeRoleCommand,
@@ -10,19 +11,44 @@ import {
   STSClient,
   type Credentials as StsCredentials,
 } from '@aws-sdk/client-sts';
-import { EksAuthError, ExitCode } from '../errors';
+import { EksAuthError, ExitCode, isEksAuthError } from '../errors';
 import type { AwsCredentials, StsEndpoint, StsPort } from '../ports';
+import { CLOCK_HINT, clockSkew, describeClockSkew, isSignatureTimeError } from './clock-skew';
+import { createSdkRequestHandler, DEFAULT_HTTP, type HttpSettings, type SdkRequestHandler } from './http';
 import { NETWORK_CODES } from '../util/network-error-codes';
 
-function client(endpoint: StsEndpoint, credentials?: AwsCredentials): STSClient {
+/** Settings for a caller that resolved none (tests, the library API): the documented defaults, no proxy. */
+const FALLBACK_HTTP: HttpSettings = { ...DEFAULT_HTTP, proxy: {}, rejectUnauthorized: true };
+
+function client(endpoint: StsEndpoint, handler: SdkRequestHandler, credentials?: AwsCredentials): STSClient {
   return new STSClient({
     region: endpoint.signingRegion,
     endpoint: endpoint.url,
-    maxAttempts: 3,
-    requestHandler: { connectionTimeout: 3000, requestTimeout: 10000 },
+    // The endpoint above is already the FIPS / dual-stack host when those are on; the SDK reading
+    // AWS_USE_FIPS_ENDPOINT again would refuse it as "FIPS and custom endpoint".
+    useFipsEndpoint: false,
+    useDualstackEndpoint: false,
+    // Retries happen in the HTTP layer, within the call's deadline.
+    maxAttempts: 1,
+    requestHandler: handler as never,
     // Unsigned calls (AssumeRoleWithWebIdentity) still need a credentials value for the client.
     credentials: credentials ?? { accessKeyId: '', secretAccessKey: '' },
   });
+}
+
+/** Runs one STS call through a fresh handler; failures become EksAuthError via stsError. */
+async function call<T>(endpoint: StsEndpoint, action: StsAction, run: (handler: SdkRequestHandler) => Promise<T>): Promise<T> {
+  const handler = createSdkRequestHandler(endpoint.http ?? FALLBACK_HTTP);
+  try {
+    return await run(handler);
+  } catch (err) {
+    if (isEksAuthError(err) && err.exitCode === ExitCode.network && err.reason !== 'proxy-refused') {
+      // The HTTP layer names the origin and the deadline; say which service that was.
+      throw new EksAuthError(ExitCode.network, `STS at ${endpoint.url} could not be reached: ${err.message}`, { hint: err.hint, cause: err, reason: 'sts-unreachable' });
+    }
+    if (isEksAuthError(err)) throw err;
+    throw stsError(err, endpoint, action, handler.lastDate);
+  }
 }
 
 function toCredentials(credentials: StsCredentials | undefined, action: string): AwsCredentials {
@@ -38,10 +64,20 @@ function toCredentials(credentials: StsCredentials | undefined, action: string):
 type StsAction = 'AssumeRole' | 'AssumeRoleWithWebIdentity' | 'GetCallerIdentity';
 
 /** Maps SDK and socket failures to our exit codes, keeping the STS error code and message. */
-export function stsError(err: unknown, endpoint: StsEndpoint, action: StsAction): EksAuthError {
+export function stsError(err: unknown, endpoint: StsEndpoint, action: StsAction, dateHeader?: string, now: Date = new Date()): EksAuthError {
   const e = err as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   const status = e.$metadata?.httpStatusCode;
   const message = e.message ?? String(err);
+  if (isSignatureTimeError(e.name, message)) {
+    const skew = describeClockSkew(clockSkew(dateHeader, now), dateHeader);
+    if (skew) {
+      return new EksAuthError(ExitCode.credentials, `STS refused ${action} because the signature's time is off: ${skew} (${e.name}: ${message})`, {
+        hint: CLOCK_HINT,
+        cause: err,
+        reason: 'clock-skew',
+      });
+    }
+  }
   if ((e.code && NETWORK_CODES.has(e.code)) || e.name === 'TimeoutError' || /socket hang up|timed? ?out/i.test(message)) {
     return new EksAuthError(ExitCode.network, `STS at ${endpoint.url} could not be reached: ${message}`, {
       hint: 'check your network, proxy and the STS endpoint (AWS_ENDPOINT_URL_STS, --region)',
@@ -92,9 +128,9 @@ export function stsError(err: unknown, endpoint: StsEndpoint, action: StsAction)
 
 export function createStsPort(): StsPort {
   return {
-    async assumeRole(req, credentials, endpoint) {
-      try {
-        const out = await client(endpoint, credentials).send(
+    assumeRole(req, credentials, endpoint) {
+      return call(endpoint, 'AssumeRole', async (handler) => {
+        const out = await client(endpoint, handler, credentials).send(
           new AssumeRoleCommand({
             RoleArn: req.roleArn,
             RoleSessionName: req.roleSessionName,
@@ -105,13 +141,11 @@ export function createStsPort(): StsPort {
           }),
         );
         return toCredentials(out.Credentials, 'AssumeRole');
-      } catch (err) {
-        throw err instanceof EksAuthError ? err : stsError(err, endpoint, 'AssumeRole');
-      }
+      });
     },
-    async assumeRoleWithWebIdentity(req, endpoint) {
-      try {
-        const out = await client(endpoint).send(
+    assumeRoleWithWebIdentity(req, endpoint) {
+      return call(endpoint, 'AssumeRoleWithWebIdentity', async (handler) => {
+        const out = await client(endpoint, handler).send(
           new AssumeRoleWithWebIdentityCommand({
             RoleArn: req.roleArn,
             RoleSessionName: req.roleSessionName,
@@ -120,17 +154,13 @@ export function createStsPort(): StsPort {
           }),
         );
         return toCredentials(out.Credentials, 'AssumeRoleWithWebIdentity');
-      } catch (err) {
-        throw err instanceof EksAuthError ? err : stsError(err, endpoint, 'AssumeRoleWithWebIdentity');
-      }
+      });
     },
-    async getCallerIdentity(credentials, endpoint) {
-      try {
-        const out = await client(endpoint, credentials).send(new GetCallerIdentityCommand({}));
+    getCallerIdentity(credentials, endpoint) {
+      return call(endpoint, 'GetCallerIdentity', async (handler) => {
+        const out = await client(endpoint, handler, credentials).send(new GetCallerIdentityCommand({}));
         return { account: out.Account ?? '', arn: out.Arn ?? '', userId: out.UserId ?? '' };
-      } catch (err) {
-        throw stsError(err, endpoint, 'GetCallerIdentity');
-      }
+      });
     },
   };
 }

@@ -3,11 +3,13 @@
  * SDK adapters. The only place (with bin.ts and run.ts) that touches `process`.
  */
 import { readFileSync } from 'node:fs';
+import { findProfile, loadAwsConfigFiles } from '../aws/config';
+import { resolveHttpSettings } from '../aws/http-settings';
 import { cacheDirectory, cacheDisabledByEnv } from '../cache/dir';
 import { LOCK_POLL_MS, LOCK_WAIT_MS } from '../cache/lock';
 import { openCache, type StoreOptions } from '../cache/store';
 import { EksAuthError, ExitCode } from '../errors';
-import type { CachePort, Deps, FilePort, Logger, LookupCluster, PromptPort, SdkSourcesPort, StsPort } from '../ports';
+import type { CachePort, Deps, FilePort, HttpSettings, Logger, LookupCluster, PromptPort, SdkSourcesPort, StsPort } from '../ports';
 import type { ClusterLookupInput, EksCluster } from '../types';
 import { registerSecret, writeStderr } from './stdio';
 
@@ -40,7 +42,7 @@ function loadSts(): Promise<StsPort> {
 }
 
 function loadSdkSources(): Promise<SdkSourcesPort> {
-  sdkSourcesPort ??= import('../aws/sdk-sources').then((m) => m.createSdkSourcesPort());
+  sdkSourcesPort ??= import('../aws/sdk-sources').then((m) => m.createSdkSourcesPort({ env: process.env, files: nodeFiles }));
   return sdkSourcesPort;
 }
 
@@ -163,8 +165,9 @@ export async function lookupCluster(name: string, aws: ClusterLookupInput, deps:
   const { createEksPort } = await import('../aws/eks-client');
   const region = context.region.region;
   const endpoint = context.serviceEndpointUrl('eks');
-  deps.log.verbose(`DescribeCluster ${name} in ${region}${endpoint ? ` at ${endpoint}` : ''}`);
-  const eks = createEksPort({ region, credentials: context.credentials, ...(endpoint ? { endpoint } : {}) });
+  const resolved = context.eksEndpoint();
+  deps.log.verbose(`DescribeCluster ${name} in ${region} at ${resolved.url}`);
+  const eks = createEksPort({ region, credentials: context.credentials, ...(endpoint ? { endpoint } : {}), resolved, http: context.http });
   let cluster: EksCluster;
   try {
     cluster = await eks.describeCluster(name);
@@ -172,4 +175,15 @@ export async function lookupCluster(name: string, aws: ClusterLookupInput, deps:
     eks.close();
   }
   return { cluster, region };
+}
+
+/**
+ * The HTTP settings of a command that resolves no credentials (verify, explain --token): the
+ * environment and the profile AWS_PROFILE names (else default), for its ca_bundle and deadlines.
+ * Certificates are always checked.
+ */
+export function verifierHttpSettings(deps: Deps): HttpSettings {
+  const files = loadAwsConfigFiles(deps);
+  const profile = findProfile(files, deps.env.AWS_PROFILE || 'default');
+  return resolveHttpSettings({ env: deps.env, profile, files: deps.files, homedir: deps.homedir, log: deps.log, alwaysVerify: true });
 }

@@ -3,9 +3,10 @@
  * `accept: application/json`, no redirects, a timeout (aws-iam-authenticator: 10 s), then read
  * GetCallerIdentity's answer into an identity. The HTTP call is a port, so tests use a fake.
  */
-import { request } from 'node:https';
 import { parsePrincipal, type Principal, type PrincipalKind } from '../aws/arn';
-import { EksAuthError, ExitCode } from '../errors';
+import { CLOCK_HINT, clockSkew, describeClockSkew, isSignatureTimeError } from '../aws/clock-skew';
+import { DEFAULT_HTTP, sendHttp, type HttpSettings } from '../aws/http';
+import { EksAuthError, ExitCode, isEksAuthError } from '../errors';
 import type { HttpGet } from '../ports';
 import { redactSecrets } from '../redact';
 import { quote, tokenRejected, validateToken, type ValidatedToken } from './verify';
@@ -33,32 +34,23 @@ export interface VerifiedIdentity {
   expiresAt: Date;
 }
 
-/** A real HttpGet over node:https. Trusts NODE_EXTRA_CA_CERTS like every Node TLS client. */
-export function createHttpsGet(): HttpGet {
-  return (url, headers, limits) =>
-    new Promise((resolve, reject) => {
-      const req = request(url, { method: 'GET', headers, timeout: limits.timeoutMs }, (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > limits.maxBytes) {
-            req.destroy(new Error(`response larger than ${limits.maxBytes} bytes`));
-            return;
-          }
-          chunks.push(chunk);
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      });
-      // `timeout` above fires only when the socket idles; a server that trickles bytes must not hold
-      // the call past the limit either, so an overall deadline ends it too.
-      const deadline = setTimeout(() => req.destroy(new Error(`no complete answer within ${limits.timeoutMs} ms`)), limits.timeoutMs);
-      req.on('close', () => clearTimeout(deadline));
-      req.on('timeout', () => req.destroy(new Error(`no answer within ${limits.timeoutMs} ms`)));
-      req.on('error', reject);
-      req.end();
-    });
+/**
+ * The real HttpGet, over eks-auth's HTTP layer (deadlines, retries, proxy, CA bundle). Certificates
+ * are always checked here, whatever NODE_TLS_REJECT_UNAUTHORIZED says: a verifier that trusts any
+ * STS would verify nothing. `limits.timeoutMs` caps the whole call and each attempt.
+ */
+export function createHttpsGet(settings: HttpSettings = { ...DEFAULT_HTTP, proxy: {}, rejectUnauthorized: true }): HttpGet {
+  return async (url, headers, limits) => {
+    const bounded: HttpSettings = {
+      ...settings,
+      rejectUnauthorized: true,
+      requestTimeoutMs: Math.min(settings.requestTimeoutMs, limits.timeoutMs),
+      callTimeoutMs: Math.min(settings.callTimeoutMs, limits.timeoutMs),
+    };
+    const answer = await sendHttp({ method: 'GET', url, headers, maxBytes: limits.maxBytes }, bounded);
+    const date = answer.headers.date;
+    return { status: answer.status, body: answer.body.toString('utf8'), ...(date ? { date } : {}) };
+  };
 }
 
 /** `Code: Message` from an STS error body (JSON when accept is JSON; XML from some fronts). */
@@ -85,10 +77,10 @@ const STS_HINTS: Readonly<Record<string, string>> = {
   AccessDenied: 'an SCP or permissions boundary may deny sts:GetCallerIdentity for this principal',
 };
 
-function unreachable(host: string, detail: string): EksAuthError {
+function unreachable(host: string, detail: string, hint?: string): EksAuthError {
   return new EksAuthError(ExitCode.network, `could not reach STS at ${host}: ${detail}`, {
     reason: 'sts-unreachable',
-    hint: 'check the network path to STS (proxy, VPC endpoint, DNS); a TLS error to a private STS needs NODE_EXTRA_CA_CERTS',
+    hint: hint ?? 'check the network path to STS (HTTPS_PROXY, NO_PROXY, VPC endpoint, DNS)',
   });
 }
 
@@ -151,8 +143,9 @@ export async function replayToSts(
   clusterId: string,
   httpGet: HttpGet,
   timeoutMs = STS_TIMEOUT_MS,
+  now?: Date,
 ): Promise<VerifiedIdentity> {
-  let response: { status: number; body: string };
+  let response: { status: number; body: string; date?: string };
   try {
     response = await httpGet(
       token.url,
@@ -160,9 +153,10 @@ export async function replayToSts(
       { timeoutMs, maxBytes: MAX_RESPONSE_BYTES },
     );
   } catch (err) {
+    // A certificate that is not accepted has one exit code in every command.
+    if (isEksAuthError(err) && err.exitCode === ExitCode.tls) throw err;
     const detail = err instanceof Error ? err.message : String(err);
-    // Redacted here too: the --json rejection goes to stdout, which the stderr redactor never sees.
-    throw unreachable(token.host, redactSecrets(detail, token.secrets).slice(0, 300));
+    throw unreachable(token.host, redactSecrets(detail, token.secrets).slice(0, 300), isEksAuthError(err) ? err.hint : undefined);
   }
   const { status, body } = response;
   if (status === 200) return identityFrom(body, token);
@@ -183,6 +177,12 @@ export async function replayToSts(
       reason: 'sts-unavailable',
       hint: 'retry later',
     });
+  }
+  if (isSignatureTimeError(code, message)) {
+    const skew = describeClockSkew(clockSkew(response.date, now ?? new Date()), response.date);
+    if (skew) {
+      throw tokenRejected('clock-skew', `STS refused the token as expired or not yet valid (HTTP ${status}${said ? `, ${said}` : ''}): ${skew}`, CLOCK_HINT);
+    }
   }
   throw tokenRejected(
     'sts-rejected',
@@ -210,5 +210,5 @@ export interface VerifyTokenOptions {
  */
 export async function verifyToken(token: string, options: VerifyTokenOptions): Promise<VerifiedIdentity> {
   const validated = validateToken(token, { now: options.now, extraHosts: options.extraHosts });
-  return replayToSts(validated, options.clusterId, options.httpGet ?? createHttpsGet(), options.timeoutMs);
+  return replayToSts(validated, options.clusterId, options.httpGet ?? createHttpsGet(), options.timeoutMs, options.now);
 }

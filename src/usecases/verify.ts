@@ -99,7 +99,7 @@ export async function verify(input: VerifyInput, deps: VerifyDeps): Promise<Veri
   const validated = validateToken(token, { now: deps.now(), extraHosts });
   for (const secret of validated.secrets) deps.log.protect(secret);
   deps.log.verbose(`token passed every check before STS; replaying it to ${validated.host} for cluster ${input.clusterId}`);
-  const identity = await replayToSts(validated, input.clusterId, deps.httpGet);
+  const identity = await replayToSts(validated, input.clusterId, deps.httpGet, undefined, deps.now());
   const now = deps.now();
   return {
     ...identity,

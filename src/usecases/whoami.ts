@@ -7,6 +7,7 @@ import type { AwsInput } from '../aws/resolve';
 import { resolveAwsContext } from '../aws/resolve';
 import { describePlan, hasEnvCredentials } from '../aws/profile-chain';
 import { parsePrincipal } from '../aws/arn';
+import { UNCHECKED_TLS_WARNING } from '../aws/http-settings';
 import { EksAuthError, ExitCode, wrapError } from '../errors';
 import type { CallerIdentity, Deps } from '../ports';
 import type { ExplainInput, ExplainReport } from './explain';
@@ -46,6 +47,7 @@ export async function whoami(input: AwsInput, deps: WhoamiDeps): Promise<WhoamiR
   }
   const principal = parsePrincipal(identity.arn);
   const warnings = [...context.plan.warnings];
+  if (!context.http.rejectUnauthorized) warnings.push(UNCHECKED_TLS_WARNING);
   if (context.plan.profileFrom === '--profile' && hasEnvCredentials(deps.env)) {
     warnings.push(
       'AWS_ACCESS_KEY_ID is set in the environment but ignored because of --profile; a kubeconfig exec entry without --profile would use those keys instead',

@@ -133,7 +133,7 @@ describe('the EKS port through the peer', () => {
   });
   after(() => api?.stop());
   const port = (pageSize?: number) =>
-    createEksPort({ region: REGION, credentials: { accessKeyId: AKID, secretAccessKey: SECRET }, endpoint: (api as EksApi).url, timeoutMs: 5_000, ...(pageSize ? { pageSize } : {}) });
+    createEksPort({ region: REGION, credentials: { accessKeyId: AKID, secretAccessKey: SECRET }, endpoint: (api as EksApi).url, ...(pageSize ? { pageSize } : {}) });
 
   test('reads the mode, every entry over three pages, an entry and its policies over three pages', async () => {
     const eks = port(2);

@@ -16,7 +16,7 @@ import { whoami } from '../../usecases/whoami';
 import { awsYargsOptions, SESSION_CACHE_OPTION, type AwsArgs } from '../aws-options';
 import { toAwsInput } from '../token-args';
 import { openClusterApi } from '../cluster-api';
-import { createDeps, withCache } from '../deps';
+import { createDeps, verifierHttpSettings, withCache } from '../deps';
 import { writeStdout } from '../stdio';
 import { reportError, runAction } from '../run';
 
@@ -100,7 +100,7 @@ export const explainCommand: CommandModule<object, ExplainArgs> = {
           files: deps.files,
           kubectl: kubectlFromPath,
           log: deps.log,
-          verify: (input) => verify(input, { now: deps.now, log: deps.log, httpGet: createHttpsGet() }),
+          verify: (input) => verify(input, { now: deps.now, log: deps.log, httpGet: createHttpsGet(verifierHttpSettings(deps)) }),
           whoami: (aws) => whoami(aws, withCache(argv.cache !== false, deps)),
           clusterApi: (aws) => openClusterApi(aws, withCache(argv.cache !== false, deps)),
         },

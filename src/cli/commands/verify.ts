@@ -4,7 +4,7 @@ import { formatRejectionJson, formatVerifyJson, formatVerifyText, verify } from 
 import { EksAuthError, ExitCode } from '../../errors';
 import { createHttpsGet } from '../../token/replay';
 import type { Deps } from '../../ports';
-import { createDeps } from '../deps';
+import { createDeps, verifierHttpSettings } from '../deps';
 import { writeStdout } from '../stdio';
 import { reportError, runAction } from '../run';
 
@@ -57,7 +57,7 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
       try {
         const report = await verify(
           { token: tokenText, clusterId: argv.cluster, ...(argv['sts-endpoint'] ? { stsEndpoint: argv['sts-endpoint'] } : {}) },
-          { now: deps.now, log: deps.log, httpGet: createHttpsGet() },
+          { now: deps.now, log: deps.log, httpGet: createHttpsGet(verifierHttpSettings(deps)) },
         );
         return argv.json ? formatVerifyJson(report) : formatVerifyText(report);
       } catch (err) {

@@ -29,7 +29,7 @@ describe('EKS DescribeCluster errors', () => {
 
   async function describeWith(reply: Answer, endpoint: string | undefined = url): Promise<EksAuthError> {
     answer = reply;
-    const port = createEksPort({ region: 'us-east-1', credentials: CREDENTIALS, ...(endpoint ? { endpoint } : {}), timeoutMs: 2_000 });
+    const port = createEksPort({ region: 'us-east-1', credentials: CREDENTIALS, ...(endpoint ? { endpoint } : {}) });
     const err = await port
       .describeCluster('demo')
       .then(
@@ -95,7 +95,7 @@ describe('EKS DescribeCluster errors', () => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ accessEntries: [`arn:aws:iam::111122223333:role/R${calls}`], nextToken: 'same' }));
     };
-    const port = createEksPort({ region: 'us-east-1', credentials: CREDENTIALS, endpoint: url, timeoutMs: 2_000 });
+    const port = createEksPort({ region: 'us-east-1', credentials: CREDENTIALS, endpoint: url });
     try {
       await assert.rejects(port.listAccessEntries('demo'), (err: EksAuthError) => {
         assert.equal(err.reason, 'eks-error');

@@ -6,6 +6,8 @@ import { after, describe, test } from 'node:test';
 import { createSdkSourcesPort } from '../../../src/aws/sdk-sources';
 
 const SECRET = 'PROCESSSECRETKEY0123456789';
+// credential_process reads neither: only container credentials do.
+const NO_IO = { env: {}, files: { readText: () => undefined } };
 
 describe('SDK credential sources', () => {
   const dir = mkdtempSync(join(tmpdir(), 'eks-auth-sdk-sources-'));
@@ -21,7 +23,7 @@ describe('SDK credential sources', () => {
 
   test('refuses a credential_process Expiration that is not a time, naming the field and not the secret', async () => {
     const files = processProfile({ Version: 1, AccessKeyId: 'AKIDEXAMPLE', SecretAccessKey: SECRET, Expiration: 'not-a-date' });
-    const err = await createSdkSourcesPort()
+    const err = await createSdkSourcesPort(NO_IO)
       .fromProcess('p', files)
       .then(
         () => undefined,
@@ -34,7 +36,7 @@ describe('SDK credential sources', () => {
 
   test('passes a valid credential_process answer through with its expiry', async () => {
     const files = processProfile({ Version: 1, AccessKeyId: 'AKIDEXAMPLE', SecretAccessKey: SECRET, Expiration: '2999-01-01T00:00:00Z' });
-    const credentials = await createSdkSourcesPort().fromProcess('p', files);
+    const credentials = await createSdkSourcesPort(NO_IO).fromProcess('p', files);
     assert.equal(credentials.accessKeyId, 'AKIDEXAMPLE');
     assert.equal(credentials.expiration?.toISOString(), '2999-01-01T00:00:00.000Z');
   });

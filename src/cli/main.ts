@@ -7,6 +7,7 @@
  */
 import yargs, { type CommandModule, type Options } from 'yargs';
 import { ExitCode } from '../errors';
+import { commandName } from './self';
 import { version } from './version';
 import { writeStderr } from './stderr';
 import { eksGetTokenCommand, tokenCommand } from './commands/token';
@@ -40,8 +41,9 @@ const COMMANDS: CommandModule<any, any>[] = [
 export const VERBOSE_OPTION: Options = { type: 'boolean', alias: 'v', describe: 'Trace credential resolution and show error causes on stderr' };
 
 export async function main(args: string[]): Promise<void> {
+  const name = commandName();
   const cli = yargs(args)
-    .scriptName('eks-auth')
+    .scriptName(name)
     .usage('$0 <command> [options]\n\nAuthenticate kubectl to Amazon EKS with AWS IAM, and see why access fails.')
     .option('verbose', VERBOSE_OPTION)
     .version(version())
@@ -54,7 +56,7 @@ export async function main(args: string[]): Promise<void> {
     .fail((message, err) => {
       if (err) throw err;
       writeStderr(`error: ${message}`);
-      writeStderr(`hint: run \`eks-auth ${args[0] && !args[0].startsWith('-') ? `${args[0]} ` : ''}--help\` for usage`);
+      writeStderr(`hint: run \`${name} ${args[0] && !args[0].startsWith('-') ? `${args[0]} ` : ''}--help\` for usage`);
       process.exit(ExitCode.usage);
     });
   cli.wrap(Math.min(120, cli.terminalWidth()));

@@ -49,7 +49,7 @@ export function createEksPort(options: EksClientOptions): EksPort {
     },
     ...(endpoint ? { endpoint } : {}),
     maxAttempts: 3,
-    requestHandler: { connectionTimeout: 5_000, requestTimeout: options.timeoutMs ?? 10_000 },
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: options.timeoutMs ?? 10_000, throwOnRequestTimeout: true },
   });
   return {
     async describeCluster(name: string): Promise<EksCluster> {

@@ -35,11 +35,24 @@ export function createSdkSourcesPort(): SdkSourcesPort {
     async fromContainer() {
       // fromHttp covers ECS (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI) and EKS Pod Identity
       // (AWS_CONTAINER_CREDENTIALS_FULL_URI with AWS_CONTAINER_AUTHORIZATION_TOKEN[_FILE]).
-      return toCredentials(await fromHttp({ timeout: 2000, maxRetries: 2 })());
+      // The SDK's request handler only warns when a request outlives its timeout (smithy's
+      // throwOnRequestTimeout, which fromHttp does not set): without a deadline of our own, an
+      // endpoint that accepts and never answers would hang kubectl. Three 2 s attempts fit in 10 s.
+      return toCredentials(await withDeadline(fromHttp({ timeout: 2000, maxRetries: 2 })(), 10_000, 'the container credentials endpoint did not answer within 10 s'));
     },
     async fromInstanceMetadata() {
       // One short attempt, as the AWS CLI does: off EC2 this must not hang.
       return toCredentials(await fromInstanceMetadata({ timeout: 1000, maxRetries: 0 })());
     },
   };
+}
+
+/** `promise`, or a rejection with `message` after `ms` (the timer does not keep the process alive). */
+function withDeadline<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+    timer.unref();
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }

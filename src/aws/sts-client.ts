@@ -19,7 +19,7 @@ function client(endpoint: StsEndpoint, credentials?: AwsCredentials): STSClient 
     region: endpoint.signingRegion,
     endpoint: endpoint.url,
     maxAttempts: 3,
-    requestHandler: { connectionTimeout: 3000, requestTimeout: 10000 },
+    requestHandler: { connectionTimeout: 3000, requestTimeout: 10000, throwOnRequestTimeout: true },
     // Unsigned calls (AssumeRoleWithWebIdentity) still need a credentials value for the client.
     credentials: credentials ?? { accessKeyId: '', secretAccessKey: '' },
   });

@@ -20,7 +20,8 @@ import { REPO_ROOT } from '../helpers/built-cli';
 const RELEASE = join(REPO_ROOT, 'build', 'release');
 const { version: VERSION } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
 const PEERS: PeerName[] = ['moto_server', 'botocore', 'openssl'];
-const QEMU = 'qemu-aarch64';
+/** qemu-aarch64 by absolute path (the binary runs with an empty PATH), or '' when not installed. */
+const QEMU = spawnSync('sh', ['-c', 'command -v qemu-aarch64'], { encoding: 'utf8' }).stdout.trim();
 const ARM64_SYSROOT = '/usr/aarch64-linux-gnu';
 // Made-up keys, known to the STS front.
 const ALICE = { akid: 'AKIAEKSAUTHRELALICE1', secret: 'alice/release+secret=abcdefghijklmnopqr', arn: 'arn:aws:iam::111122223333:user/alice' };
@@ -80,7 +81,7 @@ describe('the release', () => {
 
   before(async () => {
     commit = spawnSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).stdout.trim();
-    if (existsSync(join(RELEASE, 'eks-auth-linux-arm64')) && peersAvailable([...PEERS]) && spawnSync(QEMU, ['--version']).status === 0) {
+    if (existsSync(join(RELEASE, 'eks-auth-linux-arm64')) && peersAvailable([...PEERS]) && QEMU) {
       peers = await startPeers({ clusterId: 'demo', staticKeys: { [ALICE.akid]: { secret: ALICE.secret, arn: ALICE.arn } } });
     }
   });
@@ -92,8 +93,7 @@ describe('the release', () => {
     if (!requireRelease(t)) return;
     const listed = sums();
     assert.deepEqual([...listed.keys()].sort(), [...Object.keys(BINARIES), ...ARCHIVES].sort());
-    for (const [name, hash] of listed) assert.equal(hash, sha256(join(RELEASE, name)), name);
-    // And the tool users run agrees (coreutils).
+    // The tool users run checks every hash (coreutils).
     const res = spawnSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: RELEASE, encoding: 'utf8' });
     assert.equal(res.status, 0, res.stdout + res.stderr);
   });
@@ -197,8 +197,8 @@ describe('the release', () => {
 
   test('the linux-arm64 binary, run under qemu-aarch64, signs a token the local STS front accepts', async (t) => {
     if (!requireRelease(t) || !requirePeer(t, ...PEERS)) return;
-    if (spawnSync(QEMU, ['--version']).status !== 0 || !existsSync(ARM64_SYSROOT)) {
-      const message = `${QEMU} or ${ARM64_SYSROOT} is missing: apt-get install qemu-user libc6-arm64-cross (scripts/setup)`;
+    if (!QEMU || !existsSync(ARM64_SYSROOT)) {
+      const message = `qemu-aarch64 or ${ARM64_SYSROOT} is missing: apt-get install qemu-user libc6-arm64-cross (scripts/setup)`;
       if (process.env.CI === 'true') throw new Error(message);
       return t.skip(message);
     }

@@ -208,7 +208,8 @@ describe('the release', () => {
     assert.equal(version.code, 0, version.stderr);
     assert.equal(version.stdout.trim(), `${VERSION} (commit ${commit || 'unknown'})`);
     const res = await runCommand(QEMU, ['-L', ARM64_SYSROOT, binary, 'token', '--cluster', 'demo', '--region', 'us-east-1', '--token-only'], {
-      env: cleanAwsEnv({ env: { PATH: '', AWS_ACCESS_KEY_ID: ALICE.akid, AWS_SECRET_ACCESS_KEY: ALICE.secret, EKS_AUTH_NO_CACHE: '1' } }),
+      // Presigned for the STS front's host, which the kube-api replays it to.
+      env: cleanAwsEnv({ env: { PATH: '', AWS_ACCESS_KEY_ID: ALICE.akid, AWS_SECRET_ACCESS_KEY: ALICE.secret, EKS_AUTH_NO_CACHE: '1', AWS_ENDPOINT_URL_STS: p.sts.url } }),
       timeoutMs: 120_000,
     });
     assert.equal(res.code, 0, res.stderr);

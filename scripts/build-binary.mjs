@@ -1,7 +1,7 @@
 // Builds the standalone eks-auth executable with Bun (`bun build --compile --bytecode`), by default
 // for this machine at build/eks-auth-<os>-<arch> (build/eks-auth-linux-x64 here).
 //
-// The binary is src/cli/bin.ts and everything it imports in one bundle, compiled to JavaScriptCore
+// The binary is src/cli/bin.ts and everything it imports, bundled, compiled to JavaScriptCore
 // bytecode at build time and appended to a copy of the Bun runtime: no Node.js where it runs. Bun
 // itself is a pinned devDependency; for another platform (--target) the runtime is that platform's
 // `@oven/bun-<os>-<arch>` package of the same version, fetched with `npm pack` (so from the npm

@@ -112,6 +112,10 @@ describe('the release', () => {
         assert.equal(bytes.readUInt32LE(0), 0xfeedfacf, `${name}: MH_MAGIC_64`);
         assert.equal(bytes.readUInt32LE(4), want.machine, `${name}: cputype`);
         assert.equal(bytes.readUInt32LE(12), 2, `${name}: MH_EXECUTE`);
+        // macOS on Apple silicon kills unsigned arm64 code: Bun signs (ad hoc) when it writes the binary.
+        const commands: number[] = [];
+        for (let i = 0, at = 32; i < bytes.readUInt32LE(16); i++, at += bytes.readUInt32LE(at + 4)) commands.push(bytes.readUInt32LE(at));
+        assert.ok(commands.includes(0x1d), `${name}: LC_CODE_SIGNATURE among its load commands`);
       } else {
         assert.equal(bytes.subarray(0, 2).toString('latin1'), 'MZ', `${name}: DOS header`);
         const pe = bytes.readUInt32LE(0x3c);

@@ -6,14 +6,11 @@
 // dist/sdk-sources.js (@aws-sdk/credential-providers), dist/eks-client.js and dist/iam-client.js. A
 // dynamic import() of one of those modules in the source becomes a require() of its bundle.
 //
-// dist/eks-auth.js (the `bin`) is a small loader that compiles dist/bin.js with a V8 code cache
-// made by running the token paths that kubectl runs most (scripts/code-cache-writer.cjs writes
-// dist/bin.js.cache): V8 then skips parsing and compiling them, 2-3 ms of each start. A Node.js
-// with another V8 rejects the cache and compiles as usual.
+// dist/eks-auth.js runs dist/bin.js on Node.js (22 or later). The standalone binaries are built
+// from the same sources by Bun (scripts/build-binary.mjs), with the same defines.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { isBuiltin } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -56,73 +53,37 @@ const lazyBoundaries = {
   },
 };
 
-/** esbuild options shared by dist/ and the single executable (scripts/build-binary.mjs). */
+/** Build-time constants, for esbuild here and for `bun build --define` (scripts/build-binary.mjs). */
+export const defines = {
+  EKS_AUTH_VERSION: JSON.stringify(versionString),
+  // On Node.js < 22 every AWS SDK client prints an 8-line NodeVersionSupportWarning to stderr once
+  // per process, which kubectl shows the user on every role-chain, SSO or web-identity call. It is
+  // about the SDK's future releases, for eks-auth's maintainers, not something a user can act on.
+  // package.json asks for Node.js 22, but npm only warns about `engines`.
+  'process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED': '"true"',
+};
+
+/** esbuild options of dist/. */
 export const common = {
   bundle: true,
   platform: 'node',
-  target: 'node20',
+  target: 'node22',
   format: 'cjs',
   minify: true,
-  // import() of a bundle becomes require(): no ESM loader on the way (and none exists in a SEA).
+  // import() of a bundle becomes require(): no ESM loader on the way.
   supported: { 'dynamic-import': false },
-  define: {
-    EKS_AUTH_VERSION: JSON.stringify(versionString),
-    // On Node.js < 22 every AWS SDK client prints an 8-line NodeVersionSupportWarning to stderr once
-    // per process, which kubectl shows the user on every role-chain, SSO or web-identity call. It is
-    // about the SDK's future releases, for eks-auth's maintainers, not something a user can act on.
-    'process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED': '"true"',
-  },
+  define: defines,
   logLevel: 'warning',
 };
 
-// The loader and scripts/code-cache-writer.cjs must compile byte-identical source: V8 checks the
-// cache against the source length, its own version and the flags.
-export const WRAP_HEAD = '(function (exports, require, module, __filename, __dirname) {';
-export const WRAP_TAIL = '\n})';
-
-/** The bundles of dist/ (the SEA carries them as assets). */
-export const BUNDLES = ['bin.js', ...Object.values(LAZY)];
-
 const LOADER = `#!/usr/bin/env node
 'use strict';
-// Runs bin.js with the V8 code cache made at build time (scripts/build.mjs).
-const { readFileSync } = require('node:fs');
-const { Script } = require('node:vm');
-const file = __dirname + '/bin.js';
-let cachedData;
-try {
-  cachedData = readFileSync(file + '.cache');
-} catch {}
-const source = ${JSON.stringify(WRAP_HEAD)} + readFileSync(file, 'utf8') + ${JSON.stringify(WRAP_TAIL)};
-new Script(source, { filename: file, cachedData }).runInThisContext()(exports, require, module, file, __dirname);
+require('./bin.js');
 `;
-
-function writeCodeCache(outdir) {
-  const bin = join(outdir, 'bin.js');
-  const scratch = mkdtempSync(join(tmpdir(), 'eks-auth-code-cache-'));
-  try {
-    execFileSync(
-      process.execPath,
-      [join(root, 'scripts', 'code-cache-writer.cjs'), bin, scratch, WRAP_HEAD, WRAP_TAIL],
-      {
-        env: { PATH: process.env.PATH ?? '' },
-        stdio: ['ignore', 'ignore', 'inherit'],
-      },
-    );
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
-  }
-  if (!existsSync(`${bin}.cache`)) throw new Error('the code-cache runs of dist/bin.js failed');
-  // The loader must accept what the writer produced, else the cache is dead weight.
-  const check = `const { readFileSync } = require('node:fs');
-const s = new (require('node:vm').Script)(${JSON.stringify(WRAP_HEAD)} + readFileSync(${JSON.stringify(bin)}, 'utf8') + ${JSON.stringify(WRAP_TAIL)}, { cachedData: readFileSync(${JSON.stringify(`${bin}.cache`)}) });
-process.exit(s.cachedDataRejected ? 1 : 0);`;
-  execFileSync(process.execPath, ['-e', check], { stdio: 'inherit' });
-}
 
 /**
  * Every bundle may require only Node builtins and the other bundles: npm installs no runtime
- * dependency, and the single executable (whose require() loads builtins only) carries the bundles.
+ * dependency.
  */
 function checkExternals(metafile) {
   const lazy = new Set(Object.values(LAZY).map((file) => `./${file}`));
@@ -133,7 +94,7 @@ function checkExternals(metafile) {
   }
 }
 
-/** Builds dist/: the loader, the hot path with its code cache, and the lazy bundles. */
+/** Builds dist/: the loader, the hot path and the lazy bundles. */
 export async function buildDist() {
   const outdir = join(root, 'dist');
   rmSync(outdir, { recursive: true, force: true });
@@ -154,7 +115,6 @@ export async function buildDist() {
   });
   checkExternals(result.metafile);
   writeFileSync(join(outdir, 'eks-auth.js'), LOADER, { mode: 0o755 });
-  writeCodeCache(outdir);
   // The library entry (package.json `main`): one self-contained bundle, and its type declarations.
   await build({ ...common, entryPoints: { index: join(root, 'src/index.ts') }, outdir });
   execFileSync(

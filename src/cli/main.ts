@@ -7,6 +7,7 @@
  */
 import yargs, { type Options } from 'yargs';
 import { ExitCode } from '../errors';
+import { commandName } from './self';
 import { version } from './version';
 import { writeStderr } from './stdio';
 import { eksGetTokenCommand, tokenCommand } from './commands/token';
@@ -26,8 +27,9 @@ import { doctorCommand } from './commands/doctor';
 export const VERBOSE_OPTION: Options = { type: 'boolean', alias: 'v', describe: 'Trace credential resolution and show error causes on stderr' };
 
 export async function main(args: string[]): Promise<void> {
+  const name = commandName();
   const cli = yargs(args)
-    .scriptName('eks-auth')
+    .scriptName(name)
     .usage('$0 <command> [options]\n\nAuthenticate kubectl to Amazon EKS with AWS IAM, and see why access fails.')
     .option('verbose', VERBOSE_OPTION)
     .version(version())
@@ -40,7 +42,7 @@ export async function main(args: string[]): Promise<void> {
     .fail((message, err) => {
       if (err) throw err;
       writeStderr(`error: ${message}`);
-      writeStderr(`hint: run \`eks-auth ${args[0] && !args[0].startsWith('-') ? `${args[0]} ` : ''}--help\` for usage`);
+      writeStderr(`hint: run \`${name} ${args[0] && !args[0].startsWith('-') ? `${args[0]} ` : ''}--help\` for usage`);
       process.exit(ExitCode.usage);
     });
   cli.wrap(Math.min(120, cli.terminalWidth()));

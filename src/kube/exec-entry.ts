@@ -45,9 +45,13 @@ export interface ExecConfig {
   installHint: string;
 }
 
-/** Builds the eks-auth exec entry. `command` is `eks-auth` or the absolute path of the executable. */
-export function buildExecConfig(settings: EksExecSettings, command = 'eks-auth'): ExecConfig {
-  const args = ['token', '--cluster', settings.cluster];
+/**
+ * Builds the eks-auth exec entry. `command` is `eks-auth` or the absolute path of the executable;
+ * `launch` goes before `token` (`kubectl` with [`eks-auth`] runs the kubectl plugin, an absolute
+ * node with [the script] runs the JavaScript bundle).
+ */
+export function buildExecConfig(settings: EksExecSettings, command = 'eks-auth', launch: string[] = []): ExecConfig {
+  const args = [...launch, 'token', '--cluster', settings.cluster];
   if (settings.region) args.push('--region', settings.region);
   if (settings.roleArn) args.push('--role-arn', settings.roleArn);
   if (settings.sessionName) args.push('--session-name', settings.sessionName);
@@ -88,7 +92,9 @@ export function recogniseExec(exec: unknown): RecognisedExec | undefined {
   if (name === 'aws-iam-authenticator' || name === 'heptio-authenticator-aws') {
     return withVersion(recogniseAuthenticator(args, env), apiVersion);
   }
-  if (name === 'eks-auth' && args[0] === 'token') return { tool: 'eks-auth', apiVersion, unsupported: 'already eks-auth' };
+  if ((name === 'eks-auth' || name === 'kubectl-eks_auth') && args[0] === 'token') return { tool: 'eks-auth', apiVersion, unsupported: 'already eks-auth' };
+  // The kubectl plugin: `kubectl eks-auth token …`.
+  if (name === 'kubectl' && args[0] === 'eks-auth' && args[1] === 'token') return { tool: 'eks-auth', apiVersion, unsupported: 'already eks-auth' };
   return undefined;
 }
 

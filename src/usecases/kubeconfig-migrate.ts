@@ -23,8 +23,10 @@ export interface KubeconfigMigrateInput {
   /** `--kubeconfig`: the one file to migrate; default every KUBECONFIG file, else ~/.kube/config. */
   kubeconfig?: string;
   dryRun?: boolean;
-  /** The absolute path of the eks-auth executable (`--absolute-command`); default `eks-auth`. */
+  /** The absolute path of the eks-auth executable (`--absolute-command`), or `kubectl`; default `eks-auth`. */
   absoluteCommand?: string;
+  /** Arguments before `token`: [`eks-auth`] for the kubectl plugin, [script] for node. */
+  launchArgs?: string[];
 }
 
 interface FileResult {
@@ -51,12 +53,12 @@ export async function kubeconfigMigrate(input: KubeconfigMigrateInput, deps: Kub
       continue;
     }
     warnAboutExtraDocuments(planned, deps);
-    let result = migrateUsers(planned, input.absoluteCommand);
+    let result = migrateUsers(planned, input.absoluteCommand, input.launchArgs);
     if (result.migrated > 0 && !input.dryRun) {
       result = withKubeconfigLock([path], () => {
         // Re-read under the lock: another writer may have finished in between.
         const file = readKubeconfig(path);
-        const done = migrateUsers(file, input.absoluteCommand);
+        const done = migrateUsers(file, input.absoluteCommand, input.launchArgs);
         if (done.migrated > 0) writeKubeconfigFile(path, serializeKubeconfig(file));
         return done;
       });
@@ -70,7 +72,7 @@ export async function kubeconfigMigrate(input: KubeconfigMigrateInput, deps: Kub
 }
 
 /** Rewrites the recognised users of one file in memory; the lines say what changed. */
-function migrateUsers(file: KubeconfigFile, absoluteCommand: string | undefined): FileResult {
+function migrateUsers(file: KubeconfigFile, absoluteCommand: string | undefined, launchArgs: string[] | undefined): FileResult {
   const lines: string[] = [];
   let migrated = 0;
   for (const { name, value } of listEntries(file, 'users')) {
@@ -84,7 +86,7 @@ function migrateUsers(file: KubeconfigFile, absoluteCommand: string | undefined)
       lines.push(`! not migrated: ${recognised.unsupported}; edit this user by hand`);
       continue;
     }
-    const next = buildExecConfig(recognised.settings, absoluteCommand);
+    const next = buildExecConfig(recognised.settings, absoluteCommand, launchArgs);
     setEntryBody(file, 'users', name, { ...(user as Record<string, unknown>), exec: next });
     lines.push(`+ ${describeExec(next)}`);
     for (const note of recognised.notes) lines.push(`! ${note}`);

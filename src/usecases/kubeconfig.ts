@@ -48,8 +48,10 @@ export interface KubeconfigInput {
   server?: string;
   certificateAuthorityFile?: string;
   caData?: string;
-  /** The absolute path of the eks-auth executable (`--absolute-command`); default `eks-auth`. */
+  /** The absolute path of the eks-auth executable (`--absolute-command`), or `kubectl`; default `eks-auth`. */
   absoluteCommand?: string;
+  /** Arguments before `token`: [`eks-auth`] for the kubectl plugin, [script] for node. */
+  launchArgs?: string[];
 }
 
 export interface KubeconfigDeps extends Pick<Deps, 'env' | 'homedir' | 'files' | 'log'> {
@@ -83,7 +85,7 @@ export async function kubeconfig(input: KubeconfigInput, deps: KubeconfigDeps): 
   if (input.sessionName) settings.sessionName = input.sessionName;
   if (input.externalId) settings.externalId = input.externalId;
   if (profile) settings.profile = profile;
-  const exec = buildExecConfig(settings, input.absoluteCommand);
+  const exec = buildExecConfig(settings, input.absoluteCommand, input.launchArgs);
   const switchContext = input.switchContext !== false;
 
   const files = loadKubeconfigs(kubeconfigPaths({ explicit: input.kubeconfig, env: deps.env, homedir: deps.homedir }));

@@ -1,5 +1,6 @@
 /**
- * The single executable (npm run build:binary), run the way a machine without Node.js runs it:
+ * The standalone binary (npm run build:binary: Bun, bun build --compile), run the way a machine
+ * without Node.js runs it:
  * from kubectl through the local kube-apiserver and signature-checking STS (test/peers), and once
  * for every credential source, each served by a local fake on 127.0.0.1 where no peer exists
  * (credential_process script, container endpoint, SSO portal, IMDSv2). PATH holds no node.
@@ -26,7 +27,7 @@ import {
 } from '../peers/peers';
 import { REPO_ROOT, tokenUrl } from '../helpers/built-cli';
 
-const PLATFORM = process.platform === 'win32' ? 'win' : process.platform;
+const PLATFORM = process.platform === 'win32' ? 'windows' : process.platform;
 const BINARY = join(REPO_ROOT, 'build', `eks-auth-${PLATFORM}-${process.arch}${process.platform === 'win32' ? '.exe' : ''}`);
 const PEERS: PeerName[] = ['moto_server', 'botocore', 'openssl'];
 
@@ -82,7 +83,7 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 
 const inOneHour = () => new Date(Date.now() + 3600_000);
 
-describe('the single executable', () => {
+describe('the standalone binary', () => {
   let dir = '';
   /** A PATH with nothing on it: no node, no aws. */
   let emptyBin = '';
@@ -133,12 +134,12 @@ describe('the single executable', () => {
   async function binaryToken(extraArgs: string[], environment: NodeJS.ProcessEnv): Promise<string> {
     const res = await runCommand(BINARY, ['token', '--cluster', 'demo', '--token-only', ...extraArgs], { env: environment, timeoutMs: 30_000 });
     assert.equal(res.code, 0, res.stderr);
-    assert.equal(res.stderr, '', 'nothing on stderr: no SEA warning, no eks-auth warning');
+    assert.equal(res.stderr, '', 'nothing on stderr: no runtime warning, no eks-auth warning');
     return res.stdout.trim();
   }
 
   function stsEnv(p: Peers, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-    // NODE_EXTRA_CA_CERTS: the binary is Node.js, and trusts the test CA the same way.
+    // NODE_EXTRA_CA_CERTS: Bun reads it as Node.js does (binary-bun.test.ts checks it is needed).
     return env({ AWS_ENDPOINT_URL_STS: p.sts.url, NODE_EXTRA_CA_CERTS: p.caFile, ...extra });
   }
 

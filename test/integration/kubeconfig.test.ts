@@ -8,6 +8,7 @@
  * built dist/eks-auth.js.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -157,8 +158,11 @@ describe('eks-auth kubeconfig with moto, the AWS CLI and kubectl', () => {
     assert.equal(res.code, 0, res.stderr);
     // Without DescribeCluster the ARN is unknown: entries are named after the cluster.
     assert.equal(res.stdout, `Added context demo in ${path}\n`);
-    // Node resolves the bin symlink before eks-auth sees its own path: the package's file is written.
-    assert.equal(read(path).users[0].user.exec.command, realpathSync(eksAuth));
+    // On Node.js with no native binary beside the script, the entry runs that node by absolute path
+    // with the script (symlinks resolved) first: never a .js as the command, no node needed on PATH.
+    const exec = read(path).users[0].user.exec;
+    assert.match(spawnSync(exec.command, ['--version'], { encoding: 'utf8' }).stdout, /^v\d+\.\d+\.\d+\n$/, `${exec.command} is a node`);
+    assert.deepEqual(exec.args.slice(0, 2), [realpathSync(eksAuth), 'token']);
 
     const before = p.kube.outcomes.length;
     // eks-auth is not on kubectl's PATH: only the absolute command can work.

@@ -2,10 +2,13 @@
  * MFA profiles with the built eks-auth against moto behind the verifying STS front: no prompt and a
  * `login` hint when kubectl says the session is not interactive; a prompt on a real pseudo-terminal
  * (util-linux `script`) answered with a code; and then every non-interactive call served from the
- * cached MFA session, without a prompt and without another AssumeRole.
+ * cached MFA session, without a prompt and without another AssumeRole. Once for the JavaScript
+ * bundle on Node.js and once for the standalone binary (npm run build:binary), whose prompt is
+ * Bun's terminal handling.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import {
@@ -15,6 +18,7 @@ import {
   type CommandResult,
   type PeerName,
 } from '../peers/peers';
+import { REPO_ROOT } from '../helpers/built-cli';
 import { useStsWorkspace } from '../helpers/sts-workspace';
 
 const PEERS: PeerName[] = ['moto_server', 'python3', 'botocore', 'openssl'];
@@ -78,8 +82,21 @@ function runOnTerminal(
   });
 }
 
-describe('MFA profiles', () => {
+const BINARY = join(REPO_ROOT, 'build', `eks-auth-${process.platform === 'win32' ? 'windows' : process.platform}-${process.arch}`);
+
+for (const flavour of ['JavaScript bundle', 'binary'] as const) describe(`MFA profiles (${flavour})`, () => {
   const ws = useStsWorkspace({ prefix: 'eks-auth-mfa-it-', config: CONFIG, base: BASE, peers: PEERS });
+  /** How each test starts eks-auth: node and the workspace's copy of the bundle, or the binary. */
+  const launch = (): string[] => (flavour === 'binary' ? [BINARY] : [process.execPath, ws.bin]);
+
+  /** The binary flavour needs build/eks-auth-<os>-<arch>: skipped outside CI when missing, a failure in CI. */
+  function requireBinary(t: TestContext): boolean {
+    if (flavour !== 'binary' || existsSync(BINARY)) return true;
+    const message = `${BINARY} is not built: run \`npm run build:binary\` first`;
+    if (process.env.CI === 'true') throw new Error(message);
+    t.skip(message);
+    return false;
+  }
 
   /** Each test gets its own cache directory. */
   function env(cacheName: string, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
@@ -102,13 +119,13 @@ describe('MFA profiles', () => {
 
   function nonInteractiveToken(cacheName: string, cluster: string): Promise<CommandResult> {
     // stdin is a pipe and kubectl says interactive: false, as for kubectl run from a script.
-    return runCommand(process.execPath, [ws.bin, 'token', '--cluster', cluster, '--profile', 'secure'], {
+    return runCommand(launch()[0] as string, [...launch().slice(1), 'token', '--cluster', cluster, '--profile', 'secure'], {
       env: env(cacheName, { KUBERNETES_EXEC_INFO: NOT_INTERACTIVE }),
     });
   }
 
   test('not interactive and nothing cached: exit 4, the login hint, no prompt and no AssumeRole', async (t) => {
-    if (!requirePeer(t, ...PEERS)) return;
+    if (!requirePeer(t, ...PEERS) || !requireBinary(t)) return;
     const before = mfaAssumes().length;
     const run = await nonInteractiveToken('cold', 'demo');
     assert.equal(run.code, 4);
@@ -120,9 +137,9 @@ describe('MFA profiles', () => {
   });
 
   test('on a terminal, token prompts on stderr; the code is sent; later non-interactive calls reuse the session', async (t) => {
-    if (!requirePeer(t, ...PEERS) || !requireScript(t)) return;
+    if (!requirePeer(t, ...PEERS) || !requireBinary(t) || !requireScript(t)) return;
     const before = mfaAssumes().length;
-    const run = await runOnTerminal([process.execPath, ws.bin, 'token', '--cluster', 'demo', '--profile', 'secure'], env('token-tty'), /Enter MFA code for arn:aws:iam::111111111111:mfa\/base: /, '123456');
+    const run = await runOnTerminal([...launch(), 'token', '--cluster', 'demo', '--profile', 'secure'], env('token-tty'), /Enter MFA code for arn:aws:iam::111111111111:mfa\/base: /, '123456');
     assert.ok(run.prompted, `no prompt appeared: ${run.stdout}`);
     assert.equal(run.code, 0, run.stdout);
     const credential = /\{"kind":"ExecCredential".*\}/.exec(run.stdout);
@@ -139,9 +156,9 @@ describe('MFA profiles', () => {
   });
 
   test('`eks-auth login` on a terminal asks once; then kubectl-style calls need neither a prompt nor STS for the MFA hop', async (t) => {
-    if (!requirePeer(t, ...PEERS) || !requireScript(t)) return;
+    if (!requirePeer(t, ...PEERS) || !requireBinary(t) || !requireScript(t)) return;
     const before = mfaAssumes().length;
-    const run = await runOnTerminal([process.execPath, ws.bin, 'login', '--profile', 'secure'], env('login'), /Enter MFA code for .*: /, '123456');
+    const run = await runOnTerminal([...launch(), 'login', '--profile', 'secure'], env('login'), /Enter MFA code for .*: /, '123456');
     assert.ok(run.prompted, `no prompt appeared: ${run.stdout}`);
     assert.equal(run.code, 0, run.stdout);
     assert.match(run.stdout, /profile "secure": the session of arn:aws:iam::222222222222:role\/needs-mfa is cached until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/);
@@ -153,12 +170,12 @@ describe('MFA profiles', () => {
     assert.equal(mfaAssumes().length, before + 1);
 
     // whoami (stdin a pipe: no prompt possible) uses the same cached session ...
-    const who = await runCommand(process.execPath, [ws.bin, 'whoami', '--profile', 'secure', '--json'], { env: env('login') });
+    const who = await runCommand(launch()[0] as string, [...launch().slice(1), 'whoami', '--profile', 'secure', '--json'], { env: env('login') });
     assert.equal(who.code, 0, who.stderr);
     assert.equal((JSON.parse(who.stdout) as { canonicalArn: string }).canonicalArn, MFA_ROLE);
     assert.equal(mfaAssumes().length, before + 1);
     // ... and without the cache it would need a code that nobody can type.
-    const uncached = await runCommand(process.execPath, [ws.bin, 'whoami', '--profile', 'secure', '--no-cache'], { env: env('login') });
+    const uncached = await runCommand(launch()[0] as string, [...launch().slice(1), 'whoami', '--profile', 'secure', '--no-cache'], { env: env('login') });
     assert.equal(uncached.code, 4);
     assert.match(uncached.stderr, /needs an MFA code/);
     assert.equal(mfaAssumes().length, before + 1);
@@ -184,9 +201,9 @@ describe('MFA profiles', () => {
   });
 
   test('a wrong-format code typed on the terminal fails with exit 4 before any STS call', async (t) => {
-    if (!requirePeer(t, ...PEERS) || !requireScript(t)) return;
+    if (!requirePeer(t, ...PEERS) || !requireBinary(t) || !requireScript(t)) return;
     const before = mfaAssumes().length;
-    const run = await runOnTerminal([process.execPath, ws.bin, 'token', '--cluster', 'demo', '--profile', 'secure'], env('bad-code'), /Enter MFA code/, '12ab');
+    const run = await runOnTerminal([...launch(), 'token', '--cluster', 'demo', '--profile', 'secure'], env('bad-code'), /Enter MFA code/, '12ab');
     assert.equal(run.code, 4);
     assert.match(run.stdout, /error: .*must be 6 digits/);
     assert.equal(mfaAssumes().length, before);

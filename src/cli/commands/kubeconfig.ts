@@ -1,5 +1,4 @@
 /** `eks-auth kubeconfig` and `eks-auth kubeconfig migrate` for yargs. */
-import { accessSync, constants, realpathSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { kubeconfig } from '../../usecases/kubeconfig';
 import { kubeconfigMigrate } from '../../usecases/kubeconfig-migrate';
@@ -7,6 +6,7 @@ import { EksAuthError, ExitCode } from '../../errors';
 import { SESSION_CACHE_OPTION } from '../aws-options';
 import { createDeps, lookupCluster, withCache } from '../deps';
 import { runAction } from '../run';
+import { invokedAsKubectlPlugin, runningExecutable } from '../self';
 
 interface KubeconfigArgs {
   verbose?: boolean;
@@ -26,7 +26,15 @@ interface KubeconfigArgs {
   'certificate-authority'?: string;
   'ca-data'?: string;
   'absolute-command'?: boolean;
+  'kubectl-plugin'?: boolean;
 }
+
+const KUBECTL_PLUGIN_OPTION = {
+  type: 'boolean',
+  default: invokedAsKubectlPlugin(),
+  defaultDescription: 'true when run as `kubectl eks-auth`',
+  describe: 'Write entries that run `kubectl eks-auth token …` (the kubectl plugin) instead of `eks-auth token …`',
+} as const;
 
 const migrateCommand: CommandModule<object, KubeconfigArgs> = {
   command: 'migrate',
@@ -36,6 +44,7 @@ const migrateCommand: CommandModule<object, KubeconfigArgs> = {
       .option('kubeconfig', { type: 'string', describe: 'The file to migrate (default: every KUBECONFIG file, else ~/.kube/config)' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'Show what would change without writing' })
       .option('absolute-command', { type: 'boolean', default: false, describe: 'Write the absolute path of this eks-auth as the command' })
+      .option('kubectl-plugin', KUBECTL_PLUGIN_OPTION)
       .example('$0 kubeconfig migrate --dry-run', 'Show the users that would change') as Argv<KubeconfigArgs>,
   handler: (argv) => {
     const verbose = argv.verbose === true;
@@ -45,7 +54,7 @@ const migrateCommand: CommandModule<object, KubeconfigArgs> = {
         {
           ...(argv.kubeconfig ? { kubeconfig: argv.kubeconfig } : {}),
           dryRun: argv['dry-run'] === true,
-          ...(argv['absolute-command'] ? { absoluteCommand: runningExecutable() } : {}),
+          ...launcher(argv),
         },
         deps,
       );
@@ -76,6 +85,7 @@ export const kubeconfigCommand: CommandModule<object, KubeconfigArgs> = {
         'certificate-authority': { type: 'string', global: false, conflicts: 'ca-data', describe: 'PEM file of the cluster CA, with --server (embedded as data)' },
         'ca-data': { type: 'string', global: false, describe: 'Base64 PEM of the cluster CA, with --server' },
         'absolute-command': { type: 'boolean', global: false, default: false, describe: 'Write the absolute path of this eks-auth as the command' },
+        'kubectl-plugin': { ...KUBECTL_PLUGIN_OPTION, global: false },
         cache: { ...SESSION_CACHE_OPTION, group: undefined, global: false },
       })
       .example('$0 kubeconfig --cluster demo --region eu-west-1', 'Look the cluster up and add a context for it')
@@ -110,8 +120,8 @@ export const kubeconfigCommand: CommandModule<object, KubeconfigArgs> = {
             server: argv.server,
             certificateAuthorityFile: argv['certificate-authority'],
             caData: argv['ca-data'],
-            absoluteCommand: argv['absolute-command'] ? runningExecutable() : undefined,
           }),
+          ...launcher(argv),
           dryRun: argv['dry-run'] === true,
           switchContext: argv.switch !== false,
         },
@@ -121,22 +131,17 @@ export const kubeconfigCommand: CommandModule<object, KubeconfigArgs> = {
   },
 };
 
-/** The absolute path of the running eks-auth (Node has resolved symlinks), which kubectl must be able to execute. */
-function runningExecutable(): string {
-  const script = process.argv[1];
-  let path: string | undefined;
-  try {
-    path = script ? realpathSync(script) : undefined;
-    if (path) accessSync(path, constants.X_OK);
-  } catch {
-    path = undefined;
+/**
+ * The command of the entries: `eks-auth`; with --kubectl-plugin `kubectl eks-auth` (the default
+ * when run as kubectl-eks_auth, which may be all that is on PATH, as after `kubectl krew install`);
+ * with --absolute-command the running eks-auth by absolute path, which takes precedence.
+ */
+function launcher(argv: KubeconfigArgs): { absoluteCommand?: string; launchArgs?: string[] } {
+  if (argv['absolute-command']) {
+    const { command, launchArgs } = runningExecutable();
+    return { absoluteCommand: command, ...(launchArgs.length > 0 ? { launchArgs } : {}) };
   }
-  if (!path) {
-    throw new EksAuthError(ExitCode.usage, `--absolute-command: the running eks-auth (${script ?? 'unknown'}) is not an executable file`, {
-      hint: 'run the installed eks-auth (npm install -g eks-auth) rather than a script through node, or leave out --absolute-command',
-    });
-  }
-  return path;
+  return argv['kubectl-plugin'] ? { absoluteCommand: 'kubectl', launchArgs: ['eks-auth'] } : {};
 }
 
 function defined<T extends Record<string, unknown>>(values: T): Partial<T> {

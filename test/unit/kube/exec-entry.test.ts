@@ -241,3 +241,25 @@ describe('describeExec', () => {
     assert.equal(describeExec({ apiVersion: 'v', command: '/opt/my tools/aws', args: ["it's"] }), `'/opt/my tools/aws' 'it'\\''s' (v)`);
   });
 });
+
+describe('the kubectl plugin and launch arguments', () => {
+  test('buildExecConfig puts launch arguments before token: `kubectl eks-auth token …` and `node script token …`', () => {
+    // kubelogin's entries have this shape: command kubectl, args [oidc-login, get-token, …].
+    assert.deepEqual(buildExecConfig({ cluster: 'demo', region: 'us-west-2' }, 'kubectl', ['eks-auth']).args, ['eks-auth', 'token', '--cluster', 'demo', '--region', 'us-west-2']);
+    const node = buildExecConfig({ cluster: 'demo' }, '/opt/node/bin/node', ['/opt/eks-auth/bin/eks-auth']);
+    assert.equal(node.command, '/opt/node/bin/node');
+    assert.deepEqual(node.args, ['/opt/eks-auth/bin/eks-auth', 'token', '--cluster', 'demo']);
+  });
+
+  test('recogniseExec takes entries that run the plugin, either way, as eks-auth already', () => {
+    for (const exec of [
+      { command: 'kubectl', args: ['eks-auth', 'token', '--cluster', 'demo'] },
+      { command: '/usr/local/bin/kubectl', args: ['eks-auth', 'token', '--cluster', 'demo'] },
+      { command: 'kubectl-eks_auth', args: ['token', '--cluster', 'demo'] },
+    ]) {
+      assert.deepEqual(recogniseExec({ apiVersion: EXEC_API_VERSION, ...exec }), { tool: 'eks-auth', apiVersion: EXEC_API_VERSION, unsupported: 'already eks-auth' });
+    }
+    // Another kubectl plugin is not ours.
+    assert.equal(recogniseExec({ apiVersion: EXEC_API_VERSION, command: 'kubectl', args: ['oidc-login', 'get-token'] }), undefined);
+  });
+});

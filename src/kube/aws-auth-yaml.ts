@@ -27,8 +27,17 @@ type GoValue =
   | { t: 'string'; v: string; node: Node | null }
   | { t: 'number'; finite: boolean; key: string; unsigned64: boolean; node: Node | null }
   | { t: 'bool'; v: boolean; node: Node | null }
-  | { t: 'map'; entries: Map<string, { key: GoValue; value: GoValue; keyNode: Node | null }>; node: Node | null }
+  | { t: 'map'; entries: Map<string, MapEntry>; node: Node | null }
   | { t: 'seq'; items: GoValue[]; node: Node | null };
+
+/** One key of a decoded map; `replaced` lists keys of the same mapping it overwrote (a repeated key). */
+interface MapEntry {
+  key: GoValue;
+  value: GoValue;
+  keyNode: Node | null;
+  owner: Pair[];
+  replaced?: Array<Node | null>;
+}
 
 /** Why a section (or the part of it after the failure) is not read; yaml.v2's own message where it has one. */
 export class SectionFailure extends Error {
@@ -169,7 +178,7 @@ class Decoder {
   }
 
   /** Decodes a whole document into `[]string`. */
-  documentStrings(doc: Document, typeErrors: string[]): Array<{ value: string; node: Node | null }> {
+  documentStrings(doc: Document, typeErrors: Array<{ message: string; node: Node | null }>): Array<{ value: string; node: Node | null }> {
     this.count(null);
     return this.strings((doc.contents as Node | null) ?? null, typeErrors) ?? [];
   }
@@ -199,7 +208,8 @@ class Decoder {
   /** Decodes a node into `interface{}`. */
   value(node: Node | null): GoValue {
     this.count(node);
-    if (isAlias(node)) return this.viaAlias(node, (target) => this.value(target));
+    // The value keeps the alias as its node, so that `- *admin` is found at its own line.
+    if (isAlias(node)) return { ...this.viaAlias(node, (target) => this.value(target)), node };
     if (isMap(node)) {
       const m: GoValue & { t: 'map' } = { t: 'map', entries: new Map(), node };
       this.mappingInto(node.items as Pair<Node | null, Node | null>[], m);
@@ -227,7 +237,11 @@ class Decoder {
       const key = this.value(pair.key);
       if (key.t === 'map' || key.t === 'seq') throw new SectionFailure('invalid map key', pair.key?.range?.[0]);
       const value = this.value(pair.value);
-      m.entries.set(goKeyIdentity(key), { key, value, keyNode: pair.key });
+      const id = goKeyIdentity(key);
+      const earlier = m.entries.get(id);
+      // A key repeated within one mapping (not one a merge brought in) is worth a warning.
+      const replaced = earlier?.owner === pairs ? [...(earlier.replaced ?? []), earlier.keyNode] : undefined;
+      m.entries.set(id, { key, value, keyNode: pair.key, owner: pairs, ...(replaced ? { replaced } : {}) });
     }
   }
 
@@ -260,7 +274,7 @@ class Decoder {
   }
 
   /** Decodes a node into `[]string` (mapAccounts). Type errors are collected; failures throw. */
-  private strings(node: Node | null, typeErrors: string[]): Array<{ value: string; node: Node | null }> | undefined {
+  private strings(node: Node | null, typeErrors: Array<{ message: string; node: Node | null }>): Array<{ value: string; node: Node | null }> | undefined {
     this.count(node);
     if (isAlias(node)) return this.viaAlias(node, (target) => this.strings(target, typeErrors));
     if (isSeq(node)) {
@@ -272,21 +286,21 @@ class Decoder {
       return out;
     }
     if (isMap(node)) {
-      typeErrors.push('cannot unmarshal !!map into []string');
+      typeErrors.push({ message: 'a mapping is not a list of account ids', node });
       return undefined;
     }
     const s = scalarOf(node);
     const r = s.plainUntagged || s.tag !== '' ? resolveTagged(s.tag, s.text) : undefined;
     if (r?.kind === 'null') return undefined;
-    typeErrors.push('cannot unmarshal a scalar into []string');
+    typeErrors.push({ message: 'a single value is not a list of account ids', node });
     return undefined;
   }
 
-  private string(node: Node | null, typeErrors: string[]): string | undefined {
+  private string(node: Node | null, typeErrors: Array<{ message: string; node: Node | null }>): string | undefined {
     this.count(node);
     if (isAlias(node)) return this.viaAlias(node, (target) => this.string(target, typeErrors));
     if (isMap(node) || isSeq(node)) {
-      typeErrors.push(`cannot unmarshal !!${isMap(node) ? 'map' : 'seq'} into string`);
+      typeErrors.push({ message: `a ${isMap(node) ? 'mapping' : 'list'} is not an account id`, node });
       return undefined;
     }
     const s = scalarOf(node);
@@ -364,8 +378,15 @@ export type JsonValue =
   | { t: 'string'; v: string; node: Node | null }
   | { t: 'number'; node: Node | null }
   | { t: 'bool'; node: Node | null }
-  | { t: 'object'; members: Array<{ key: string; value: JsonValue; keyNode: Node | null }>; node: Node | null }
+  | { t: 'object'; members: JsonMember[]; node: Node | null }
   | { t: 'array'; items: JsonValue[]; node: Node | null };
+
+interface JsonMember {
+  key: string;
+  value: JsonValue;
+  keyNode: Node | null;
+  replaced?: Array<Node | null>;
+}
 
 /** sigs.k8s.io/yaml convertToJSONableObject, then json.Marshal's refusals; keys come out sorted by bytes. */
 function toJsonValue(v: GoValue, depth: number): JsonValue {
@@ -384,14 +405,14 @@ function toJsonValue(v: GoValue, depth: number): JsonValue {
     case 'seq':
       return { t: 'array', items: v.items.map((i) => toJsonValue(i, depth + 1)), node: v.node };
     case 'map': {
-      const byKey = new Map<string, { key: string; value: JsonValue; keyNode: Node | null }>();
-      for (const { key, value, keyNode } of v.entries.values()) {
+      const byKey = new Map<string, JsonMember>();
+      for (const { key, value, keyNode, replaced } of v.entries.values()) {
         if (key.t === 'null' || (key.t === 'number' && key.unsigned64)) {
           throw new SectionFailure('unsupported map key', keyNode?.range?.[0]);
         }
         // Only string keys can name a field; others get a name no field has.
         const name = key.t === 'string' ? key.v : `\u0000${goKeyIdentity(key)}`;
-        byKey.set(name, { key: name, value: toJsonValue(value, depth + 1), keyNode });
+        byKey.set(name, { key: name, value: toJsonValue(value, depth + 1), keyNode, ...(replaced ? { replaced } : {}) });
       }
       const members = [...byKey.values()].sort((a, b) => Buffer.compare(Buffer.from(a.key, 'utf8'), Buffer.from(b.key, 'utf8')));
       return { t: 'object', members, node: v.node };
@@ -442,7 +463,7 @@ export interface DecodedSection {
 export interface DecodedAccounts {
   doc?: Document;
   failure?: SectionFailure;
-  typeErrors: string[];
+  typeErrors: Array<{ message: string; node: Node | null }>;
   accounts: Array<{ value: string; node: Node | null }>;
 }
 
@@ -580,9 +601,10 @@ function decodeEntry(item: JsonValue, arnKey: 'rolearn' | 'userarn'): DecodedEnt
   // The groups slice as encoding/json keeps it: length and the backing array it reuses.
   let backing: Array<Located<string>> = [];
   let capacity = 0;
-  for (const { key, value, keyNode } of item.members) {
+  for (const { key, value, keyNode, replaced } of item.members) {
     const field = fieldFor(key, fields as readonly string[]);
     const keyAt: Located<string> = { value: key, node: keyNode };
+    for (const earlier of replaced ?? []) entry.overridden.push({ field: field ?? key, key: { value: key, node: earlier }, by: keyAt });
     if (!field) {
       entry.unknownKeys.push(keyAt);
       continue;
@@ -636,7 +658,10 @@ function decodeEntry(item: JsonValue, arnKey: 'rolearn' | 'userarn'): DecodedEnt
         continue;
       }
       if (value.t !== 'object') {
+        // encoding/json allocates the pointer before it finds the type wrong: sso is set, and empty.
         typeError(`sso is a ${value.t}, not a mapping`);
+        noteSet();
+        if (!entry.sso || entry.sso.value === null) entry.sso = { value: { permissionSetName: '', accountID: '', partition: '' }, node: keyNode };
         continue;
       }
       noteSet();

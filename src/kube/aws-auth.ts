@@ -15,8 +15,20 @@
  * Input may be a ConfigMap manifest, `kubectl get configmap aws-auth -o yaml|json` output, or the
  * bare data map. Every entry and finding carries its line in that input.
  */
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, parseDocument, type Document, type Node, type YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node, type YAMLMap } from 'yaml';
 import { PARTITIONS, parseArn, stripRolePath } from '../aws/arn';
+import {
+  decodeAccountsSection,
+  decodeMappingSection,
+  goToLower,
+  groupsOf,
+  isSkippable,
+  serverArnMatches,
+  storeKey,
+  validateEntry,
+  type DecodedAccounts,
+  type DecodedEntry,
+} from './aws-auth-yaml';
 
 export type Severity = 'error' | 'warning';
 
@@ -42,8 +54,12 @@ export interface AwsAuthEntry {
   arn?: string;
   username?: string;
   groups: string[];
-  /** Why the server ignores this entry; undefined when it keeps it. */
+  /** Why nobody signs in through this entry (the server drops it, or it has no username); undefined when usable. */
   dropped?: string;
+  /** Why the server drops it when it loads the ConfigMap (its Validate); undefined when it keeps it. */
+  invalid?: string;
+  /** An `sso` entry (matched by permission set, behind a server feature gate), not by `rolearn`. */
+  sso?: boolean;
   /** Lines of the fields, for findings. */
   lines: { arn?: number; username?: number; groups: number[] };
 }
@@ -64,20 +80,27 @@ export interface AwsAuth {
   accounts: AwsAuthAccount[];
   /** Sections the server ignores as a whole, with why. */
   ignored: Partial<Record<AwsAuthSection, string>>;
+  /** What the server made of each section it read (absent: missing or empty). */
+  sections: Partial<Record<AwsAuthSection, SectionState>>;
   /** Structural problems, in line order. */
   problems: AwsAuthProblem[];
+}
+
+/** One section as the server loads it. */
+export interface SectionState {
+  /** Entries its Validate refuses. */
+  invalid: number;
+  /** The YAML stage failed (yaml.v2's message): the server keeps nothing of the section. */
+  dropped?: string;
+  /** encoding/json or yaml.v2 reported a type error: the server keeps what it decoded and logs it. */
+  typeError?: string;
 }
 
 const SECTIONS: readonly AwsAuthSection[] = ['mapRoles', 'mapUsers', 'mapAccounts'];
 
 /** What `ignored` says of every section when the whole file is not YAML (explain turns it into exit 3). */
 export const FILE_NOT_YAML = 'the file is not valid YAML';
-const ARN_KEY: Record<MappingSection, string> = { mapRoles: 'rolearn', mapUsers: 'userarn' };
-// Fields of aws-iam-authenticator's RoleMapping and UserMapping, lower-cased.
-const KNOWN_KEYS: Record<MappingSection, readonly string[]> = {
-  mapRoles: ['rolearn', 'username', 'groups', 'sso'],
-  mapUsers: ['userarn', 'username', 'groups', 'userid'],
-};
+const ARN_KEY: Record<MappingSection, 'rolearn' | 'userarn'> = { mapRoles: 'rolearn', mapUsers: 'userarn' };
 
 /** The first line of a YAML error, without its position (the caller reports the outer line). */
 function firstLine(text: string): string {
@@ -99,7 +122,7 @@ export function editDistance(a: string, b: string): number {
 }
 
 class Reader {
-  readonly result: AwsAuth = { roles: [], users: [], accounts: [], ignored: {}, problems: [] };
+  readonly result: AwsAuth = { roles: [], users: [], accounts: [], ignored: {}, sections: {}, problems: [] };
   private readonly lines = new LineCounter();
   /** A parser error at the end of input points past the last line; findings name a real line. */
   private readonly lastLine: number;
@@ -220,11 +243,15 @@ class Reader {
 
   private readSection(section: AwsAuthSection, value: Node | null, keyLine: number, bare: boolean): void {
     if (value === null || (isScalar(value) && value.value === null)) return;
-    if (bare && (isSeq(value) || isMap(value))) {
-      this.readSectionContent(section, value, (offset) => this.lineAt(offset));
-      return;
-    }
-    if (!isScalar(value) || typeof value.value !== 'string') {
+    let inner: string;
+    let toOuter: (offset: number) => number;
+    if (bare && (isSeq(value) || isMap(value)) && value.range) {
+      // A list written directly under the key: read its own text, indented as in the file.
+      const start = value.range[0];
+      const column = start - (this.text.lastIndexOf('\n', start - 1) + 1);
+      inner = ' '.repeat(column) + this.text.slice(start, value.range[1]);
+      toOuter = (offset) => this.lineAt(start + Math.max(0, offset - column));
+    } else if (!isScalar(value) || typeof value.value !== 'string') {
       this.problem(
         this.lineOf(value, keyLine),
         'error',
@@ -233,121 +260,131 @@ class Reader {
       );
       this.result.ignored[section] = `${section} is not a string`;
       return;
+    } else {
+      inner = value.value;
+      // A literal block (`|`) keeps one content line per source line, starting below the header, so
+      // inner lines map back exactly; for other scalar styles every finding points at the key.
+      const headerLine = this.lineOf(value, keyLine);
+      const innerLines = new LineCounter();
+      let at = 0;
+      for (;;) {
+        innerLines.addNewLine(at);
+        const next = inner.indexOf('\n', at);
+        if (next < 0) break;
+        at = next + 1;
+      }
+      toOuter = value.type === 'BLOCK_LITERAL' ? (offset) => headerLine + innerLines.linePos(offset).line : () => keyLine;
     }
-    const inner = value.value;
-    const trimmed = inner.trim();
-    // aws-iam-authenticator isSkippable.
-    if (trimmed === '' || trimmed === '``' || trimmed === '""' || trimmed === "''") return;
-
-    // A literal block (`|`) keeps one content line per source line, starting below the header, so
-    // inner lines map back exactly; for other scalar styles every finding points at the key.
-    const innerLines = new LineCounter();
-    const headerLine = this.lineOf(value, keyLine);
-    const toOuter =
-      value.type === 'BLOCK_LITERAL'
-        ? (offset: number) => headerLine + innerLines.linePos(offset).line
-        : () => keyLine;
-    // The server reads the sections with yaml.v2: YAML 1.1, repeated keys allowed (last wins).
-    const doc = parseDocument(inner, { lineCounter: innerLines, uniqueKeys: false, version: '1.1' });
-    if (doc.errors.length > 0) {
-      const err = doc.errors[0];
-      const line = err?.linePos ? toOuter(innerLines.lineStarts[err.linePos[0].line - 1] ?? 0) : keyLine;
-      this.problem(line, 'error', 'yaml', `${section}: YAML error: ${firstLine(err?.message ?? '')}; the server ignores all of ${section}`);
-      this.result.ignored[section] = `${section} has a YAML error (line ${line})`;
+    if (isSkippable(inner)) return;
+    const line = (node: Node | null | undefined): number => toOuter(node?.range?.[0] ?? 0);
+    const state: SectionState = { invalid: 0 };
+    this.result.sections[section] = state;
+    if (section === 'mapAccounts') {
+      this.readAccounts(decodeAccountsSection(inner), state, line, toOuter);
       return;
     }
-    if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) return;
-    this.readSectionContent(section, doc.contents, toOuter);
-  }
-
-  private readSectionContent(section: AwsAuthSection, content: Node, toOuter: (offset: number) => number): void {
-    const line = (node: Node | null | undefined): number => toOuter(node?.range?.[0] ?? 0);
-    if (!isSeq(content)) {
-      this.problem(line(content), 'error', 'section-not-list', `${section} must be a YAML list; the server ignores it`);
+    const decoded = decodeMappingSection(inner, ARN_KEY[section]);
+    if (decoded.failure) {
+      const at = toOuter(decoded.failure.offset ?? 0);
+      const what = /aliasing|contains itself/.test(decoded.failure.message) ? 'an alias error' : 'a YAML error';
+      this.problem(at, 'error', 'yaml', `${section}: ${what}: ${firstLine(decoded.failure.message)}; the server ignores all of ${section}`);
+      state.dropped = decoded.failure.message;
+      this.result.ignored[section] = `${section} has ${what} (line ${at})`;
+      return;
+    }
+    if (decoded.notList !== undefined) {
+      this.problem(line(decoded.doc?.contents as Node | null), 'error', 'section-not-list', `${section} must be a YAML list: ${decoded.notList}; the server ignores it`);
+      state.typeError = decoded.notList;
       this.result.ignored[section] = `${section} is not a list`;
       return;
     }
-    content.items.forEach((item, index) => {
-      const node = item as Node | null;
-      if (section === 'mapAccounts') {
-        if (!isScalar(node) || node.value === null || typeof node.value === 'object') {
-          this.problem(line(node), 'error', 'account-not-scalar', 'mapAccounts items must be account ids; the server ignores this one');
-          return;
-        }
-        const quoted = node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE';
-        const account = quoted ? String(node.value) : (node.source ?? String(node.value));
-        this.result.accounts.push({ account, line: line(node), quoted });
-        return;
-      }
-      this.readEntry(section, node, index, line);
-    });
+    decoded.entries.forEach((d, index) => this.readEntry(section, d, index, line, state));
   }
 
-  private readEntry(section: MappingSection, node: Node | null, index: number, line: (n: Node | null | undefined) => number): void {
-    const entry: AwsAuthEntry = { section, index, line: line(node), groups: [], lines: { groups: [] } };
+  private readAccounts(decoded: DecodedAccounts, state: SectionState, line: (n: Node | null | undefined) => number, toOuter: (offset: number) => number): void {
+    if (decoded.failure) {
+      const at = toOuter(decoded.failure.offset ?? 0);
+      this.problem(at, 'error', 'yaml', `mapAccounts: YAML error: ${firstLine(decoded.failure.message)}; the server ignores all of mapAccounts`);
+      state.dropped = decoded.failure.message;
+      this.result.ignored.mapAccounts = `mapAccounts has a YAML error (line ${at})`;
+      return;
+    }
+    for (const err of decoded.typeErrors) {
+      this.problem(line(err.node), 'error', 'account-not-scalar', `mapAccounts: ${err.message}; the server ignores it`);
+      state.typeError ??= err.message;
+    }
+    for (const { value, node } of decoded.accounts) {
+      const quoted = isScalar(node) && (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE');
+      this.result.accounts.push({ account: value, line: line(node), quoted });
+    }
+  }
+
+  private readEntry(section: MappingSection, d: DecodedEntry, index: number, line: (n: Node | null | undefined) => number, state: SectionState): void {
+    const entry: AwsAuthEntry = { section, index, line: line(d.node), groups: [], lines: { groups: [] } };
     (section === 'mapRoles' ? this.result.roles : this.result.users).push(entry);
     const where = `${section} entry ${index + 1}`;
-    if (!isMap(node)) {
+    if (d.notObject) {
       entry.dropped = 'it is not a mapping of rolearn/userarn, username and groups';
+      entry.invalid = entry.dropped;
+      state.invalid++;
+      if (d.notObject === 'other') state.typeError ??= `${where} is not a mapping`;
       this.problem(entry.line, 'error', 'entry-not-map', `${where} is not a mapping; the server ignores it`);
       return;
     }
-    const seen = new Map<string, number>();
-    for (const pair of node.items) {
-      if (!isScalar(pair.key)) continue;
-      const rawKey = String(pair.key.value);
-      const key = rawKey.toLowerCase();
-      const keyLine = line(pair.key as Node);
-      const value = pair.value as Node | null;
-      if (!KNOWN_KEYS[section].includes(key)) {
-        const other = section === 'mapRoles' ? 'userarn' : 'rolearn';
-        const why = key === other ? `; ${section} entries use ${ARN_KEY[section]}` : '';
-        this.problem(keyLine, 'warning', 'unknown-key', `${where}: unknown key "${rawKey}" is ignored by the server${why}`);
-        continue;
-      }
-      const earlier = seen.get(key);
-      if (earlier !== undefined) {
-        this.problem(keyLine, 'warning', 'repeated-key', `${where}: "${rawKey}" repeats line ${earlier}; the server keeps this one`);
-      }
-      seen.set(key, keyLine);
-      if (key === 'groups') {
-        entry.groups = [];
-        entry.lines.groups = [];
-        if (value === null || (isScalar(value) && value.value === null)) continue;
-        if (!isSeq(value)) {
-          this.problem(keyLine, 'error', 'groups-not-list', `${where}: groups must be a list; the server reads no groups for this entry`);
-          continue;
-        }
-        for (const g of value.items as (Node | null)[]) {
-          if (isScalar(g) && typeof g.value === 'string') {
-            entry.groups.push(g.value);
-            entry.lines.groups.push(line(g));
-          } else {
-            this.problem(line(g), 'error', 'group-not-string', `${where}: a group is not a string; quote it`);
-          }
-        }
-        continue;
-      }
-      if (key !== ARN_KEY[section] && key !== 'username') continue;
-      let text: string | undefined;
-      if (isScalar(value) && typeof value.value === 'string') text = value.value;
-      else if (value !== null && !(isScalar(value) && value.value === null)) {
-        this.problem(line(value), 'error', 'not-string', `${where}: ${rawKey} is not a string (YAML reads ${isScalar(value) ? typeof value.value : 'a collection'}); quote it`);
-      }
-      if (key === 'username') {
-        entry.username = text;
-        entry.lines.username = keyLine;
+    for (const key of d.unknownKeys) {
+      if (key.value.startsWith('\u0000')) continue;
+      const lower = key.value.toLowerCase();
+      const other = section === 'mapRoles' ? 'userarn' : 'rolearn';
+      const why = lower === other ? `; ${section} entries use ${ARN_KEY[section]}` : '';
+      this.problem(line(key.node), 'warning', 'unknown-key', `${where}: unknown key "${key.value}" is ignored by the server${why}`);
+    }
+    for (const { key, by } of d.overridden) {
+      const same = key.value === by.value;
+      this.problem(
+        line(key.node),
+        'warning',
+        'repeated-key',
+        same
+          ? `${where}: "${key.value}" is repeated at line ${line(by.node)}; the server keeps that one`
+          : `${where}: "${key.value}" and "${by.value}" (line ${line(by.node)}) set the same field; the server keeps "${by.value}" (it applies keys in byte order)`,
+      );
+    }
+    for (const err of d.typeErrors) {
+      state.typeError ??= err.message;
+      if (err.field === 'groups' && /^a group/.test(err.message)) {
+        this.problem(line(err.node), 'error', 'group-not-string', `${where}: ${err.message}; the server keeps an empty group in its place: quote it`);
+      } else if (err.field === 'groups') {
+        this.problem(line(err.node), 'error', 'groups-not-list', `${where}: groups must be a list; the server reads no groups for this entry`);
       } else {
-        entry.arn = text;
-        entry.lines.arn = keyLine;
+        this.problem(line(err.node), 'error', 'not-string', `${where}: ${err.message} (the server ignores the value); quote it`);
       }
     }
-    if (!entry.arn) {
-      entry.dropped = `it has no ${ARN_KEY[section]}`;
-      this.problem(entry.line, 'error', 'missing-arn', `${where} has no ${ARN_KEY[section]}; the server drops it`);
+    if (d.arn) {
+      entry.arn = d.arn.value;
+      entry.lines.arn = line(d.arn.node);
+    }
+    if (d.username) {
+      entry.username = d.username.value;
+      entry.lines.username = line(d.username.node);
+    }
+    for (const g of groupsOf(d)) {
+      entry.groups.push(g.value);
+      entry.lines.groups.push(g.node ? line(g.node) : line(d.groups?.node));
+    }
+    if (d.sso && d.sso.value !== null) entry.sso = true;
+    const invalid = validateEntry(d, section, PARTITIONS);
+    if (invalid) {
+      entry.dropped = invalid;
+      entry.invalid = invalid;
+      state.invalid++;
+      if (!entry.arn && !entry.sso) {
+        this.problem(entry.line, 'error', 'missing-arn', `${where} has no ${ARN_KEY[section]}; the server drops it`);
+      } else {
+        this.problem(entry.line, 'error', 'invalid-entry', `${where}: ${invalid}; the server drops it`);
+      }
     } else if (!entry.username) {
       entry.dropped = 'it has no username';
-      this.problem(entry.line, 'error', 'missing-username', `${where} (${entry.arn}) has no username; nobody can sign in through it`);
+      this.problem(entry.line, 'error', 'missing-username', `${where} (${entry.arn ?? 'sso'}) has no username; nobody can sign in through it`);
     }
   }
 }
@@ -474,14 +511,26 @@ function renderTemplate(template: string, id: MappingIdentity, notes: Set<string
   return out;
 }
 
-/** The entry the server uses for an ARN: case-insensitive, last kept duplicate wins. */
-function findEntry(entries: readonly AwsAuthEntry[], canonicalArn: string): AwsAuthEntry | undefined {
-  const want = canonicalArn.toLowerCase();
-  let found: AwsAuthEntry | undefined;
+/** The entries the server keeps after loading: per store key, the last one (configmap.go saveMap). */
+function storedEntries(entries: readonly AwsAuthEntry[]): AwsAuthEntry[] {
+  const store = new Map<string, AwsAuthEntry>();
   for (const e of entries) {
-    if (!e.dropped && e.arn?.toLowerCase() === want) found = e;
+    if (e.invalid || e.arn === undefined) continue;
+    store.set(storeKey(e.section, e.arn), e);
   }
-  return found;
+  return [...store.values()];
+}
+
+/**
+ * The entries the server may answer with for a canonical ARN (aws-iam-authenticator MapStore
+ * RoleMapping / UserMapping): each stored entry whose ARN strings.EqualFold-matches the
+ * lower-cased canonical ARN. The server ranges over a Go map, so with more than one the answer is
+ * any of them. `sso` entries are left out: they match through a feature gate the ConfigMap does
+ * not show.
+ */
+export function serverCandidates(awsAuth: Pick<AwsAuth, 'roles' | 'users'>, canonicalArn: string): { roles: AwsAuthEntry[]; users: AwsAuthEntry[] } {
+  const matching = (entries: readonly AwsAuthEntry[]) => storedEntries(entries).filter((e) => serverArnMatches(e.arn ?? '', canonicalArn));
+  return { roles: matching(awsAuth.roles), users: matching(awsAuth.users) };
 }
 
 function nearMissOf(entry: AwsAuthEntry, canonicalArn: string): { kind: NearMissKind; rank: number; distance: number; message: string } | undefined {
@@ -491,7 +540,7 @@ function nearMissOf(entry: AwsAuthEntry, canonicalArn: string): { kind: NearMiss
   const have = arn.toLowerCase();
   const at = `${entry.section} entry ${entry.index + 1} (line ${entry.line})`;
   const distance = editDistance(have, want);
-  if (have === want) {
+  if (have === want || serverArnMatches(arn, canonicalArn)) {
     return { kind: 'dropped', rank: 0, distance, message: `${at} names this ARN, but the server drops it: ${entry.dropped ?? ''}` };
   }
   const problem = mappingArnProblem(arn);
@@ -545,7 +594,22 @@ export function findNearMiss(awsAuth: AwsAuth, canonicalArn: string): NearMiss |
  */
 export function mapIdentity(identity: MappingIdentity, awsAuth: AwsAuth): MappingResult {
   const notes = new Set<string>();
-  const entry = findEntry(awsAuth.roles, identity.canonicalArn) ?? findEntry(awsAuth.users, identity.canonicalArn);
+  const candidates = serverCandidates(awsAuth, identity.canonicalArn);
+  const found = candidates.roles.length > 0 ? candidates.roles : candidates.users;
+  if (found.length > 1) {
+    const list = found.map((e) => `${e.section} entry ${e.index + 1} (line ${e.line})`).join(', ');
+    notes.add(`${list} all match this ARN: the server picks any one of them, differently on every load; keep one`);
+  }
+  const entry = found[found.length - 1];
+  if (entry?.dropped) {
+    return {
+      mapped: false,
+      reason: 'not-mapped',
+      message: `${entry.section} entry ${entry.index + 1} (line ${entry.line}) matches ${identity.canonicalArn}, but ${entry.dropped}`,
+      nearMiss: { kind: 'dropped', entry, message: `${entry.section} entry ${entry.index + 1} (line ${entry.line}) names this ARN, but ${entry.dropped}` },
+      notes: [...notes],
+    };
+  }
   if (entry) {
     try {
       const username = renderTemplate(entry.username ?? '', identity, notes);

@@ -100,7 +100,7 @@ describe('parseAwsAuth', () => {
   test('drops entries without their ARN or username, and entries that are not mappings', () => {
     const a = parseAwsAuth(fixture('dropped-entries.yaml'));
     assert.deepEqual(a.roles.map((e) => [e.line, e.dropped]), [
-      [8, 'it has no rolearn'],
+      [8, 'it has no rolearn (nor sso)'],
       [11, 'it has no username'],
       [14, 'it is not a mapping of rolearn/userarn, username and groups'],
     ]);
@@ -129,10 +129,15 @@ describe('parseAwsAuth', () => {
     }
   });
 
-  test('keeps the last of repeated keys in an entry, with a warning', () => {
+  test('of keys naming one field, keeps the byte-wise last, with a warning', () => {
+    // from: the Go oracle (test/oracle/aws-auth): sigs.k8s.io/yaml sorts the JSON keys, so encoding/json
+    // applies "Username" before "username", whatever the order in the file.
     const a = parseAwsAuth(configMap({ mapRoles: '- rolearn: arn:aws:iam::111122223333:role/A\n  username: first\n  Username: second\n' }));
-    assert.equal(a.roles[0]?.username, 'second');
+    assert.equal(a.roles[0]?.username, 'first');
     assert.deepEqual(a.problems.map((p) => [p.line, p.severity, p.code]), [[10, 'warning', 'repeated-key']]);
+    const same = parseAwsAuth(configMap({ mapRoles: '- rolearn: arn:aws:iam::111122223333:role/A\n  username: first\n  username: second\n' }));
+    assert.equal(same.roles[0]?.username, 'second');
+    assert.deepEqual(same.problems.map((p) => [p.line, p.severity, p.code]), [[9, 'warning', 'repeated-key']]);
   });
 
   test('says so when the input holds no aws-auth data', () => {
@@ -199,7 +204,6 @@ describe('mapIdentity', () => {
     { what: 'matches case-insensitively', id: session('DEV', 'bob'), username: 'dev:bob', via: 'mapRoles' },
     { what: 'checks mapRoles before mapUsers', id: session('Both', 's'), username: 'from-roles', via: 'mapRoles' },
     { what: 'lets the last duplicate win', id: session('dup', 's'), username: 'last', via: 'mapRoles' },
-    { what: 'ignores a later duplicate that the server drops', id: session('Kept', 's'), username: 'kept', via: 'mapRoles' },
     { what: 'renders {{SessionNameRaw}} and {{AccessKeyID}}', id: { ...session('Raw', 'a@b'), accessKeyId: 'ASIAEXAMPLE' }, username: 'a@b/ASIAEXAMPLE', via: 'mapRoles' },
     { what: 'maps a user by its ARN', id: { canonicalArn: 'arn:aws:iam::111122223333:user/alice', account: ACCOUNT }, username: 'alice', via: 'mapUsers' },
     { what: 'maps an aws-cn session by the aws-cn role', id: session('Dev', 's', 'aws-cn'), username: 'cn-dev', via: 'mapRoles' },
@@ -227,6 +231,47 @@ describe('mapIdentity', () => {
     const r = mapIdentity(session('Node', 'alice'), awsAuth);
     assert.equal(r.mapped, false);
     assert.equal(!r.mapped && r.reason, 'template-error');
+  });
+
+  // from: the Go oracle (test/oracle/aws-auth), which reads with the server's libraries and compares
+  // with strings.ToLower and strings.EqualFold as aws-iam-authenticator's MapStore does.
+  test('a later entry for the same role without a username replaces the earlier one, as on the server', () => {
+    const r = mapIdentity(session('Kept', 's'), awsAuth);
+    assert.equal(r.mapped, false);
+    assert.equal(!r.mapped && r.nearMiss?.kind, 'dropped');
+  });
+
+  test('inherits groups through a merge key, and maps an alias entry', () => {
+    const a = parseAwsAuth(configMap({ mapRoles: '- &admin\n  rolearn: arn:aws:iam::111122223333:role/Admin\n  username: admin\n  groups: [system:masters]\n- <<: *admin\n  rolearn: arn:aws:iam::111122223333:role/Ops\n  username: ops\n- *admin\n' }));
+    assert.deepEqual(a.problems, []);
+    const r = mapIdentity(session('Ops', 's'), a);
+    assert.ok(r.mapped);
+    assert.deepEqual([r.username, r.groups, r.entry?.line], ['ops', ['system:masters'], 12]);
+    assert.deepEqual(a.roles.map((e) => [e.line, e.username]), [[9, 'admin'], [12, 'ops'], [15, 'admin']]);
+  });
+
+  test('the Kelvin sign matches k (strings.EqualFold); a dotted capital I does not match i, but replaces the role it lower-cases to', () => {
+    const a = parseAwsAuth(configMap({ mapRoles: '- rolearn: arn:aws:iam::111122223333:role/infra\n  username: real\n- rolearn: arn:aws:iam::111122223333:role/\u0130nfra\n  username: fake\n- rolearn: arn:aws:iam::111122223333:role/\u212Aube\n  username: kelvin\n' }));
+    const kube = mapIdentity(session('kube', 's'), a);
+    assert.ok(kube.mapped);
+    assert.equal(kube.username, 'kelvin');
+    const infra = mapIdentity(session('infra', 's'), a);
+    assert.equal(infra.mapped, false, 'role/İnfra lower-cases to role/infra and replaces it in the server\'s store');
+  });
+
+  test('two users differing in case both match: the server answers with either', () => {
+    const a = parseAwsAuth(configMap({ mapUsers: '- userarn: arn:aws:iam::111122223333:user/Alice\n  username: a\n- userarn: arn:aws:iam::111122223333:user/alice\n  username: b\n' }));
+    const r = mapIdentity({ canonicalArn: 'arn:aws:iam::111122223333:user/alice', account: ACCOUNT }, a);
+    assert.ok(r.mapped);
+    assert.match(r.notes.join('\n'), /mapUsers entry 1 \(line 8\), mapUsers entry 2 \(line 10\) all match this ARN: the server picks any one/);
+  });
+
+  test('an alias bomb drops the whole section, as yaml.v2\'s excessive-aliasing limit does', () => {
+    const levels = ['- &l0 [lol]', ...Array.from({ length: 6 }, (_, i) => `- &l${i + 1} [${Array(9).fill(`*l${i}`).join(', ')}]`)];
+    const a = parseAwsAuth(configMap({ mapRoles: `${levels.join('\n')}\n- rolearn: arn:aws:iam::111122223333:role/Ops\n  username: ops\n` }));
+    assert.deepEqual(a.roles, []);
+    assert.match(a.ignored.mapRoles ?? '', /alias error/);
+    assert.match(a.problems.map((p) => p.message).join('\n'), /excessive aliasing; the server ignores all of mapRoles/);
   });
 
   test('notes the templates it cannot evaluate without a session name or access key', () => {

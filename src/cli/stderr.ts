@@ -3,7 +3,7 @@
  * bearer tokens and any secret value registered during the run (secret keys, session tokens), so a
  * message that accidentally quotes one never leaks it.
  */
-import { writeStderrRaw } from './output';
+import { neutraliseControls, writeStderrRaw } from './output';
 
 const secrets = new Set<string>();
 const TOKEN_PATTERN = /k8s-aws-v1\.[A-Za-z0-9_-]+/g;
@@ -31,6 +31,7 @@ export function redact(text: string): string {
   return out;
 }
 
+/** Writes a message to stderr, redacted, with control characters shown as `\uXXXX` (never sent to the terminal). */
 export function writeStderr(text: string): void {
-  writeStderrRaw(redact(text.endsWith('\n') ? text : `${text}\n`));
+  writeStderrRaw(neutraliseControls(redact(text.endsWith('\n') ? text : `${text}\n`)));
 }

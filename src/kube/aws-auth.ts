@@ -127,7 +127,10 @@ class Reader {
   /** A parser error at the end of input points past the last line; findings name a real line. */
   private readonly lastLine: number;
 
-  constructor(private readonly text: string) {
+  constructor(
+    private readonly text: string,
+    private readonly options: ParseAwsAuthOptions = {},
+  ) {
     this.lastLine = Math.max(1, text.replace(/\n$/, '').split('\n').length);
   }
 
@@ -273,7 +276,11 @@ class Reader {
         if (next < 0) break;
         at = next + 1;
       }
-      toOuter = value.type === 'BLOCK_LITERAL' ? (offset) => headerLine + innerLines.linePos(offset).line : () => keyLine;
+      toOuter = this.options.sectionLines
+        ? (offset) => innerLines.linePos(offset).line
+        : value.type === 'BLOCK_LITERAL'
+          ? (offset) => headerLine + innerLines.linePos(offset).line
+          : () => keyLine;
     }
     if (isSkippable(inner)) return;
     const line = (node: Node | null | undefined): number => toOuter(node?.range?.[0] ?? 0);
@@ -389,9 +396,17 @@ class Reader {
   }
 }
 
+export interface ParseAwsAuthOptions {
+  /**
+   * Number the lines of each section from its own first line (`mapRoles` line 1 is the first line
+   * under `mapRoles: |`), for a ConfigMap whose text as read (kubectl's JSON) is not what people edit.
+   */
+  sectionLines?: boolean;
+}
+
 /** Reads an aws-auth ConfigMap (manifest, kubectl output or bare data). Never throws on bad input. */
-export function parseAwsAuth(text: string): AwsAuth {
-  return new Reader(text).read();
+export function parseAwsAuth(text: string, options: ParseAwsAuthOptions = {}): AwsAuth {
+  return new Reader(text, options).read();
 }
 
 /** What is wrong with an ARN written in mapRoles/mapUsers, if it can never match a signed-in identity. */

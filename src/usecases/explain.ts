@@ -154,7 +154,11 @@ export async function explain(input: ExplainInput, deps: ExplainDeps): Promise<E
   const text =
     input.awsAuth.kind === 'file' ? readFile(input.awsAuth.path, deps.files) : await readFromCluster(input.awsAuth, deps.kubectl);
   const source = input.awsAuth.kind === 'file' ? input.awsAuth.path : 'kube-system/aws-auth';
-  const awsAuth = parseAwsAuth(text);
+  // kubectl's JSON is not what anyone edits: from the cluster, lines count within each section, as
+  // `kubectl edit configmap aws-auth -n kube-system` shows them under `mapRoles: |`.
+  const fromCluster = input.awsAuth.kind === 'cluster';
+  const awsAuth = parseAwsAuth(text, { sectionLines: fromCluster });
+  if (fromCluster) notes.push('line numbers count from the first line of each data section (mapRoles, mapUsers, mapAccounts)');
   // A file that is not YAML at all explains nothing: say which file and line, not "not mapped".
   const yamlError = awsAuth.problems.find((p) => p.code === 'yaml' && p.severity === 'error');
   if (yamlError && Object.values(awsAuth.ignored).includes(FILE_NOT_YAML)) {
@@ -199,7 +203,8 @@ export function notMappedError(report: ExplainReport): EksAuthError | undefined 
 
 function describeEntry(entry: AwsAuthEntry, source: string): string {
   const key = entry.section === 'mapRoles' ? 'rolearn' : 'userarn';
-  return `${entry.section} entry ${entry.index + 1} (${source}:${entry.line}): ${key} ${entry.arn ?? ''}`;
+  const where = source === 'kube-system/aws-auth' ? `${source} ${entry.section} line ${entry.line}` : `${source}:${entry.line}`;
+  return `${entry.section} entry ${entry.index + 1} (${where}): ${key} ${entry.arn ?? ''}`;
 }
 
 /** The report for people. */

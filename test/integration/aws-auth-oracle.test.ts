@@ -208,8 +208,11 @@ describe('aws-auth against the Go oracle (yaml.v2, sigs.k8s.io/yaml, encoding/js
 // ---- the generator ----------------------------------------------------------------------------
 
 const NAMES = ['infra', 'Infra', 'İnfra', 'ınfra', '\u212Aube', 'kube', 'KUBE', 'ops', 'ſ', 's', 'admin', '\u0430dmin', 'Σ', 'a/b', ''];
-const WORDS = ['system:masters', 'dev', 'yes', 'on', 'No', '~', 'null', '', '0x1F', '1_0', '012', '1e3', '.inf', '.NaN', '-', '2001-01-01', '<<', 'a b', 'é', '{{SessionName}}'];
-const KEYS = ['rolearn', 'RoleArn', 'ROLEARN', 'userarn', 'UserARN', 'username', 'Username', 'uſername', 'groups', 'Groups', 'groupſ', 'userid', 'sso', 'other', '1', 'true', '<<'];
+const WORDS = [
+  'system:masters', 'dev', 'yes', 'on', 'No', '~', 'null', '', '0x1F', '1_0', '012', '1e3', '1e400', '.inf', '.NaN', '-', '2001-01-01',
+  '<<', 'a b', 'é', '{{SessionName}}', '!!str 12', '!!int 7', '!!binary YWRtaW4=', '!!float 1', '!custom x', '18446744073709551615',
+];
+const KEYS = ['rolearn', 'RoleArn', 'ROLEARN', 'userarn', 'UserARN', 'username', 'Username', 'uſername', 'groups', 'Groups', 'groupſ', 'userid', 'sso', 'other', '1', 'true', '<<', '"<<"', '~', '18446744073709551615'];
 const ANCHORS = ['a', 'b', 'c'];
 
 type Scalar = { kind: 'scalar'; text: string; style: 'plain' | 'single' | 'double' };
@@ -242,6 +245,19 @@ const entry: fc.Arbitrary<Value> = fc.record({
           .map((v) => [key, v]);
       }
       if (/arn$/i.test(key)) return arnScalar.map((v) => [key, v]);
+      if (key === 'sso') {
+        const sso = fc.record({
+          kind: fc.constant('map' as const),
+          pairs: fc.subarray<[string, Value]>([
+            ['permissionSetName', { kind: 'scalar', text: 'Admin', style: 'plain' }],
+            ['accountID', { kind: 'scalar', text: ACCOUNT, style: 'single' }],
+            ['partition', { kind: 'scalar', text: 'aws', style: 'plain' }],
+          ]),
+          anchor: fc.constant(undefined),
+          flow: fc.constant(true),
+        });
+        return fc.oneof(sso, leaf).map((v) => [key, v]);
+      }
       if (/group/i.test(key)) return groupsValue.map((v) => [key, v]);
       return leaf.map((v) => [key, v]);
     }),

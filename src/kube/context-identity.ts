@@ -75,8 +75,13 @@ export function contextIdentity(files: readonly KubeconfigFile[], contextName?: 
   if (!isRecord(exec) || typeof exec.command !== 'string') {
     return { context: name, user: userName, why: `user ${userName} of context ${name} does not sign in with an exec plugin` };
   }
-  const args = Array.isArray(exec.args) ? exec.args.map(String) : [];
-  const command = exec.command.split(/[\\/]/).pop() ?? '';
+  let args = Array.isArray(exec.args) ? exec.args.map(String) : [];
+  let command = exec.command.split(/[\\/]/).pop() ?? '';
+  // `node /path/to/eks-auth.js token …`, as written for a kubectl without node on its PATH.
+  if (/^node(\.exe)?$/.test(command) && /(^|[\\/])eks-auth(\.js)?$/.test(args[0] ?? '')) {
+    command = 'eks-auth';
+    args = args.slice(1);
+  }
   if (/^eks-auth(\.js|\.exe)?$/.test(command) && args[0] === 'token') {
     return { context: name, user: userName, aws: eksAuthSettings(args.slice(1), exec.env) };
   }

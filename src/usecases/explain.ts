@@ -13,6 +13,8 @@ import type { AwsInput } from '../aws/resolve';
 import type { FilePort, Logger } from '../ports';
 import type { VerifyInput, VerifyReport } from './verify';
 import type { WhoamiResult } from './whoami';
+import { contextIdentity } from '../kube/context-identity';
+import type { KubeconfigFile } from '../kube/kubeconfig-file';
 
 /** Who to explain: an ARN as STS reports it (or an IAM role/user ARN), plus what templates may use. */
 export interface ExplainIdentity {
@@ -53,6 +55,8 @@ export interface ExplainDeps {
   verify: (input: VerifyInput) => Promise<VerifyReport>;
   /** The whoami use case with its ports bound: the identity the credentials resolve to. */
   whoami: (input: AwsInput) => Promise<WhoamiResult>;
+  /** The kubeconfig files kubectl merges (`--kubeconfig`, else KUBECONFIG, else ~/.kube/config). */
+  kubeconfigs?: (explicit: string | undefined) => KubeconfigFile[];
 }
 
 export interface ExplainReport {
@@ -67,7 +71,11 @@ export interface ExplainReport {
 }
 
 /** Resolves the identity to explain: as given, by verifying the token, or by resolving the credentials. */
-async function resolveIdentity(source: ExplainIdentitySource, deps: Pick<ExplainDeps, 'verify' | 'whoami'>): Promise<ExplainIdentity> {
+async function resolveIdentity(
+  source: ExplainIdentitySource,
+  awsAuth: AwsAuthSource,
+  deps: Pick<ExplainDeps, 'verify' | 'whoami' | 'kubeconfigs' | 'log'>,
+): Promise<ExplainIdentity> {
   switch (source.kind) {
     case 'arn': {
       const { kind: _, ...identity } = source;
@@ -86,7 +94,19 @@ async function resolveIdentity(source: ExplainIdentitySource, deps: Pick<Explain
       };
     }
     case 'credentials': {
-      const who = await deps.whoami(source.aws);
+      let aws = source.aws;
+      if (awsAuth.kind === 'cluster' && Object.keys(aws).length === 0 && deps.kubeconfigs) {
+        // No credential flags: explain the identity the context's own user signs in with, the one
+        // kubectl presents to this cluster, not whatever the shell's AWS settings resolve to.
+        const ctx = contextIdentity(deps.kubeconfigs(awsAuth.kubeconfig), awsAuth.context);
+        if ('aws' in ctx) {
+          aws = ctx.aws;
+          deps.log.verbose(`explaining the identity of context ${ctx.context} (user ${ctx.user}): ${JSON.stringify(ctx.aws)}`);
+        } else {
+          deps.log.warn(`explaining the identity of your AWS settings, not the context's: ${ctx.why}`);
+        }
+      }
+      const who = await deps.whoami(aws);
       return { arn: who.arn, accessKeyId: who.accessKeyId };
     }
   }
@@ -140,7 +160,7 @@ function readFile(path: string, files: FilePort): string {
 
 /** Maps the identity through aws-auth. Resolves whether or not it is mapped: see `result.mapped`. */
 export async function explain(input: ExplainInput, deps: ExplainDeps): Promise<ExplainReport> {
-  const identity = await resolveIdentity(input.identity, deps);
+  const identity = await resolveIdentity(input.identity, input.awsAuth, deps);
   const principal = parsePrincipal(identity.arn);
   const notes: string[] = [];
   let canonicalArn = principal.canonicalArn;

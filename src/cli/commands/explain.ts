@@ -17,6 +17,7 @@ import { whoami } from '../../usecases/whoami';
 import { awsYargsOptions, SESSION_CACHE_OPTION, type AwsArgs } from '../aws-options';
 import { toAwsInput } from '../token-args';
 import { createDeps, withCache } from '../deps';
+import { kubeconfigPaths, loadKubeconfigs } from '../../kube/kubeconfig-file';
 import { writeStdout } from '../output';
 import { reportError, runAction } from '../run';
 
@@ -110,6 +111,7 @@ export const explainCommand: CommandModule<object, ExplainArgs> = {
           log: deps.log,
           verify: (input) => verify(input, { now: deps.now, log: deps.log, httpGet: createHttpsGet() }),
           whoami: (aws) => whoami({ ...aws, interactive: process.stdin.isTTY === true }, withCache(argv.cache !== false, deps)),
+          kubeconfigs: (explicit) => loadKubeconfigs(kubeconfigPaths({ explicit, env: deps.env, homedir: deps.homedir })),
         },
       );
       const failure = notMappedError(report);

@@ -90,8 +90,13 @@ describe('hostile input to the built eks-auth', () => {
       };
       child.stdin.on('drain', pump);
       pump();
+      // Before the bound this never ended: give up after a minute instead of hanging the suite.
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
       child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stderr }));
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code, stderr });
+      });
     });
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /larger than 1048576 bytes/);

@@ -44,10 +44,14 @@ export class SectionFailure extends Error {
   constructor(
     message: string,
     readonly offset?: number,
+    /** eks-auth could not follow the section (nesting deeper than its stack); the server may read it. */
+    readonly beyondEksAuth = false,
   ) {
     super(message);
   }
 }
+
+const TOO_DEEP = 'it nests deeper than eks-auth can follow (yaml.v2 reads up to 10000 levels)';
 
 const TAG = 'tag:yaml.org,2002:';
 const STR = `${TAG}str`;
@@ -496,6 +500,7 @@ function parseFirstDocument(text: string): { doc: Document | undefined; aliases:
   const doc = list[0];
   if (!doc) return { doc: undefined, aliases: new Map() };
   const error = doc.errors.find((e) => e.code !== 'TAG_RESOLVE_FAILED');
+  if (error && /Maximum call stack size exceeded/.test(error.message)) throw new SectionFailure(TOO_DEEP, error.pos[0], true);
   if (error) throw new SectionFailure(error.message.split('\n')[0] ?? 'YAML error', error.pos[0]);
   return { doc, aliases: bindAliases(doc) };
 }
@@ -563,7 +568,7 @@ export function decodeMappingSection(text: string, arnKey: 'rolearn' | 'userarn'
       return result;
     }
     if (err instanceof RangeError) {
-      result.failure = new SectionFailure('nesting too deep to read');
+      result.failure = new SectionFailure(TOO_DEEP, undefined, true);
       return result;
     }
     throw err;
@@ -700,7 +705,7 @@ export function decodeAccountsSection(text: string): DecodedAccounts {
     result.accounts = new Decoder({ aliases }).documentStrings(doc, result.typeErrors);
   } catch (err) {
     if (err instanceof SectionFailure) result.failure = err;
-    else if (err instanceof RangeError) result.failure = new SectionFailure('nesting too deep to read');
+    else if (err instanceof RangeError) result.failure = new SectionFailure(TOO_DEEP, undefined, true);
     else throw err;
   }
   return result;

@@ -94,6 +94,8 @@ export interface SectionState {
   dropped?: string;
   /** encoding/json or yaml.v2 reported a type error: the server keeps what it decoded and logs it. */
   typeError?: string;
+  /** eks-auth could not follow the section (too deep for it, not for the server): its entries are unknown. */
+  unreadable?: string;
 }
 
 const SECTIONS: readonly AwsAuthSection[] = ['mapRoles', 'mapUsers', 'mapAccounts'];
@@ -291,6 +293,12 @@ class Reader {
       return;
     }
     const decoded = decodeMappingSection(inner, ARN_KEY[section]);
+    if (decoded.failure?.beyondEksAuth) {
+      const at = toOuter(decoded.failure.offset ?? 0);
+      this.problem(at, 'error', 'too-deep', `${section}: ${decoded.failure.message}; what the server keeps of ${section} cannot be shown`);
+      state.unreadable = decoded.failure.message;
+      return;
+    }
     if (decoded.failure) {
       const at = toOuter(decoded.failure.offset ?? 0);
       const what = /aliasing|contains itself/.test(decoded.failure.message) ? 'an alias error' : 'a YAML error';
@@ -309,6 +317,11 @@ class Reader {
   }
 
   private readAccounts(decoded: DecodedAccounts, state: SectionState, line: (n: Node | null | undefined) => number, toOuter: (offset: number) => number): void {
+    if (decoded.failure?.beyondEksAuth) {
+      this.problem(toOuter(decoded.failure.offset ?? 0), 'error', 'too-deep', `mapAccounts: ${decoded.failure.message}; what the server keeps of mapAccounts cannot be shown`);
+      state.unreadable = decoded.failure.message;
+      return;
+    }
     if (decoded.failure) {
       const at = toOuter(decoded.failure.offset ?? 0);
       this.problem(at, 'error', 'yaml', `mapAccounts: YAML error: ${firstLine(decoded.failure.message)}; the server ignores all of mapAccounts`);

@@ -193,6 +193,9 @@ export async function explain(input: ExplainInput, deps: ExplainDeps): Promise<E
   for (const [section, why] of Object.entries(awsAuth.ignored)) {
     notes.push(`the server ignores ${section} in this ConfigMap: ${why}`);
   }
+  for (const [section, state] of Object.entries(awsAuth.sections)) {
+    if (state?.unreadable) notes.push(`eks-auth cannot read ${section}: ${state.unreadable}; the server may map this identity through it`);
+  }
 
   const sessionName = identity.sessionName ?? principal.sessionName;
   const result = mapIdentity(

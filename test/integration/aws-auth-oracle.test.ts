@@ -127,6 +127,7 @@ const HOSTILE: Array<[string, Partial<Record<string, string>>]> = [
   ['accounts: aliases', { mapAccounts: `- &a "${ACCOUNT}"\n- *a\n` }],
   ['skippable sections', { mapRoles: '``', mapUsers: "''", mapAccounts: '""' }],
   ['a tab where indentation is expected', { mapRoles: `- rolearn: arn:aws:iam::${ACCOUNT}:role/ops\n\tusername: b\n` }],
+  ['flow nesting past yaml.v2\'s 10000 levels drops the section', { mapRoles: `- rolearn: arn:aws:iam::${ACCOUNT}:role/ops\n  username: u\n  x: ${'['.repeat(10001)}${']'.repeat(10001)}\n` }],
   ['timestamps and big floats stay strings', { mapRoles: '- rolearn: 2001-01-01\n  username: 1e400\n' }],
 ];
 

@@ -266,6 +266,15 @@ describe('mapIdentity', () => {
     assert.match(r.notes.join('\n'), /mapUsers entry 1 \(line 8\), mapUsers entry 2 \(line 10\) all match this ARN: the server picks any one/);
   });
 
+  test('a section nested deeper than eks-auth can follow is reported as unreadable, not as dropped by the server', () => {
+    // yaml.v2 reads up to 10000 levels (scannerc.go max_flow_level); the yaml package's stack ends sooner.
+    const deep = `- rolearn: arn:aws:iam::111122223333:role/Ops\n  username: ops\n  extra: ${'['.repeat(5000)}${']'.repeat(5000)}\n`;
+    const a = parseAwsAuth(configMap({ mapRoles: deep }));
+    assert.deepEqual(a.ignored, {});
+    assert.match(a.sections.mapRoles?.unreadable ?? '', /deeper than eks-auth can follow/);
+    assert.deepEqual(a.problems.map((p) => p.code), ['too-deep']);
+  });
+
   test('an alias bomb drops the whole section, as yaml.v2\'s excessive-aliasing limit does', () => {
     const levels = ['- &l0 [lol]', ...Array.from({ length: 6 }, (_, i) => `- &l${i + 1} [${Array(9).fill(`*l${i}`).join(', ')}]`)];
     const a = parseAwsAuth(configMap({ mapRoles: `${levels.join('\n')}\n- rolearn: arn:aws:iam::111122223333:role/Ops\n  username: ops\n` }));

@@ -3,7 +3,8 @@
  * come from parseAwsAuth (YAML errors, dropped entries); this adds what the server accepts but
  * never matches, silently overrides, or trusts too much.
  */
-import { mappingArnProblem, parseAwsAuth, type AwsAuthEntry, type AwsAuthProblem } from './aws-auth';
+import { parseAwsAuth, type AwsAuthEntry, type AwsAuthProblem } from './aws-auth';
+import { mappingArnProblem } from './aws-auth-map';
 import { goEqualFold, goToLower, sameFold, storeKey } from './aws-auth-yaml';
 import { parseArn } from '../aws/arn';
 

@@ -8,7 +8,8 @@
  */
 import { parsePrincipal, stripRolePath } from '../aws/arn';
 import { EksAuthError, ExitCode } from '../errors';
-import { FILE_NOT_YAML, mapIdentity, parseAwsAuth, type AwsAuthEntry, type MappingResult } from '../kube/aws-auth';
+import { FILE_NOT_YAML, parseAwsAuth, type AwsAuthEntry } from '../kube/aws-auth';
+import { mapIdentity, type MappingResult } from '../kube/aws-auth-map';
 import type { AwsInput } from '../aws/resolve';
 import type { FilePort, Logger } from '../ports';
 import type { VerifyInput, VerifyReport } from './verify';

@@ -18,7 +18,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { parseAwsAuth, type AwsAuth } from '../../src/kube/aws-auth';
-import { serverCandidates } from '../../src/kube/aws-auth';
+import { serverCandidates } from '../../src/kube/aws-auth-map';
 import { goLowerRune, sameFold } from '../../src/kube/aws-auth-yaml';
 import { buildOracle, Oracle, oracleMissing, oracleUnicodeTables, requireOracle, type OracleInput, type OracleResult } from '../oracle/aws-auth/oracle';
 

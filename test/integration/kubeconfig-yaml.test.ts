@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { kubeconfig, type KubeconfigDeps } from '../../src/commands/kubeconfig';
+import { kubeconfig, type KubeconfigDeps } from '../../src/usecases/kubeconfig';
 import { EksAuthError } from '../../src/errors';
 import { MAX_KUBECONFIG_BYTES } from '../../src/kube/kubeconfig-file';
 import { kubectlPath, requirePeer, runCommand } from '../peers/peers';

@@ -133,6 +133,8 @@ export type ErrorReason =
   | 'unreadable-file'
   | 'usage'
   | 'aws-auth-needed'
+  | 'input-too-large'
+  | 'kubeconfig-too-large'
   | 'container-credentials'
   | 'proxy-refused'
   | 'bad-ca-bundle'

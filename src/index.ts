@@ -18,7 +18,8 @@ export { canonicalizeArn, parsePrincipal, type Principal } from './aws/arn';
 
 // Kubernetes
 export { formatExecCredential, parseExecInfo, type ExecApiVersion } from './kube/exec-credential';
-export { parseAwsAuth, mapIdentity, type AwsAuth, type AwsAuthProblem, type MappingIdentity, type MappingResult } from './kube/aws-auth';
+export { parseAwsAuth, type AwsAuth, type AwsAuthProblem } from './kube/aws-auth';
+export { mapIdentity, type MappingIdentity, type MappingResult } from './kube/aws-auth-map';
 export { lintAwsAuth } from './kube/aws-auth-lint';
 export {
   mapClusterIdentity,

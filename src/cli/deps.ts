@@ -2,7 +2,7 @@
  * Builds the real ports from the process: environment, clock, files, stderr, and the lazily loaded
  * SDK adapters. The only place (with bin.ts and run.ts) that touches `process`.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { findProfile, loadAwsConfigFiles } from '../aws/config';
 import { resolveHttpSettings } from '../aws/http-settings';
 import { cacheDirectory, cacheDisabledByEnv } from '../cache/dir';
@@ -13,13 +13,35 @@ import type { CachePort, Deps, FilePort, HttpSettings, Logger, LookupCluster, Pr
 import type { ClusterLookupInput, EksCluster } from '../types';
 import { registerSecret, writeStderr } from './stdio';
 
+/** The largest file eks-auth reads (AWS config, aws-auth ConfigMap, CA file); kubectl's own limit for a ConfigMap is 1 MiB. */
+export const MAX_INPUT_FILE_BYTES = 16 * 1024 * 1024;
+
 export const nodeFiles: FilePort = {
+  /** Reads a regular file of at most MAX_INPUT_FILE_BYTES; a FIFO, a device or a larger file throws. */
   readText(path: string): string | undefined {
+    let fd: number;
     try {
-      return readFileSync(path, 'utf8');
+      // Non-blocking, so that a FIFO is refused instead of waited on.
+      fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
+    }
+    try {
+      const st = fstatSync(fd);
+      if (!st.isFile()) throw new Error('it is not a regular file');
+      if (st.size > MAX_INPUT_FILE_BYTES) throw new Error(`it is ${st.size} bytes, more than the ${MAX_INPUT_FILE_BYTES} eks-auth reads`);
+      const buf = Buffer.alloc(Math.min(st.size + 1, MAX_INPUT_FILE_BYTES + 1));
+      let length = 0;
+      while (length < buf.length) {
+        const n = readSync(fd, buf, length, buf.length - length, null);
+        if (n === 0) break;
+        length += n;
+      }
+      if (length > MAX_INPUT_FILE_BYTES) throw new Error(`it is more than the ${MAX_INPUT_FILE_BYTES} bytes eks-auth reads`);
+      return buf.subarray(0, length).toString('utf8');
+    } finally {
+      closeSync(fd);
     }
   },
 };

@@ -7,7 +7,7 @@
  * any secret value registered during the run (secret keys, session tokens), so a message that
  * accidentally quotes one never leaks it.
  */
-import { writeSync } from 'node:fs';
+import { fstatSync, writeSync } from 'node:fs';
 import { redactSecrets } from '../redact';
 
 const STDOUT = 1;
@@ -32,8 +32,36 @@ function writeAll(fd: number, text: string): void {
   }
 }
 
-/** Writes to stdout (the ExecCredential, command results). */
+// C0 controls but tab and newline, DEL, C1 controls, and the bidirectional overrides and isolates:
+// what lets a hostile aws-auth, kubeconfig or profile move the cursor, retitle the terminal, or
+// show text in another order than it is.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters being looked for
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Shows control characters as `\uXXXX`. Inside a JSON string that is the same character again, so
+ * JSON output read by a program is unchanged in meaning.
+ */
+export function neutraliseControls(text: string): string {
+  return text.replace(CONTROL, (c) => `\\u${(c.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`);
+}
+
+let stdoutIsTerminal: boolean | undefined;
+
+/**
+ * Writes to stdout (the ExecCredential, command results). Control characters are neutralised when
+ * stdout is a terminal; a file or pipe gets the bytes as they are.
+ */
 export function writeStdout(text: string): void {
+  CONTROL.lastIndex = 0;
+  if (CONTROL.test(text)) {
+    try {
+      stdoutIsTerminal ??= fstatSync(STDOUT).isCharacterDevice();
+    } catch {
+      stdoutIsTerminal = false;
+    }
+    if (stdoutIsTerminal) text = neutraliseControls(text);
+  }
   writeAll(STDOUT, text);
 }
 
@@ -65,6 +93,7 @@ export function redact(text: string): string {
   return redactSecrets(text.replace(TOKEN_PATTERN, 'k8s-aws-v1.[redacted]').replace(SIGNED_QUERY_PATTERN, '$1[redacted]'), secrets);
 }
 
+/** Writes a message to stderr, redacted, with control characters shown as `\uXXXX` (never sent to the terminal). */
 export function writeStderr(text: string): void {
-  writeStderrRaw(redact(text.endsWith('\n') ? text : `${text}\n`));
+  writeStderrRaw(neutraliseControls(redact(text.endsWith('\n') ? text : `${text}\n`)));
 }

@@ -20,7 +20,8 @@
  */
 import { parseArn, ssoPermissionSet } from '../aws/arn';
 import type { AccessEntry, AccessScope, AssociatedAccessPolicy, AuthenticationMode } from '../types';
-import { editDistance, mapIdentity, renderTemplate, type AwsAuth, type AwsAuthEntry, type MappingIdentity, type MappingResult } from './aws-auth';
+import { editDistance, type AwsAuth, type AwsAuthEntry } from './aws-auth';
+import { mapIdentity, renderTemplate, type MappingIdentity, type MappingResult } from './aws-auth-map';
 
 export type { AccessEntry, AccessScope, AssociatedAccessPolicy, AuthenticationMode } from '../types';
 export { ssoPermissionSet } from '../aws/arn';

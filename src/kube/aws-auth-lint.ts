@@ -3,7 +3,9 @@
  * come from parseAwsAuth (YAML errors, dropped entries); this adds what the server accepts but
  * never matches, silently overrides, or trusts too much.
  */
-import { mappingArnProblem, parseAwsAuth, type AwsAuthEntry, type AwsAuthProblem } from './aws-auth';
+import { parseAwsAuth, type AwsAuthEntry, type AwsAuthProblem } from './aws-auth';
+import { mappingArnProblem } from './aws-auth-map';
+import { goEqualFold, goToLower, sameFold, storeKey } from './aws-auth-yaml';
 import { parseArn } from '../aws/arn';
 
 const KNOWN_PLACEHOLDERS = ['AccountID', 'SessionName', 'SessionNameRaw', 'AccessKeyID', 'EC2PrivateDNSName'];
@@ -15,13 +17,54 @@ function arnType(arn: string): string | undefined {
   return p.resource === 'root' ? 'root' : p.resource.split('/')[0];
 }
 
+// What IAM allows in an ARN: printable ASCII (names use [\w+=,.@-], paths also other printable characters).
+const IAM_CHARACTER = /^[\x21-\x7e]$/;
+
+function hex(cp: number): string {
+  return `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/**
+ * An ARN with a character IAM never allows can match no signed-in identity as written, yet the
+ * server may still give it a meaning: strings.EqualFold folds the Kelvin sign to k and ſ to s,
+ * so the entry grants the ASCII role; strings.ToLower turns İ into i, so the entry replaces the
+ * ASCII role's entry in the server's store. Undefined when every character is one IAM allows.
+ */
+export function foreignCharacterProblem(arn: string, section: AwsAuthEntry['section']): string | undefined {
+  const bad = [...arn].filter((c) => !IAM_CHARACTER.test(c));
+  if (bad.length === 0) return undefined;
+  const list = [...new Set(bad)].map((c) => `${hex(c.codePointAt(0) ?? 0)} ${JSON.stringify(c)}`).join(', ');
+  // The ASCII ARN the server folds it to, when there is one.
+  let folded = '';
+  for (const c of arn) {
+    const cp = c.codePointAt(0) ?? 0;
+    if (IAM_CHARACTER.test(c)) folded += c;
+    else {
+      const ascii = [...'abcdefghijklmnopqrstuvwxyz'].find((a) => sameFold(cp, a.codePointAt(0) ?? 0));
+      folded += ascii ?? c;
+    }
+  }
+  const head = `${arn} contains ${list}, which IAM never allows in an ARN`;
+  if (folded !== arn && [...folded].every((c) => IAM_CHARACTER.test(c)) && goEqualFold(arn, folded)) {
+    return `${head}; the server still matches it to ${folded} (Go's strings.EqualFold folds it), so this entry grants ${folded} while it reads as something else`;
+  }
+  const lowered = goToLower(arn);
+  if (section === 'mapRoles' && [...lowered].every((c) => IAM_CHARACTER.test(c))) {
+    return `${head}; no identity matches it, but the server stores roles under Go's strings.ToLower of the ARN (${lowered}), so it replaces an earlier entry for that role`;
+  }
+  return `${head}: no identity matches it (a look-alike of an ASCII name?)`;
+}
+
 function lintEntry(entry: AwsAuthEntry, findings: AwsAuthProblem[]): void {
   const add = (line: number, severity: AwsAuthProblem['severity'], code: string, message: string): void => {
     findings.push({ line, severity, code, message });
   };
   const where = `${entry.section} entry ${entry.index + 1}`;
   const arnLine = entry.lines.arn ?? entry.line;
-  if (entry.arn) {
+  const foreign = entry.arn ? foreignCharacterProblem(entry.arn, entry.section) : undefined;
+  if (entry.arn && foreign) {
+    add(arnLine, 'error', 'arn-character', `${where}: ${foreign}`);
+  } else if (entry.arn) {
     const problem = mappingArnProblem(entry.arn);
     if (problem) add(arnLine, 'error', problem.code, `${where}: ${problem.message}`);
     const type = arnType(entry.arn);
@@ -69,31 +112,51 @@ export function lintAwsAuth(text: string): AwsAuthProblem[] {
   const kept = [...awsAuth.roles, ...awsAuth.users];
   for (const entry of kept) lintEntry(entry, findings);
 
-  // Duplicate ARNs: the server keys entries by lower-cased ARN, so the last one wins silently;
-  // an ARN in both sections is always served by mapRoles, which is checked first.
-  const last = new Map<string, AwsAuthEntry>();
+  // Duplicate ARNs, as the server stores them (configmap.go saveMap): roles under Go's
+  // strings.ToLower of the ARN, users under the ARN as written; a later entry replaces an earlier
+  // one. Entries that strings.EqualFold-match each other under different keys are all kept, and the
+  // server answers with any one of them. mapRoles is checked before mapUsers.
+  const stored = new Map<string, AwsAuthEntry>();
   for (const entry of kept) {
-    if (!entry.arn || entry.dropped) continue;
-    const key = entry.arn.toLowerCase();
-    const earlier = last.get(key);
-    if (earlier && earlier.section === entry.section) {
+    if (!entry.arn || entry.invalid) continue;
+    const key = `${entry.section}\u0000${storeKey(entry.section, entry.arn)}`;
+    const earlier = stored.get(key);
+    if (earlier) {
       findings.push({
         line: earlier.lines.arn ?? earlier.line,
         severity: 'warning',
         code: 'duplicate',
         message: `${earlier.section} entry ${earlier.index + 1}: ${earlier.arn} is mapped again at line ${entry.line}; the server keeps only the last`,
       });
-    } else if (earlier) {
-      findings.push({
-        line: entry.lines.arn ?? entry.line,
-        severity: 'warning',
-        code: 'duplicate',
-        message: `mapUsers entry ${entry.index + 1}: ${entry.arn} is also in mapRoles (line ${earlier.line}), which the server checks first; this entry is never used`,
-      });
-      continue;
     }
-    last.set(key, entry);
+    stored.set(key, entry);
   }
+  // Only entries with the same rough fold can be EqualFold-equal: compare within those groups.
+  const groups = new Map<string, AwsAuthEntry[]>();
+  for (const entry of stored.values()) {
+    const rough = [...(entry.arn ?? '')].map((c) => (c === '\u212a' ? 'k' : c === '\u017f' ? 's' : c < '\u0080' ? c.toLowerCase() : '?')).join('');
+    groups.set(rough, [...(groups.get(rough) ?? []), entry]);
+  }
+  for (const group of groups.values()) group.forEach((entry, i) => {
+    for (const other of group.slice(0, i)) {
+      if (!goEqualFold(entry.arn ?? '', other.arn ?? '')) continue;
+      if (other.section === entry.section) {
+        findings.push({
+          line: entry.lines.arn ?? entry.line,
+          severity: 'error',
+          code: 'ambiguous',
+          message: `${entry.section} entry ${entry.index + 1}: ${entry.arn} and entry ${other.index + 1} (line ${other.line}, ${other.arn}) match the same identities; the server answers with either, at random`,
+        });
+      } else if (entry.section === 'mapUsers') {
+        findings.push({
+          line: entry.lines.arn ?? entry.line,
+          severity: 'warning',
+          code: 'duplicate',
+          message: `mapUsers entry ${entry.index + 1}: ${entry.arn} is also in mapRoles (line ${other.line}), which the server checks first; this entry is never used`,
+        });
+      }
+    }
+  });
 
   const accounts = new Map<string, number>();
   for (const { account, line, quoted } of awsAuth.accounts) {

@@ -1,22 +1,28 @@
 /**
- * The aws-auth ConfigMap (kube-system/aws-auth) as the EKS authenticator reads it, and the mapping
- * of an identity through it (aws-iam-authenticator pkg/mapper/configmap, pkg/config/mapper.go,
- * pkg/server/server.go):
+ * The aws-auth ConfigMap (kube-system/aws-auth) as the EKS authenticator reads it
+ * (aws-iam-authenticator pkg/mapper/configmap/configmap.go ParseMap, pkg/config/mapper.go Validate):
  *
  * - `data.mapRoles` / `data.mapUsers` are YAML strings holding lists of `{rolearn|userarn, username,
- *   groups}`; entry keys are case-insensitive, the data keys are not. A YAML error drops the whole
- *   section; an entry without its ARN is dropped alone.
- * - Matching compares the canonical ARN case-insensitively, roles before users; of duplicate ARNs
- *   the last one wins. An account in `mapAccounts` with no entry maps to the canonical ARN, no groups.
- * - Username and group templates: {{AccountID}}, {{SessionName}} (`@` → `-`), {{SessionNameRaw}},
- *   {{AccessKeyID}}, {{EC2PrivateDNSName}} (the server asks EC2; the session name must be an
- *   instance id).
+ *   groups}`, read with the server's semantics (aws-auth-yaml.ts): merge keys, aliases, YAML 1.1
+ *   scalars, case-insensitive entry keys; the data keys themselves are case-sensitive. What drops a
+ *   whole section, what empties one field, and what drops one entry follow the server.
+ * - `data.mapAccounts` is a YAML list of account ids.
  *
  * Input may be a ConfigMap manifest, `kubectl get configmap aws-auth -o yaml|json` output, or the
- * bare data map. Every entry and finding carries its line in that input.
+ * bare data map. Every entry and finding carries its line in that input. Mapping an identity
+ * through the result is aws-auth-map.ts.
  */
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, parseDocument, type Document, type Node, type YAMLMap } from 'yaml';
-import { PARTITIONS, parseArn, ssoPermissionSet, stripRolePath } from '../aws/arn';
+import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node, type YAMLMap } from 'yaml';
+import { PARTITIONS } from '../aws/arn';
+import {
+  decodeAccountsSection,
+  decodeMappingSection,
+  groupsOf,
+  isSkippable,
+  validateEntry,
+  type DecodedAccounts,
+  type DecodedEntry,
+} from './aws-auth-yaml';
 
 type Severity = 'error' | 'warning';
 
@@ -30,7 +36,7 @@ export interface AwsAuthProblem {
 }
 
 type MappingSection = 'mapRoles' | 'mapUsers';
-type AwsAuthSection = MappingSection | 'mapAccounts';
+export type AwsAuthSection = MappingSection | 'mapAccounts';
 
 /** One mapRoles or mapUsers entry. */
 export interface AwsAuthEntry {
@@ -42,8 +48,12 @@ export interface AwsAuthEntry {
   arn?: string;
   username?: string;
   groups: string[];
-  /** Why the server ignores this entry; undefined when it keeps it. */
+  /** Why nobody signs in through this entry (the server drops it, or it has no username); undefined when usable. */
   dropped?: string;
+  /** Why the server drops it when it loads the ConfigMap (its Validate); undefined when it keeps it. */
+  invalid?: string;
+  /** An `sso` entry (matched by permission set, behind a server feature gate), not by `rolearn`. */
+  sso?: boolean;
   /** Lines of the fields, for findings. */
   lines: { arn?: number; username?: number; groups: number[] };
 }
@@ -64,20 +74,29 @@ export interface AwsAuth {
   accounts: AwsAuthAccount[];
   /** Sections the server ignores as a whole, with why. */
   ignored: Partial<Record<AwsAuthSection, string>>;
+  /** What the server made of each section it read (absent: missing or empty). */
+  sections: Partial<Record<AwsAuthSection, SectionState>>;
   /** Structural problems, in line order. */
   problems: AwsAuthProblem[];
+}
+
+/** One section as the server loads it. */
+export interface SectionState {
+  /** Entries its Validate refuses. */
+  invalid: number;
+  /** The YAML stage failed (yaml.v2's message): the server keeps nothing of the section. */
+  dropped?: string;
+  /** encoding/json or yaml.v2 reported a type error: the server keeps what it decoded and logs it. */
+  typeError?: string;
+  /** eks-auth could not follow the section (too deep for it, not for the server): its entries are unknown. */
+  unreadable?: string;
 }
 
 const SECTIONS: readonly AwsAuthSection[] = ['mapRoles', 'mapUsers', 'mapAccounts'];
 
 /** What `ignored` says of every section when the whole file is not YAML (explain turns it into exit 3). */
 export const FILE_NOT_YAML = 'the file is not valid YAML';
-const ARN_KEY: Record<MappingSection, string> = { mapRoles: 'rolearn', mapUsers: 'userarn' };
-// Fields of aws-iam-authenticator's RoleMapping and UserMapping, lower-cased.
-const KNOWN_KEYS: Record<MappingSection, readonly string[]> = {
-  mapRoles: ['rolearn', 'username', 'groups', 'sso'],
-  mapUsers: ['userarn', 'username', 'groups', 'userid'],
-};
+const ARN_KEY: Record<MappingSection, 'rolearn' | 'userarn'> = { mapRoles: 'rolearn', mapUsers: 'userarn' };
 
 /** The first line of a YAML error, without its position (the caller reports the outer line). */
 function firstLine(text: string): string {
@@ -99,12 +118,15 @@ export function editDistance(a: string, b: string): number {
 }
 
 class Reader {
-  readonly result: AwsAuth = { roles: [], users: [], accounts: [], ignored: {}, problems: [] };
+  readonly result: AwsAuth = { roles: [], users: [], accounts: [], ignored: {}, sections: {}, problems: [] };
   private readonly lines = new LineCounter();
   /** A parser error at the end of input points past the last line; findings name a real line. */
   private readonly lastLine: number;
 
-  constructor(private readonly text: string) {
+  constructor(
+    private readonly text: string,
+    private readonly options: ParseAwsAuthOptions = {},
+  ) {
     this.lastLine = Math.max(1, text.replace(/\n$/, '').split('\n').length);
   }
 
@@ -220,11 +242,15 @@ class Reader {
 
   private readSection(section: AwsAuthSection, value: Node | null, keyLine: number, bare: boolean): void {
     if (value === null || (isScalar(value) && value.value === null)) return;
-    if (bare && (isSeq(value) || isMap(value))) {
-      this.readSectionContent(section, value, (offset) => this.lineAt(offset));
-      return;
-    }
-    if (!isScalar(value) || typeof value.value !== 'string') {
+    let inner: string;
+    let toOuter: (offset: number) => number;
+    if (bare && (isSeq(value) || isMap(value)) && value.range) {
+      // A list written directly under the key: read its own text, indented as in the file.
+      const start = value.range[0];
+      const column = start - (this.text.lastIndexOf('\n', start - 1) + 1);
+      inner = ' '.repeat(column) + this.text.slice(start, value.range[1]);
+      toOuter = (offset) => this.lineAt(start + Math.max(0, offset - column));
+    } else if (!isScalar(value) || typeof value.value !== 'string') {
       this.problem(
         this.lineOf(value, keyLine),
         'error',
@@ -233,352 +259,159 @@ class Reader {
       );
       this.result.ignored[section] = `${section} is not a string`;
       return;
+    } else {
+      inner = value.value;
+      // A literal block (`|`) keeps one content line per source line, starting below the header, so
+      // inner lines map back exactly; for other scalar styles every finding points at the key.
+      const headerLine = this.lineOf(value, keyLine);
+      const innerLines = new LineCounter();
+      let at = 0;
+      for (;;) {
+        innerLines.addNewLine(at);
+        const next = inner.indexOf('\n', at);
+        if (next < 0) break;
+        at = next + 1;
+      }
+      toOuter = this.options.sectionLines
+        ? (offset) => innerLines.linePos(offset).line
+        : value.type === 'BLOCK_LITERAL'
+          ? (offset) => headerLine + innerLines.linePos(offset).line
+          : () => keyLine;
     }
-    const inner = value.value;
-    const trimmed = inner.trim();
-    // aws-iam-authenticator isSkippable.
-    if (trimmed === '' || trimmed === '``' || trimmed === '""' || trimmed === "''") return;
-
-    // A literal block (`|`) keeps one content line per source line, starting below the header, so
-    // inner lines map back exactly; for other scalar styles every finding points at the key.
-    const innerLines = new LineCounter();
-    const headerLine = this.lineOf(value, keyLine);
-    const toOuter =
-      value.type === 'BLOCK_LITERAL'
-        ? (offset: number) => headerLine + innerLines.linePos(offset).line
-        : () => keyLine;
-    // The server reads the sections with yaml.v2: YAML 1.1, repeated keys allowed (last wins).
-    const doc = parseDocument(inner, { lineCounter: innerLines, uniqueKeys: false, version: '1.1' });
-    if (doc.errors.length > 0) {
-      const err = doc.errors[0];
-      const line = err?.linePos ? toOuter(innerLines.lineStarts[err.linePos[0].line - 1] ?? 0) : keyLine;
-      this.problem(line, 'error', 'yaml', `${section}: YAML error: ${firstLine(err?.message ?? '')}; the server ignores all of ${section}`);
-      this.result.ignored[section] = `${section} has a YAML error (line ${line})`;
+    if (isSkippable(inner)) return;
+    const line = (node: Node | null | undefined): number => toOuter(node?.range?.[0] ?? 0);
+    const state: SectionState = { invalid: 0 };
+    this.result.sections[section] = state;
+    if (section === 'mapAccounts') {
+      this.readAccounts(decodeAccountsSection(inner), state, line, toOuter);
       return;
     }
-    if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) return;
-    this.readSectionContent(section, doc.contents, toOuter);
-  }
-
-  private readSectionContent(section: AwsAuthSection, content: Node, toOuter: (offset: number) => number): void {
-    const line = (node: Node | null | undefined): number => toOuter(node?.range?.[0] ?? 0);
-    if (!isSeq(content)) {
-      this.problem(line(content), 'error', 'section-not-list', `${section} must be a YAML list; the server ignores it`);
+    const decoded = decodeMappingSection(inner, ARN_KEY[section]);
+    if (decoded.failure?.beyondEksAuth) {
+      const at = toOuter(decoded.failure.offset ?? 0);
+      this.problem(at, 'error', 'too-deep', `${section}: ${decoded.failure.message}; what the server keeps of ${section} cannot be shown`);
+      state.unreadable = decoded.failure.message;
+      return;
+    }
+    if (decoded.failure) {
+      const at = toOuter(decoded.failure.offset ?? 0);
+      const what = /aliasing|contains itself/.test(decoded.failure.message) ? 'an alias error' : 'a YAML error';
+      this.problem(at, 'error', 'yaml', `${section}: ${what}: ${firstLine(decoded.failure.message)}; the server ignores all of ${section}`);
+      state.dropped = decoded.failure.message;
+      this.result.ignored[section] = `${section} has ${what} (line ${at})`;
+      return;
+    }
+    if (decoded.notList !== undefined) {
+      this.problem(line(decoded.doc?.contents as Node | null), 'error', 'section-not-list', `${section} must be a YAML list: ${decoded.notList}; the server ignores it`);
+      state.typeError = decoded.notList;
       this.result.ignored[section] = `${section} is not a list`;
       return;
     }
-    content.items.forEach((item, index) => {
-      const node = item as Node | null;
-      if (section === 'mapAccounts') {
-        if (!isScalar(node) || node.value === null || typeof node.value === 'object') {
-          this.problem(line(node), 'error', 'account-not-scalar', 'mapAccounts items must be account ids; the server ignores this one');
-          return;
-        }
-        const quoted = node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE';
-        const account = quoted ? String(node.value) : (node.source ?? String(node.value));
-        this.result.accounts.push({ account, line: line(node), quoted });
-        return;
-      }
-      this.readEntry(section, node, index, line);
-    });
+    decoded.entries.forEach((d, index) => this.readEntry(section, d, index, line, state));
   }
 
-  private readEntry(section: MappingSection, node: Node | null, index: number, line: (n: Node | null | undefined) => number): void {
-    const entry: AwsAuthEntry = { section, index, line: line(node), groups: [], lines: { groups: [] } };
+  private readAccounts(decoded: DecodedAccounts, state: SectionState, line: (n: Node | null | undefined) => number, toOuter: (offset: number) => number): void {
+    if (decoded.failure?.beyondEksAuth) {
+      this.problem(toOuter(decoded.failure.offset ?? 0), 'error', 'too-deep', `mapAccounts: ${decoded.failure.message}; what the server keeps of mapAccounts cannot be shown`);
+      state.unreadable = decoded.failure.message;
+      return;
+    }
+    if (decoded.failure) {
+      const at = toOuter(decoded.failure.offset ?? 0);
+      this.problem(at, 'error', 'yaml', `mapAccounts: YAML error: ${firstLine(decoded.failure.message)}; the server ignores all of mapAccounts`);
+      state.dropped = decoded.failure.message;
+      this.result.ignored.mapAccounts = `mapAccounts has a YAML error (line ${at})`;
+      return;
+    }
+    for (const err of decoded.typeErrors) {
+      this.problem(line(err.node), 'error', 'account-not-scalar', `mapAccounts: ${err.message}; the server ignores it`);
+      state.typeError ??= err.message;
+    }
+    for (const { value, node } of decoded.accounts) {
+      const quoted = isScalar(node) && (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE');
+      this.result.accounts.push({ account: value, line: line(node), quoted });
+    }
+  }
+
+  private readEntry(section: MappingSection, d: DecodedEntry, index: number, line: (n: Node | null | undefined) => number, state: SectionState): void {
+    const entry: AwsAuthEntry = { section, index, line: line(d.node), groups: [], lines: { groups: [] } };
     (section === 'mapRoles' ? this.result.roles : this.result.users).push(entry);
     const where = `${section} entry ${index + 1}`;
-    if (!isMap(node)) {
+    if (d.notObject) {
       entry.dropped = 'it is not a mapping of rolearn/userarn, username and groups';
+      entry.invalid = entry.dropped;
+      state.invalid++;
+      if (d.notObject === 'other') state.typeError ??= `${where} is not a mapping`;
       this.problem(entry.line, 'error', 'entry-not-map', `${where} is not a mapping; the server ignores it`);
       return;
     }
-    const seen = new Map<string, number>();
-    for (const pair of node.items) {
-      if (!isScalar(pair.key)) continue;
-      const rawKey = String(pair.key.value);
-      const key = rawKey.toLowerCase();
-      const keyLine = line(pair.key as Node);
-      const value = pair.value as Node | null;
-      if (!KNOWN_KEYS[section].includes(key)) {
-        const other = section === 'mapRoles' ? 'userarn' : 'rolearn';
-        const why = key === other ? `; ${section} entries use ${ARN_KEY[section]}` : '';
-        this.problem(keyLine, 'warning', 'unknown-key', `${where}: unknown key "${rawKey}" is ignored by the server${why}`);
-        continue;
-      }
-      const earlier = seen.get(key);
-      if (earlier !== undefined) {
-        this.problem(keyLine, 'warning', 'repeated-key', `${where}: "${rawKey}" repeats line ${earlier}; the server keeps this one`);
-      }
-      seen.set(key, keyLine);
-      if (key === 'groups') {
-        entry.groups = [];
-        entry.lines.groups = [];
-        if (value === null || (isScalar(value) && value.value === null)) continue;
-        if (!isSeq(value)) {
-          this.problem(keyLine, 'error', 'groups-not-list', `${where}: groups must be a list; the server reads no groups for this entry`);
-          continue;
-        }
-        for (const g of value.items as (Node | null)[]) {
-          if (isScalar(g) && typeof g.value === 'string') {
-            entry.groups.push(g.value);
-            entry.lines.groups.push(line(g));
-          } else {
-            this.problem(line(g), 'error', 'group-not-string', `${where}: a group is not a string; quote it`);
-          }
-        }
-        continue;
-      }
-      if (key !== ARN_KEY[section] && key !== 'username') continue;
-      let text: string | undefined;
-      if (isScalar(value) && typeof value.value === 'string') text = value.value;
-      else if (value !== null && !(isScalar(value) && value.value === null)) {
-        this.problem(line(value), 'error', 'not-string', `${where}: ${rawKey} is not a string (YAML reads ${isScalar(value) ? typeof value.value : 'a collection'}); quote it`);
-      }
-      if (key === 'username') {
-        entry.username = text;
-        entry.lines.username = keyLine;
+    for (const key of d.unknownKeys) {
+      if (key.value.startsWith('\u0000')) continue;
+      const lower = key.value.toLowerCase();
+      const other = section === 'mapRoles' ? 'userarn' : 'rolearn';
+      const why = lower === other ? `; ${section} entries use ${ARN_KEY[section]}` : '';
+      this.problem(line(key.node), 'warning', 'unknown-key', `${where}: unknown key "${key.value}" is ignored by the server${why}`);
+    }
+    for (const { key, by } of d.overridden) {
+      const same = key.value === by.value;
+      this.problem(
+        line(key.node),
+        'warning',
+        'repeated-key',
+        same
+          ? `${where}: "${key.value}" is repeated at line ${line(by.node)}; the server keeps that one`
+          : `${where}: "${key.value}" and "${by.value}" (line ${line(by.node)}) set the same field; the server keeps "${by.value}" (it applies keys in byte order)`,
+      );
+    }
+    for (const err of d.typeErrors) {
+      state.typeError ??= err.message;
+      if (err.field === 'groups' && /^a group/.test(err.message)) {
+        this.problem(line(err.node), 'error', 'group-not-string', `${where}: ${err.message}; the server keeps an empty group in its place: quote it`);
+      } else if (err.field === 'groups') {
+        this.problem(line(err.node), 'error', 'groups-not-list', `${where}: groups must be a list; the server reads no groups for this entry`);
       } else {
-        entry.arn = text;
-        entry.lines.arn = keyLine;
+        this.problem(line(err.node), 'error', 'not-string', `${where}: ${err.message} (the server ignores the value); quote it`);
       }
     }
-    if (!entry.arn) {
-      entry.dropped = `it has no ${ARN_KEY[section]}`;
-      this.problem(entry.line, 'error', 'missing-arn', `${where} has no ${ARN_KEY[section]}; the server drops it`);
+    if (d.arn) {
+      entry.arn = d.arn.value;
+      entry.lines.arn = line(d.arn.node);
+    }
+    if (d.username) {
+      entry.username = d.username.value;
+      entry.lines.username = line(d.username.node);
+    }
+    for (const g of groupsOf(d)) {
+      entry.groups.push(g.value);
+      entry.lines.groups.push(g.node ? line(g.node) : line(d.groups?.node));
+    }
+    if (d.sso && d.sso.value !== null) entry.sso = true;
+    const invalid = validateEntry(d, section, PARTITIONS);
+    if (invalid) {
+      entry.dropped = invalid;
+      entry.invalid = invalid;
+      state.invalid++;
+      if (!entry.arn && !entry.sso) {
+        this.problem(entry.line, 'error', 'missing-arn', `${where} has no ${ARN_KEY[section]}; the server drops it`);
+      } else {
+        this.problem(entry.line, 'error', 'invalid-entry', `${where}: ${invalid}; the server drops it`);
+      }
     } else if (!entry.username) {
       entry.dropped = 'it has no username';
-      this.problem(entry.line, 'error', 'missing-username', `${where} (${entry.arn}) has no username; nobody can sign in through it`);
+      this.problem(entry.line, 'error', 'missing-username', `${where} (${entry.arn ?? 'sso'}) has no username; nobody can sign in through it`);
     }
   }
+}
+
+export interface ParseAwsAuthOptions {
+  /**
+   * Number the lines of each section from its own first line (`mapRoles` line 1 is the first line
+   * under `mapRoles: |`), for a ConfigMap whose text as read (kubectl's JSON) is not what people edit.
+   */
+  sectionLines?: boolean;
 }
 
 /** Reads an aws-auth ConfigMap (manifest, kubectl output or bare data). Never throws on bad input. */
-export function parseAwsAuth(text: string): AwsAuth {
-  return new Reader(text).read();
-}
-
-/** What is wrong with an ARN written in mapRoles/mapUsers, if it can never match a signed-in identity. */
-export interface MappingArnProblem {
-  code: 'not-arn' | 'partition' | 'account' | 'role-path' | 'instance-profile' | 'assumed-role' | 'group' | 'not-principal';
-  message: string;
-  /** The ARN to write instead, when it is known. */
-  suggestion?: string;
-}
-
-/** Diagnoses an aws-auth ARN that never matches; undefined for a usable one. */
-export function mappingArnProblem(arn: string): MappingArnProblem | undefined {
-  const p = parseArn(arn);
-  if (!p) return { code: 'not-arn', message: `"${arn}" is not an ARN; the entry never matches` };
-  if (!PARTITIONS.includes(p.partition)) {
-    return { code: 'partition', message: `${arn} names unknown partition "${p.partition}"; the entry never matches` };
-  }
-  if (!/^\d{12}$/.test(p.account)) {
-    return { code: 'account', message: `${arn} has account "${p.account}", not 12 digits; the entry never matches` };
-  }
-  const [type = '', ...rest] = p.resource.split('/');
-  if (p.service === 'iam' && type === 'role' && rest.length > 1) {
-    const suggestion = stripRolePath(arn);
-    const permissionSet = ssoPermissionSet(rest[rest.length - 1] ?? '');
-    const sso =
-      permissionSet === undefined ? '' : `; it is the IAM Identity Center role of permission set ${permissionSet}, which an EKS access entry takes with or without the path`;
-    return {
-      code: 'role-path',
-      message: `${arn} has a path; EKS matches the role session's ARN, which carries no path, so this never matches (aws-iam-authenticator#268)${sso}; use ${suggestion}`,
-      suggestion,
-    };
-  }
-  if (p.service === 'iam' && type === 'instance-profile') {
-    return {
-      code: 'instance-profile',
-      message: `${arn} is an instance-profile ARN; instances sign in as the role inside the profile: map arn:${p.partition}:iam::${p.account}:role/ROLE_NAME`,
-    };
-  }
-  if (p.service === 'sts' && type === 'assumed-role' && rest.length >= 2) {
-    const suggestion = `arn:${p.partition}:iam::${p.account}:role/${rest.slice(0, -1).join('/')}`;
-    const permissionSet = ssoPermissionSet(rest[rest.length - 2] ?? '');
-    const sso = permissionSet === undefined ? '' : ` of the IAM Identity Center role of permission set ${permissionSet}`;
-    return {
-      code: 'assumed-role',
-      message: `${arn} is an assumed-role (session) ARN${sso}; EKS maps sessions by their role: use ${suggestion}`,
-      suggestion,
-    };
-  }
-  if (p.service === 'iam' && type === 'group') {
-    return { code: 'group', message: `${arn} is an IAM group ARN; groups never sign in: map the users, or a role they assume` };
-  }
-  // User ARNs keep their path (STS reports it); role paths were handled above.
-  const principal =
-    (p.service === 'iam' && (p.resource === 'root' || ((type === 'role' || type === 'user') && rest.length >= 1 && !rest.includes('')))) ||
-    (p.service === 'sts' && type === 'federated-user' && rest.length === 1 && rest[0] !== '');
-  if (!principal) return { code: 'not-principal', message: `${arn} is not a role, user or root ARN; the entry never matches` };
-  return undefined;
-}
-
-/** The identity to map: the canonical ARN and what templates may use. */
-export interface MappingIdentity {
-  canonicalArn: string;
-  account: string;
-  sessionName?: string;
-  accessKeyId?: string;
-}
-
-type NearMissKind = 'dropped' | 'role-path' | 'assumed-role' | 'instance-profile' | 'account' | 'partition' | 'typo' | 'closest';
-
-/** The entry that came closest to matching, and why it did not. */
-export interface NearMiss {
-  kind: NearMissKind;
-  entry: AwsAuthEntry;
-  message: string;
-}
-
-export type MappingResult =
-  | {
-      mapped: true;
-      username: string;
-      groups: string[];
-      via: AwsAuthSection;
-      /** The matching entry; undefined for mapAccounts. */
-      entry?: AwsAuthEntry;
-      /** Template substitutions and what could not be evaluated offline. */
-      notes: string[];
-    }
-  | {
-      mapped: false;
-      reason: 'not-mapped' | 'template-error';
-      message: string;
-      nearMiss?: NearMiss;
-      notes: string[];
-    };
-
-// aws-iam-authenticator server.go instanceIDPattern.
-const INSTANCE_ID = /^i-(\w{8}|\w{17})$/;
-
-/** Renders a username or group template as the server does; throws a string when the server would fail. */
-export function renderTemplate(template: string, id: MappingIdentity, notes: Set<string>): string {
-  let out = template;
-  if (out.includes('{{EC2PrivateDNSName}}')) {
-    if (id.sessionName !== undefined && !INSTANCE_ID.test(id.sessionName)) {
-      throw `{{EC2PrivateDNSName}} needs a session name that is an EC2 instance id, and "${id.sessionName}" is not one; the server refuses the mapping`;
-    }
-    notes.add('{{EC2PrivateDNSName}} is looked up by the server through EC2 DescribeInstances; it cannot be evaluated offline');
-  }
-  out = out.replaceAll('{{AccountID}}', id.account);
-  if (/\{\{SessionName(Raw)?\}\}/.test(out)) {
-    if (id.sessionName === undefined) {
-      notes.add('{{SessionName}} is unknown for a role ARN; pass the assumed-role ARN or a token to evaluate it');
-    } else {
-      out = out.replaceAll('{{SessionName}}', id.sessionName.replaceAll('@', '-'));
-      out = out.replaceAll('{{SessionNameRaw}}', id.sessionName);
-      notes.add(`the session name "${id.sessionName}" is chosen by the caller`);
-    }
-  }
-  if (out.includes('{{AccessKeyID}}')) {
-    if (id.accessKeyId === undefined) notes.add('{{AccessKeyID}} is unknown without a token; pass --token to evaluate it');
-    else out = out.replaceAll('{{AccessKeyID}}', id.accessKeyId);
-  }
-  return out;
-}
-
-/** The entry the server uses for an ARN: case-insensitive, last kept duplicate wins. */
-function findEntry(entries: readonly AwsAuthEntry[], canonicalArn: string): AwsAuthEntry | undefined {
-  const want = canonicalArn.toLowerCase();
-  let found: AwsAuthEntry | undefined;
-  for (const e of entries) {
-    if (!e.dropped && e.arn?.toLowerCase() === want) found = e;
-  }
-  return found;
-}
-
-function nearMissOf(entry: AwsAuthEntry, canonicalArn: string): { kind: NearMissKind; rank: number; distance: number; message: string } | undefined {
-  const arn = entry.arn;
-  if (!arn) return undefined;
-  const want = canonicalArn.toLowerCase();
-  const have = arn.toLowerCase();
-  const at = `${entry.section} entry ${entry.index + 1} (line ${entry.line})`;
-  const distance = editDistance(have, want);
-  if (have === want) {
-    return { kind: 'dropped', rank: 0, distance, message: `${at} names this ARN, but the server drops it: ${entry.dropped ?? ''}` };
-  }
-  const problem = mappingArnProblem(arn);
-  if (problem?.suggestion?.toLowerCase() === want && (problem.code === 'role-path' || problem.code === 'assumed-role')) {
-    return { kind: problem.code, rank: 1, distance, message: `${at}: ${problem.message}` };
-  }
-  const a = parseArn(have);
-  const b = parseArn(want);
-  if (a && b) {
-    if (a.service === 'iam' && a.resource.startsWith('instance-profile/') && b.resource.startsWith('role/') && a.account === b.account) {
-      const sameName = a.resource.split('/').pop() === b.resource.split('/').pop();
-      if (sameName || distance <= 8) {
-        return { kind: 'instance-profile', rank: 1, distance, message: `${at}: ${problem?.message ?? ''}; this identity is ${canonicalArn}` };
-      }
-    }
-    const sameExcept = (field: 'account' | 'partition'): boolean =>
-      a[field] !== b[field] && a.service === b.service && a.resource === b.resource &&
-      (field === 'account' ? a.partition === b.partition : a.account === b.account);
-    if (sameExcept('account')) {
-      return { kind: 'account', rank: 2, distance, message: `${at} maps ${arn}: the same name in account ${a.account}, but this identity is in account ${b.account}` };
-    }
-    if (sameExcept('partition')) {
-      return { kind: 'partition', rank: 2, distance, message: `${at} maps ${arn}: partition ${a.partition}, but this identity is in partition ${b.partition}` };
-    }
-  }
-  if (distance <= Math.max(3, Math.floor(want.length / 12))) {
-    return { kind: 'typo', rank: 3, distance, message: `${at} maps ${arn}, ${distance} character(s) away from ${canonicalArn}: a typo?` };
-  }
-  if (distance <= Math.floor(want.length * 0.4)) {
-    return { kind: 'closest', rank: 4, distance, message: `the closest entry is ${at}: ${arn}` };
-  }
-  return undefined;
-}
-
-/** The best near-miss among all entries for an identity that matched none. */
-function findNearMiss(awsAuth: AwsAuth, canonicalArn: string): NearMiss | undefined {
-  let best: (NearMiss & { rank: number; distance: number }) | undefined;
-  for (const entry of [...awsAuth.roles, ...awsAuth.users]) {
-    const miss = nearMissOf(entry, canonicalArn);
-    if (miss && (!best || miss.rank < best.rank || (miss.rank === best.rank && miss.distance < best.distance))) {
-      best = { ...miss, entry };
-    }
-  }
-  if (!best) return undefined;
-  return { kind: best.kind, entry: best.entry, message: best.message };
-}
-
-/**
- * Maps an identity through aws-auth as the EKS authenticator does: mapRoles, then mapUsers, then
- * mapAccounts, with templates rendered. Not mapped: the reason and the closest near-miss.
- */
-export function mapIdentity(identity: MappingIdentity, awsAuth: AwsAuth): MappingResult {
-  const notes = new Set<string>();
-  const entry = findEntry(awsAuth.roles, identity.canonicalArn) ?? findEntry(awsAuth.users, identity.canonicalArn);
-  if (entry) {
-    try {
-      const username = renderTemplate(entry.username ?? '', identity, notes);
-      const groups = entry.groups.map((g) => renderTemplate(g, identity, notes));
-      return { mapped: true, username, groups, via: entry.section, entry, notes: [...notes] };
-    } catch (why) {
-      return {
-        mapped: false,
-        reason: 'template-error',
-        message: `${entry.section} entry ${entry.index + 1} (line ${entry.line}) matches, but ${String(why)}`,
-        notes: [...notes],
-      };
-    }
-  }
-  if (awsAuth.accounts.some((a) => a.account === identity.account)) {
-    return {
-      mapped: true,
-      username: identity.canonicalArn,
-      groups: [],
-      via: 'mapAccounts',
-      notes: [`account ${identity.account} is in mapAccounts: the username is the canonical ARN, with no groups`],
-    };
-  }
-  const ignored = Object.entries(awsAuth.ignored).map(([section, why]) => `${section} is ignored by the server (${why})`);
-  const message = [
-    `${identity.canonicalArn} matches no mapRoles or mapUsers entry and account ${identity.account} is not in mapAccounts`,
-    ...ignored,
-  ].join('; ');
-  const nearMiss = findNearMiss(awsAuth, identity.canonicalArn);
-  return { mapped: false, reason: 'not-mapped', message, ...(nearMiss ? { nearMiss } : {}), notes: [...notes] };
+export function parseAwsAuth(text: string, options: ParseAwsAuthOptions = {}): AwsAuth {
+  return new Reader(text, options).read();
 }

@@ -6,17 +6,20 @@
 import { randomBytes } from 'node:crypto';
 import {
   closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
   lstatSync,
   mkdirSync,
   openSync,
-  readFileSync,
+  readSync,
   readlinkSync,
   realpathSync,
   rmSync,
 } from 'node:fs';
 import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { Document, isMap, isScalar, isSeq, parseAllDocuments, type Node, type YAMLMap } from 'yaml';
+import { Document, isAlias, isMap, isScalar, isSeq, parseAllDocuments, visit, type Node, type YAMLMap } from 'yaml';
 import { EksAuthError, ExitCode } from '../errors';
 import type { Env, Logger } from '../ports';
 import { isRecord } from '../util/is-record';
@@ -39,7 +42,11 @@ export interface KubeconfigFile {
 export type Change = 'added' | 'updated' | 'unchanged';
 
 // kubectl reads kubeconfig with YAML 1.1 rules (`on`, `yes`, `y` are booleans): parse and quote alike.
-const PARSE_OPTIONS = { version: '1.1' } as const;
+// A repeated key is no error for kubectl (yaml.v2): the last one wins, as in the yaml package's toJS.
+const PARSE_OPTIONS = { version: '1.1', uniqueKeys: false } as const;
+
+/** The largest kubeconfig eks-auth reads; a larger file (or a device) is refused instead of read without bound. */
+export const MAX_KUBECONFIG_BYTES = 16 * 1024 * 1024;
 const STRINGIFY_OPTIONS = { lineWidth: 0, indentSeq: false, flowCollectionPadding: false } as const;
 
 /**
@@ -59,18 +66,67 @@ export function kubeconfigPaths(options: { explicit?: string; env: Env; homedir:
 
 /** Reads and checks one file. A missing or empty file is a new, empty kubeconfig. */
 export function readKubeconfig(path: string): KubeconfigFile {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readBounded(path, MAX_KUBECONFIG_BYTES);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { path, exists: false, doc: newKubeconfigDocument(), extraDocuments: [] };
+    if (err instanceof EksAuthError) throw err;
     throw new EksAuthError(ExitCode.config, `cannot read kubeconfig ${path}: ${(err as Error).message}`, {
       hint: 'check the file permissions, or choose another file with --kubeconfig',
       cause: err,
       reason: 'kubeconfig-unreadable',
     });
   }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    // kubectl refuses it too ("yaml: invalid leading UTF-8 octet"); decoding it with replacement
+    // characters and writing it back would corrupt whatever the bad bytes belong to (a token).
+    throw new EksAuthError(ExitCode.config, `kubeconfig ${path} is not valid UTF-8 text; kubectl refuses it too`, {
+      hint: `find the bad bytes with \`iconv -f utf-8 -t utf-8 ${path} >/dev/null\`, or choose another file with --kubeconfig`,
+      reason: 'kubeconfig-invalid',
+    });
+  }
   return parseKubeconfig(path, text);
+}
+
+/** Reads a regular file of at most `limit` bytes; a FIFO, device or larger file is refused. */
+function readBounded(path: string, limit: number): Buffer {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) {
+      throw new EksAuthError(ExitCode.config, `kubeconfig ${path} is not a regular file`, {
+        hint: 'point KUBECONFIG or --kubeconfig at a file',
+        reason: 'kubeconfig-unreadable',
+      });
+    }
+    if (st.size > limit) {
+      throw new EksAuthError(ExitCode.config, `kubeconfig ${path} is ${st.size} bytes, more than the ${limit} eks-auth reads`, {
+        hint: 'is this the right file? choose another one with --kubeconfig',
+        reason: 'kubeconfig-too-large',
+      });
+    }
+    const buf = Buffer.alloc(Math.min(limit + 1, Math.max(st.size + 1, 64 * 1024)));
+    let length = 0;
+    for (;;) {
+      if (length === buf.length) break;
+      const n = readSync(fd, buf, length, buf.length - length, null);
+      if (n === 0) break;
+      length += n;
+    }
+    if (length > limit) {
+      throw new EksAuthError(ExitCode.config, `kubeconfig ${path} is more than the ${limit} bytes eks-auth reads`, {
+        hint: 'is this the right file? choose another one with --kubeconfig',
+        reason: 'kubeconfig-too-large',
+      });
+    }
+    return buf.subarray(0, length);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Parses kubeconfig text; `path` names the file in errors. */
@@ -79,10 +135,19 @@ export function parseKubeconfig(path: string, text: string): KubeconfigFile {
   const [first, ...extraDocuments] = Array.isArray(docs) ? docs : [];
   const bad = first?.errors[0] ?? extraDocuments.find((d) => d.errors.length > 0)?.errors[0];
   if (bad) {
-    throw new EksAuthError(ExitCode.config, `kubeconfig ${path} is not valid YAML: ${bad.message.split('\n')[0]}`, {
-      hint: `fix the file (kubectl cannot read it either), or choose another one with --kubeconfig`,
-      reason: 'kubeconfig-invalid',
-    });
+    // The yaml package reports nesting deeper than its stack allows as an error of its own; kubectl
+    // (yaml.v2) reads up to 10000 levels. Say which it is, and do not claim kubectl fails too.
+    const tooDeep = /Maximum call stack size exceeded/.test(bad.message);
+    throw new EksAuthError(
+      ExitCode.config,
+      tooDeep
+        ? `kubeconfig ${path} is nested too deeply for eks-auth to edit it safely`
+        : `kubeconfig ${path} is not valid YAML: ${bad.message.split('\n')[0]}`,
+      {
+        hint: `\`kubectl config view --kubeconfig ${path}\` shows whether kubectl reads it; edit this cluster's entries in another file with --kubeconfig`,
+        reason: 'kubeconfig-invalid',
+      },
+    );
   }
   if (!first || first.contents === null) {
     return { path, exists: true, doc: newKubeconfigDocument(), extraDocuments };
@@ -120,9 +185,9 @@ export function listEntries(file: KubeconfigFile, kind: EntryKind): Array<{ name
   if (!isSeq(seq)) return [];
   const out: Array<{ name: string; value: Record<string, unknown> }> = [];
   for (const item of seq.items) {
-    if (!isMap(item)) continue;
-    const name = item.get('name');
-    if (typeof name === 'string') out.push({ name, value: item.toJS(file.doc) as Record<string, unknown> });
+    // toJS expands aliases and merge keys, and keeps the last of repeated keys, as kubectl reads it.
+    const value: unknown = isMap(item) || isAlias(item) ? item.toJS(file.doc) : undefined;
+    if (isRecord(value) && typeof value.name === 'string') out.push({ name: value.name, value });
   }
   return out;
 }
@@ -144,14 +209,23 @@ export function setEntry(file: KubeconfigFile, kind: EntryKind, value: Record<st
     seq = doc.get(kind);
   }
   if (!isSeq(seq)) throw new Error(`cannot create ${kind}`);
-  const index = seq.items.findIndex((item) => isMap(item) && item.get('name') === value.name);
+  const index = seq.items.findIndex((item) => {
+    const v: unknown = isMap(item) || isAlias(item) ? item.toJS(doc) : undefined;
+    return isRecord(v) && v.name === value.name;
+  });
   if (index < 0) {
     seq.items.push(doc.createNode(value));
     return 'added';
   }
-  const existing = seq.items[index] as YAMLMap;
-  if (isDeepStrictEqual(existing.toJS(doc), value)) return 'unchanged';
-  patchMap(doc, existing, value);
+  const item = seq.items[index];
+  if (isDeepStrictEqual((item as Node).toJS(doc), value)) return 'unchanged';
+  if (!isMap(item)) {
+    // An alias of another entry: write this entry out in full, leaving the other one alone.
+    seq.items[index] = doc.createNode(value);
+    return 'updated';
+  }
+  unshare(doc, item);
+  patchMap(doc, item, value);
   return 'updated';
 }
 
@@ -262,14 +336,49 @@ function checkShape(path: string, doc: Document): void {
     if (node === undefined || (isScalar(node) && node.value === null)) continue;
     if (!isSeq(node)) throw invalid(`${kind} is not a list`);
     node.items.forEach((item, i) => {
-      if (!isMap(item)) throw invalid(`${kind}[${i}] is not a mapping`);
-      if (typeof item.get('name') !== 'string') throw invalid(`${kind}[${i}] has no name`);
+      const value: unknown = isMap(item) || isAlias(item) ? item.toJS(doc) : undefined;
+      if (!isRecord(value)) throw invalid(`${kind}[${i}] is not a mapping`);
+      if (typeof value.name !== 'string') throw invalid(`${kind}[${i}] has no name`);
     });
+  }
+}
+
+/**
+ * Before `entry` is edited in place: every alias elsewhere in the document that refers to a node
+ * inside it becomes a copy of that node, so that the edit changes this entry only. kubectl, which
+ * writes the file from what it read, changes only the entry it is asked to (aliases expanded).
+ */
+function unshare(doc: Document, entry: YAMLMap): void {
+  const inside = new Set<unknown>();
+  visit(entry, (_key, node) => {
+    inside.add(node);
+  });
+  visit(doc, {
+    Alias(_key, node, path) {
+      if (path.includes(entry)) return undefined;
+      const target = node.resolve(doc);
+      if (!target || !inside.has(target)) return undefined;
+      const copy = target.clone() as Node;
+      // The copy must not define the anchor again: the original keeps it.
+      visit(copy, (_k, n) => {
+        if (n && typeof n === 'object' && 'anchor' in n) delete (n as { anchor?: string }).anchor;
+      });
+      return copy;
+    },
+  });
+  // Merge keys inside the entry bring in fields it does not own: write the entry out in full.
+  if (entry.items.some((pair) => isScalar(pair.key) && pair.key.value === '<<')) {
+    const plain = entry.toJS(doc) as Record<string, unknown>;
+    entry.items = (doc.createNode(plain) as YAMLMap).items;
   }
 }
 
 /** Makes `map` equal `value`, replacing only what differs. */
 function patchMap(doc: Document, map: YAMLMap, value: Record<string, unknown>): void {
+  // Of repeated keys kubectl reads the last: keep only that one before editing.
+  const lastIndex = new Map<unknown, number>();
+  map.items.forEach((pair, i) => lastIndex.set(isScalar(pair.key) ? pair.key.value : pair.key, i));
+  map.items = map.items.filter((pair, i) => lastIndex.get(isScalar(pair.key) ? pair.key.value : pair.key) === i);
   for (const key of map.items.map((pair) => (isScalar(pair.key) ? pair.key.value : pair.key))) {
     if (typeof key !== 'string' || !(key in value)) map.delete(key);
   }

@@ -8,7 +8,10 @@ import type { AwsAuthProblem } from '../kube/aws-auth';
 import type { Deps } from '../ports';
 
 export interface AwsAuthCheckInput {
+  /** The file to read, as named in findings; `<stdin>` with `text`. */
   file: string;
+  /** The ConfigMap's text when it was not read from `file` (`aws-auth check -` reads stdin). */
+  text?: string;
   /** Warnings fail the check too. */
   strict: boolean;
 }
@@ -27,9 +30,9 @@ export type AwsAuthCheckDeps = Pick<Deps, 'files'>;
 
 /** Lints the file. Throws EksAuthError(config) only when it cannot be read. */
 export async function awsAuthCheck(input: AwsAuthCheckInput, deps: AwsAuthCheckDeps): Promise<AwsAuthCheckReport> {
-  let text: string | undefined;
+  let text: string | undefined = input.text;
   try {
-    text = deps.files.readText(input.file);
+    text ??= deps.files.readText(input.file);
   } catch (err) {
     throw new EksAuthError(ExitCode.config, `could not read ${input.file}: ${err instanceof Error ? err.message : String(err)}`);
   }

@@ -24,12 +24,15 @@ import {
   type MatchedBy,
   type PrincipalAge,
 } from '../kube/access-entries';
-import { FILE_NOT_YAML, parseAwsAuth, type AwsAuth, type AwsAuthEntry, type NearMiss } from '../kube/aws-auth';
+import { FILE_NOT_YAML, parseAwsAuth, type AwsAuth, type AwsAuthEntry } from '../kube/aws-auth';
+import type { NearMiss } from '../kube/aws-auth-map';
 import type { AwsInput } from '../aws/resolve';
 import { kubectlFailure } from '../kube/kubectl';
 import type { Deps, FilePort, KubectlPort } from '../ports';
 import type { VerifyInput, VerifyReport } from './verify';
 import type { WhoamiResult } from './whoami';
+import { contextIdentity } from '../kube/context-identity';
+import type { KubeconfigFile } from '../kube/kubeconfig-file';
 
 /** Who to explain: an ARN as STS reports it (or an IAM role/user ARN), plus what templates may use. */
 interface ExplainIdentity {
@@ -68,6 +71,8 @@ export interface ExplainDeps extends Pick<Deps, 'files' | 'log'> {
   whoami: (input: AwsInput) => Promise<WhoamiResult>;
   /** The EKS and IAM reads, for `cluster`; without it the API is not read. */
   clusterApi?: (aws: AwsInput) => Promise<ClusterApi>;
+  /** The kubeconfig files kubectl merges (`--kubeconfig`, else KUBECONFIG, else ~/.kube/config). */
+  kubeconfigs?: (explicit: string | undefined) => KubeconfigFile[];
 }
 
 /** The EKS and IAM reads explain makes, credentials bound. close() releases their connections. */
@@ -208,7 +213,11 @@ export interface ExplainReport {
 }
 
 /** Resolves the identity to explain: as given, by verifying the token, or by resolving the credentials. */
-async function resolveIdentity(source: ExplainIdentitySource, deps: Pick<ExplainDeps, 'verify' | 'whoami'>): Promise<ExplainIdentity> {
+async function resolveIdentity(
+  source: ExplainIdentitySource,
+  awsAuth: AwsAuthSource | undefined,
+  deps: Pick<ExplainDeps, 'verify' | 'whoami' | 'kubeconfigs' | 'log'>,
+): Promise<ExplainIdentity> {
   switch (source.kind) {
     case 'arn': {
       const { kind: _, ...identity } = source;
@@ -227,7 +236,19 @@ async function resolveIdentity(source: ExplainIdentitySource, deps: Pick<Explain
       };
     }
     case 'credentials': {
-      const who = await deps.whoami(source.aws);
+      let aws = source.aws;
+      if (awsAuth?.kind === 'cluster' && Object.keys(aws).length === 0 && deps.kubeconfigs) {
+        // No credential flags: explain the identity the context's own user signs in with, the one
+        // kubectl presents to this cluster, not whatever the shell's AWS settings resolve to.
+        const ctx = contextIdentity(deps.kubeconfigs(awsAuth.kubeconfig), awsAuth.context);
+        if ('aws' in ctx) {
+          aws = ctx.aws;
+          deps.log.verbose(`explaining the identity of context ${ctx.context} (user ${ctx.user}): ${JSON.stringify(ctx.aws)}`);
+        } else {
+          deps.log.warn(`explaining the identity of your AWS settings, not the context's: ${ctx.why}`);
+        }
+      }
+      const who = await deps.whoami(aws);
       return { arn: who.arn, accessKeyId: who.accessKeyId };
     }
   }
@@ -264,7 +285,11 @@ function readFile(path: string, files: FilePort): string {
 async function readAwsAuth(source: AwsAuthSource, deps: Pick<ExplainDeps, 'files' | 'kubectl' | 'log'>, notes: string[]): Promise<{ config: AwsAuth; source: string }> {
   const text = source.kind === 'file' ? readFile(source.path, deps.files) : await readFromCluster(source, deps.kubectl);
   const name = source.kind === 'file' ? source.path : 'kube-system/aws-auth';
-  const config = parseAwsAuth(text);
+  // kubectl's JSON is not what anyone edits: from the cluster, lines count within each section, as
+  // `kubectl edit configmap aws-auth -n kube-system` shows them under `mapRoles: |`.
+  const fromCluster = source.kind === 'cluster';
+  const config = parseAwsAuth(text, { sectionLines: fromCluster });
+  if (fromCluster) notes.push('line numbers count from the first line of each data section (mapRoles, mapUsers, mapAccounts)');
   const yamlError = config.problems.find((p) => p.code === 'yaml' && p.severity === 'error');
   if (yamlError && Object.values(config.ignored).includes(FILE_NOT_YAML)) {
     throw new EksAuthError(ExitCode.config, `${name}:${yamlError.line}: ${yamlError.message}`, {
@@ -278,6 +303,9 @@ async function readAwsAuth(source: AwsAuthSource, deps: Pick<ExplainDeps, 'files
   for (const [section, why] of Object.entries(config.ignored)) {
     notes.push(`the server ignores ${section} in this ConfigMap: ${why}`);
   }
+  for (const [section, state] of Object.entries(config.sections)) {
+    if (state?.unreadable) notes.push(`eks-auth cannot read ${section}: ${state.unreadable}; the server may map this identity through it`);
+  }
   return { config, source: name };
 }
 
@@ -286,7 +314,7 @@ async function readAwsAuth(source: AwsAuthSource, deps: Pick<ExplainDeps, 'files
  * authentication mode. Resolves whether or not it is mapped: see `result.mapped`.
  */
 export async function explain(input: ExplainInput, deps: ExplainDeps): Promise<ExplainReport> {
-  const identity = await resolveIdentity(input.identity, deps);
+  const identity = await resolveIdentity(input.identity, input.awsAuth, deps);
   const principal = parsePrincipal(identity.arn);
   const notes: string[] = [];
   let canonicalArn = principal.canonicalArn;
@@ -423,7 +451,8 @@ export function notMappedError(report: ExplainReport): EksAuthError | undefined 
 
 function describeEntry(entry: AwsAuthEntry, source: string): string {
   const key = entry.section === 'mapRoles' ? 'rolearn' : 'userarn';
-  return `${entry.section} entry ${entry.index + 1} (${source}:${entry.line}): ${key} ${entry.arn ?? ''}`;
+  const where = source === 'kube-system/aws-auth' ? `${source} ${entry.section} line ${entry.line}` : `${source}:${entry.line}`;
+  return `${entry.section} entry ${entry.index + 1} (${where}): ${key} ${entry.arn ?? ''}`;
 }
 
 const iso = (d: Date | undefined): string => (d ? d.toISOString().replace('.000Z', 'Z') : 'unknown');

@@ -5,6 +5,8 @@ import { ExitCode } from '../../errors';
 import { nodeFiles } from '../deps';
 import { runAction } from '../run';
 import { writeStderr, writeStdout } from '../stdio';
+import { readStdin } from './verify';
+import { MAX_INPUT_FILE_BYTES } from '../deps';
 
 interface CheckArgs {
   file: string;
@@ -17,12 +19,18 @@ const checkCommand: CommandModule<object, CheckArgs> = {
   describe: 'Lint an aws-auth ConfigMap before kubectl apply; exit 8 on errors',
   builder: (yargs) =>
     yargs
-      .positional('file', { type: 'string', demandOption: true, describe: 'ConfigMap manifest, kubectl get -o yaml|json output, or the bare data' })
+      .positional('file', { type: 'string', demandOption: true, describe: 'ConfigMap manifest, kubectl get -o yaml|json output, or the bare data; - reads stdin' })
       .option('strict', { type: 'boolean', default: false, describe: 'Fail on warnings too' })
-      .example('$0 aws-auth check aws-auth.yaml && kubectl apply -f aws-auth.yaml', 'Guard an apply') as Argv<CheckArgs>,
+      .example('$0 aws-auth check aws-auth.yaml && kubectl apply -f aws-auth.yaml', 'Guard an apply')
+      .example('kubectl get configmap aws-auth -n kube-system -o yaml | $0 aws-auth check -', 'Check the live ConfigMap') as Argv<CheckArgs>,
   handler: (argv) =>
     runAction(argv.verbose === true, async () => {
-      const report = await awsAuthCheck({ file: argv.file, strict: argv.strict === true }, { files: nodeFiles });
+      // yargs hands a lone `-` positional over as an empty string.
+      const stdin = argv.file === '-' || argv.file === '';
+      const input = stdin
+        ? { file: '<stdin>', text: await readStdin('aws-auth ConfigMap', true, {}, MAX_INPUT_FILE_BYTES) }
+        : { file: argv.file };
+      const report = await awsAuthCheck({ ...input, strict: argv.strict === true }, { files: nodeFiles });
       if (report.findings.length > 0) writeStdout(`${formatAwsAuthCheck(report)}\n`);
       writeStderr(summariseAwsAuthCheck(report));
       return report.failed ? ExitCode.lintFailed : ExitCode.ok;

@@ -17,6 +17,7 @@ import { awsYargsOptions, SESSION_CACHE_OPTION, type AwsArgs } from '../aws-opti
 import { toAwsInput } from '../token-args';
 import { openClusterApi } from '../cluster-api';
 import { createDeps, verifierHttpSettings, withCache } from '../deps';
+import { kubeconfigPaths, loadKubeconfigs } from '../../kube/kubeconfig-file';
 import { writeStdout } from '../stdio';
 import { reportError, runAction } from '../run';
 
@@ -103,6 +104,7 @@ export const explainCommand: CommandModule<object, ExplainArgs> = {
           verify: (input) => verify(input, { now: deps.now, log: deps.log, httpGet: createHttpsGet(verifierHttpSettings(deps)) }),
           whoami: (aws) => whoami(aws, withCache(argv.cache !== false, deps)),
           clusterApi: (aws) => openClusterApi(aws, withCache(argv.cache !== false, deps)),
+          kubeconfigs: (explicit) => loadKubeconfigs(kubeconfigPaths({ explicit, env: deps.env, homedir: deps.homedir })),
         },
       );
       const failure = notMappedError(report);

@@ -16,8 +16,19 @@ interface VerifyArgs {
   verbose?: boolean;
 }
 
-/** Reads all of stdin; refuses to wait on a terminal when no token was given at all. */
-export async function readStdin(what: string, explicit: boolean, deps: Pick<Deps, 'stdinIsTerminal'>): Promise<string> {
+/** The most a token (or an ExecCredential holding one) read from stdin may be: tokens are a few KiB. */
+export const MAX_TOKEN_INPUT_BYTES = 1024 * 1024;
+
+/**
+ * Reads all of stdin, up to `limit` bytes (more is refused: stdin may be endless, like /dev/zero);
+ * refuses to wait on a terminal when nothing was given at all.
+ */
+export async function readStdin(
+  what: string,
+  explicit: boolean,
+  deps: Pick<Deps, 'stdinIsTerminal'>,
+  limit = MAX_TOKEN_INPUT_BYTES,
+): Promise<string> {
   if (deps.stdinIsTerminal?.() && !explicit) {
     throw new EksAuthError(ExitCode.usage, `no ${what} given`, {
       reason: 'no-token',
@@ -25,7 +36,18 @@ export async function readStdin(what: string, explicit: boolean, deps: Pick<Deps
     });
   }
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  let size = 0;
+  for await (const chunk of process.stdin) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      process.stdin.destroy();
+      throw new EksAuthError(ExitCode.usage, `the ${what} on stdin is larger than ${limit} bytes`, {
+        reason: 'input-too-large',
+        hint: `pass the ${what} itself; is stdin the right input?`,
+      });
+    }
+    chunks.push(chunk as Buffer);
+  }
   return Buffer.concat(chunks).toString('utf8');
 }
 

@@ -18,7 +18,8 @@ import {
   type ClusterIdentity,
   type MatchedBy,
 } from '../../../src/kube/access-entries';
-import { mappingArnProblem, parseAwsAuth } from '../../../src/kube/aws-auth';
+import { parseAwsAuth } from '../../../src/kube/aws-auth';
+import { mappingArnProblem } from '../../../src/kube/aws-auth-map';
 
 const A = '111122223333';
 const OTHER = '444455556666';

@@ -81,6 +81,34 @@ describe('lintAwsAuth, other findings', () => {
     test(`reports ${what}`, () => assert.deepEqual(findings(configMap(section, body)), expected));
   }
 
+  test('flags ARNs with characters IAM never allows, and says what the server makes of them', () => {
+    // from: the Go oracle (test/oracle/aws-auth): strings.EqualFold folds the Kelvin sign to k, and
+    // strings.ToLower turns U+0130 into i; a Cyrillic а stays itself.
+    const lint = (name: string) => lintAwsAuth(configMap('mapRoles', `- rolearn: arn:aws:iam::111122223333:role/${name}\n  username: u\n  groups: [g]`));
+    const kelvin = lint('\u212Aube');
+    assert.deepEqual(kelvin.map((f) => [f.line, f.severity, f.code]), [[8, 'error', 'arn-character']]);
+    assert.match(kelvin[0]?.message ?? '', /U\+212A .*the server still matches it to arn:aws:iam::111122223333:role\/kube/);
+    assert.match(lint('\u0130nfra')[0]?.message ?? '', /U\+0130 .*replaces an earlier entry for that role/);
+    assert.match(lint('\u0430dmin')[0]?.message ?? '', /U\+0430 .*no identity matches it/);
+  });
+
+  test('reads merge keys and alias entries as the server does', () => {
+    const body = '- &admin\n  rolearn: arn:aws:iam::111122223333:role/Admin\n  username: admin\n  groups: [system:masters]\n- <<: *admin\n  rolearn: arn:aws:iam::111122223333:role/Ops\n  username: ops\n- *admin';
+    // No unknown `<<`, no "not a mapping"; the inherited system:masters is flagged where it is written,
+    // for each entry that carries it, and the alias entry is the same role again.
+    assert.deepEqual(findings(configMap('mapRoles', body)), [
+      [9, 'warning', 'duplicate'],
+      [11, 'warning', 'system-masters'],
+      [11, 'warning', 'system-masters'],
+      [11, 'warning', 'system-masters'],
+    ]);
+  });
+
+  test('reports users whose ARNs differ only in case: the server answers with either', () => {
+    const body = '- userarn: arn:aws:iam::111122223333:user/Alice\n  username: a\n- userarn: arn:aws:iam::111122223333:user/alice\n  username: b';
+    assert.deepEqual(findings(configMap('mapUsers', body)), [[10, 'error', 'ambiguous']]);
+  });
+
   test('does not flag a user ARN with a path: STS reports user paths', () => {
     assert.deepEqual(findings(configMap('mapUsers', '- userarn: arn:aws:iam::111122223333:user/a/b/bob\n  username: bob')), []);
   });

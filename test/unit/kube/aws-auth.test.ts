@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { editDistance, mapIdentity, mappingArnProblem, parseAwsAuth, type MappingIdentity } from '../../../src/kube/aws-auth';
+import { parseAwsAuth } from '../../../src/kube/aws-auth';
+import { mapIdentity, type MappingIdentity } from '../../../src/kube/aws-auth-map';
 
 const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'aws-auth');
 const fixture = (name: string): string => readFileSync(join(FIXTURES, name), 'utf8');
@@ -100,7 +101,7 @@ describe('parseAwsAuth', () => {
   test('drops entries without their ARN or username, and entries that are not mappings', () => {
     const a = parseAwsAuth(fixture('dropped-entries.yaml'));
     assert.deepEqual(a.roles.map((e) => [e.line, e.dropped]), [
-      [8, 'it has no rolearn'],
+      [8, 'it has no rolearn (nor sso)'],
       [11, 'it has no username'],
       [14, 'it is not a mapping of rolearn/userarn, username and groups'],
     ]);
@@ -129,10 +130,15 @@ describe('parseAwsAuth', () => {
     }
   });
 
-  test('keeps the last of repeated keys in an entry, with a warning', () => {
+  test('of keys naming one field, keeps the byte-wise last, with a warning', () => {
+    // from: the Go oracle (test/oracle/aws-auth): sigs.k8s.io/yaml sorts the JSON keys, so encoding/json
+    // applies "Username" before "username", whatever the order in the file.
     const a = parseAwsAuth(configMap({ mapRoles: '- rolearn: arn:aws:iam::111122223333:role/A\n  username: first\n  Username: second\n' }));
-    assert.equal(a.roles[0]?.username, 'second');
+    assert.equal(a.roles[0]?.username, 'first');
     assert.deepEqual(a.problems.map((p) => [p.line, p.severity, p.code]), [[10, 'warning', 'repeated-key']]);
+    const same = parseAwsAuth(configMap({ mapRoles: '- rolearn: arn:aws:iam::111122223333:role/A\n  username: first\n  username: second\n' }));
+    assert.equal(same.roles[0]?.username, 'second');
+    assert.deepEqual(same.problems.map((p) => [p.line, p.severity, p.code]), [[9, 'warning', 'repeated-key']]);
   });
 
   test('says so when the input holds no aws-auth data', () => {
@@ -160,165 +166,5 @@ describe('parseAwsAuth', () => {
       ),
       { numRuns: 1500 },
     );
-  });
-});
-
-describe('mapIdentity', () => {
-  const awsAuth = parseAwsAuth(
-    configMap({
-      mapRoles: [
-        '- rolearn: arn:aws:iam::111122223333:role/Dev',
-        '  username: dev:{{SessionName}}',
-        '  groups: [dev, "acct-{{AccountID}}"]',
-        '- rolearn: arn:aws:iam::111122223333:role/Both',
-        '  username: from-roles',
-        '- rolearn: arn:aws:iam::111122223333:role/Dup',
-        '  username: first',
-        '- rolearn: ARN:AWS:IAM::111122223333:ROLE/DUP',
-        '  username: last',
-        '- rolearn: arn:aws:iam::111122223333:role/Kept',
-        '  username: kept',
-        '- rolearn: arn:aws:iam::111122223333:role/Kept',
-        '- rolearn: arn:aws:iam::111122223333:role/Node',
-        '  username: system:node:{{EC2PrivateDNSName}}',
-        '- rolearn: arn:aws:iam::111122223333:role/Raw',
-        '  username: "{{SessionNameRaw}}/{{AccessKeyID}}"',
-        '- rolearn: arn:aws-cn:iam::111122223333:role/Dev',
-        '  username: cn-dev',
-        '- rolearn: arn:aws-us-gov:iam::111122223333:role/Dev',
-        '  username: gov-dev',
-        '',
-      ].join('\n'),
-      mapUsers: '- userarn: arn:aws:iam::111122223333:role/Both\n  username: from-users\n- userarn: arn:aws:iam::111122223333:user/alice\n  username: alice\n',
-      mapAccounts: '- "444455556666"\n',
-    }),
-  );
-
-  const cases: { what: string; id: MappingIdentity; username: string; groups?: string[]; via: string }[] = [
-    { what: 'renders {{SessionName}} with @ replaced by - and {{AccountID}}', id: session('Dev', 'alice@example.com'), username: 'dev:alice-example.com', groups: ['dev', 'acct-111122223333'], via: 'mapRoles' },
-    { what: 'matches case-insensitively', id: session('DEV', 'bob'), username: 'dev:bob', via: 'mapRoles' },
-    { what: 'checks mapRoles before mapUsers', id: session('Both', 's'), username: 'from-roles', via: 'mapRoles' },
-    { what: 'lets the last duplicate win', id: session('dup', 's'), username: 'last', via: 'mapRoles' },
-    { what: 'ignores a later duplicate that the server drops', id: session('Kept', 's'), username: 'kept', via: 'mapRoles' },
-    { what: 'renders {{SessionNameRaw}} and {{AccessKeyID}}', id: { ...session('Raw', 'a@b'), accessKeyId: 'ASIAEXAMPLE' }, username: 'a@b/ASIAEXAMPLE', via: 'mapRoles' },
-    { what: 'maps a user by its ARN', id: { canonicalArn: 'arn:aws:iam::111122223333:user/alice', account: ACCOUNT }, username: 'alice', via: 'mapUsers' },
-    { what: 'maps an aws-cn session by the aws-cn role', id: session('Dev', 's', 'aws-cn'), username: 'cn-dev', via: 'mapRoles' },
-    { what: 'maps an aws-us-gov session by the aws-us-gov role', id: session('Dev', 's', 'aws-us-gov'), username: 'gov-dev', via: 'mapRoles' },
-    { what: 'maps an account in mapAccounts to the canonical ARN and no groups', id: { canonicalArn: 'arn:aws:iam::444455556666:role/Any', account: '444455556666' }, username: 'arn:aws:iam::444455556666:role/Any', groups: [], via: 'mapAccounts' },
-  ];
-  for (const c of cases) {
-    test(c.what, () => {
-      const r = mapIdentity(c.id, awsAuth);
-      assert.ok(r.mapped, JSON.stringify(r));
-      assert.equal(r.username, c.username);
-      assert.equal(r.via, c.via);
-      if (c.groups) assert.deepEqual(r.groups, c.groups);
-    });
-  }
-
-  test('leaves {{EC2PrivateDNSName}} for the server when the session is an instance id', () => {
-    const r = mapIdentity(session('Node', 'i-0123456789abcdef0'), awsAuth);
-    assert.ok(r.mapped);
-    assert.equal(r.username, 'system:node:{{EC2PrivateDNSName}}');
-    assert.match(r.notes.join('\n'), /cannot be evaluated offline/);
-  });
-
-  test('fails {{EC2PrivateDNSName}} like the server when the session name is not an instance id', () => {
-    const r = mapIdentity(session('Node', 'alice'), awsAuth);
-    assert.equal(r.mapped, false);
-    assert.equal(!r.mapped && r.reason, 'template-error');
-  });
-
-  test('notes the templates it cannot evaluate without a session name or access key', () => {
-    const r = mapIdentity({ canonicalArn: 'arn:aws:iam::111122223333:role/Raw', account: ACCOUNT }, awsAuth);
-    assert.ok(r.mapped);
-    assert.equal(r.username, '{{SessionNameRaw}}/{{AccessKeyID}}');
-    assert.match(r.notes.join('\n'), /\{\{SessionName\}\} is unknown/);
-    assert.match(r.notes.join('\n'), /\{\{AccessKeyID\}\} is unknown/);
-  });
-});
-
-describe('near misses', () => {
-  function miss(entries: string, id: MappingIdentity): { kind: string; line: number; message: string } | undefined {
-    const r = mapIdentity(id, parseAwsAuth(configMap({ mapRoles: entries })));
-    assert.equal(r.mapped, false);
-    if (r.mapped || !r.nearMiss) return undefined;
-    return { kind: r.nearMiss.kind, line: r.nearMiss.entry.line, message: r.nearMiss.message };
-  }
-  const entry = (arn: string, username = 'u') => `- rolearn: ${arn}\n  username: ${username}\n`;
-
-  test('a path in rolearn (aws-iam-authenticator#268), with the ARN to write instead', () => {
-    const m = miss(entry('arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_abc'), session('AWSReservedSSO_Admin_abc', 'alice'));
-    assert.equal(m?.kind, 'role-path');
-    assert.match(m?.message ?? '', /use arn:aws:iam::111122223333:role\/AWSReservedSSO_Admin_abc$/);
-  });
-
-  test('an assumed-role ARN pasted into rolearn', () => {
-    assert.equal(miss(entry('arn:aws:sts::111122223333:assumed-role/Dev/bob'), session('Dev', 'alice'))?.kind, 'assumed-role');
-  });
-
-  test('an instance-profile ARN pasted into rolearn', () => {
-    assert.equal(miss(entry('arn:aws:iam::111122223333:instance-profile/NodeRole'), session('NodeRole', 'i-0123456789abcdef0'))?.kind, 'instance-profile');
-  });
-
-  test('the right name in the wrong account', () => {
-    const m = miss(entry('arn:aws:iam::999999999999:role/Dev'), session('Dev', 'alice'));
-    assert.equal(m?.kind, 'account');
-    assert.match(m?.message ?? '', /account 999999999999, but this identity is in account 111122223333/);
-  });
-
-  test('the right name in the wrong partition', () => {
-    assert.equal(miss(entry('arn:aws:iam::111122223333:role/Dev'), session('Dev', 'alice', 'aws-cn'))?.kind, 'partition');
-  });
-
-  test('a typo, found by edit distance', () => {
-    const m = miss(entry('arn:aws:iam::111122223333:role/Developer') + entry('arn:aws:iam::111122223333:role/Develoepr'), session('Developers', 'a'));
-    assert.deepEqual([m?.kind, m?.line], ['typo', 8]);
-  });
-
-  test('the matching entry exists but the server drops it', () => {
-    const m = miss('- rolearn: arn:aws:iam::111122223333:role/Dev\n  groups: [x]\n', session('Dev', 'alice'));
-    assert.equal(m?.kind, 'dropped');
-    assert.match(m?.message ?? '', /no username/);
-  });
-
-  test('prefers a specific diagnosis over a closer typo', () => {
-    const m = miss(entry('arn:aws:iam::111122223333:role/Dex') + entry('arn:aws:iam::111122223333:role/team/Dev'), session('Dev', 'a'));
-    assert.equal(m?.kind, 'role-path');
-  });
-
-  test('names the closest entry when nothing is specific, and none when nothing is close', () => {
-    assert.equal(miss(entry('arn:aws:iam::111122223333:role/Platform-Admins'), session('Platform-Viewers', 'a'))?.kind, 'closest');
-    assert.equal(miss(entry('arn:aws:iam::111122223333:role/X'), { canonicalArn: 'arn:aws:iam::999999999999:user/someone-else-entirely', account: '999999999999' }), undefined);
-  });
-
-  test('the not-mapped message says when the server ignores a whole section', () => {
-    const r = mapIdentity(session('Developer', 'a'), parseAwsAuth(fixture('maproles-yaml-error.yaml')));
-    assert.ok(!r.mapped);
-    assert.match(r.message, /mapRoles is ignored by the server \(mapRoles has a YAML error \(line 12\)\)/);
-  });
-});
-
-describe('mappingArnProblem and editDistance', () => {
-  test('classifies the ARNs that never match', () => {
-    const table: [string, string | undefined][] = [
-      ['arn:aws:iam::111122223333:role/Dev', undefined],
-      ['arn:aws:iam::111122223333:user/ops/alice', undefined],
-      ['arn:aws:iam::111122223333:root', undefined],
-      ['arn:aws:sts::111122223333:federated-user/bob', undefined],
-      ['arn:aws:iam::111122223333:role/a/Dev', 'role-path'],
-      ['arn:aws:iam::111122223333:instance-profile/Dev', 'instance-profile'],
-      ['arn:aws:sts::111122223333:assumed-role/Dev/s', 'assumed-role'],
-      ['arn:aws:iam::111122223333:group/Admins', 'group'],
-      ['arn:aws:iam::11112222333:role/Dev', 'account'],
-      ['arn:aws-xx:iam::111122223333:role/Dev', 'partition'],
-      ['111122223333:role/Dev', 'not-arn'],
-      ['arn:aws:iam::111122223333:policy/P', 'not-principal'],
-    ];
-    for (const [arn, code] of table) assert.equal(mappingArnProblem(arn)?.code, code, arn);
-  });
-
-  test('computes Levenshtein distances', () => {
-    assert.deepEqual([editDistance('', ''), editDistance('abc', ''), editDistance('kitten', 'sitting'), editDistance('role/Dev', 'role/Dve')], [0, 3, 3, 2]);
   });
 });

@@ -65,6 +65,12 @@ describe('explain use case', () => {
     const report = await explain({ awsAuth: { kind: 'cluster', kubeconfig: '/k', context: 'c' }, identity: { kind: 'arn', arn: ALICE_ARN } }, { files, kubectl: k, log: quiet, ...noLookups });
     assert.deepEqual(k.calls, [['get', 'configmap', 'aws-auth', '--namespace', 'kube-system', '--output', 'json', '--kubeconfig', '/k', '--context', 'c']]);
     assert.ok(report.result.mapped && report.result.username === 'alice');
+    // Lines count within the section (alice is the first line of mapUsers), not in kubectl's JSON,
+    // where everything sits on the line of its string.
+    assert.equal(report.result.entry?.line, 1);
+    assert.match(formatExplainText(report), /^matched: {3}mapUsers entry 1 \(kube-system\/aws-auth mapUsers line 1\)/m);
+    const roles = await explain({ awsAuth: { kind: 'cluster' }, identity: { kind: 'arn', arn: 'arn:aws:iam::111122223333:role/Developr' } }, { files, kubectl: kubectl(0, fixture('kubectl-get.json')), log: quiet, ...noLookups });
+    assert.match(!roles.result.mapped ? (roles.result.nearMiss?.message ?? '') : '', /mapRoles entry 1 \(line 1\)/);
   });
 
   const failures: [string, string, number, string][] = [

@@ -17,7 +17,7 @@ function platformPackage() {
   const os = process.platform === 'win32' ? 'windows' : process.platform;
   let libc = '';
   if (process.platform === 'linux') {
-    const header = process.report && process.report.getReport().header;
+    const header = process.report?.getReport().header;
     if (header && header.glibcVersionRuntime === undefined) libc = '-musl';
   }
   return `@eks-auth/${os}-${process.arch}${libc}`;
@@ -26,7 +26,7 @@ function platformPackage() {
 function main() {
   if (process.platform === 'win32') return 'Windows: npm runs bin/eks-auth with node';
   const name = platformPackage();
-  const expected = (pkg.binaries || {})[name];
+  const expected = pkg.binaries?.[name];
   if (!expected) return `no native binary for ${name}`;
   let binary;
   try {

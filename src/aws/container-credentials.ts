@@ -12,7 +12,7 @@ import type { AwsCredentials, Env, FilePort } from '../ports';
 import { originOf, sendHttp, type HttpSettings } from './http';
 
 /** botocore ContainerMetadataFetcher: 2 s per attempt. */
-export const CONTAINER_TIMEOUT_MS = 2_000;
+const CONTAINER_TIMEOUT_MS = 2_000;
 const LINK_LOCAL = 'http://169.254.170.2';
 const ALLOWED_HTTP_HOSTS = new Set(['169.254.170.2', '169.254.170.23', '[fd00:ec2::23]', 'localhost', '[::1]']);
 
@@ -21,7 +21,7 @@ function fail(message: string, hint?: string): never {
 }
 
 /** The container credentials endpoint and its Authorization header, from the environment. */
-export function containerEndpoint(env: Env, files: FilePort): { url: URL; authorization?: string } {
+function containerEndpoint(env: Env, files: FilePort): { url: URL; authorization?: string } {
   const relative = env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI;
   const full = env.AWS_CONTAINER_CREDENTIALS_FULL_URI;
   let url: URL;
@@ -51,7 +51,7 @@ export function containerEndpoint(env: Env, files: FilePort): { url: URL; author
 }
 
 /** The container's settings: no proxy, and at most the 2 s botocore gives each attempt. */
-export function containerHttpSettings(settings: HttpSettings): HttpSettings {
+function containerHttpSettings(settings: HttpSettings): HttpSettings {
   const connect = Math.min(settings.connectTimeoutMs, CONTAINER_TIMEOUT_MS);
   const request = Math.min(settings.requestTimeoutMs, CONTAINER_TIMEOUT_MS);
   return { ...settings, proxy: {}, connectTimeoutMs: connect, tlsTimeoutMs: connect, requestTimeoutMs: request, callTimeoutMs: 3 * request };

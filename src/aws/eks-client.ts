@@ -153,7 +153,7 @@ function dropUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
-export type EksOperation = 'DescribeCluster' | 'ListAccessEntries' | 'DescribeAccessEntry' | 'ListAssociatedAccessPolicies';
+type EksOperation = 'DescribeCluster' | 'ListAccessEntries' | 'DescribeAccessEntry' | 'ListAssociatedAccessPolicies';
 
 const CREDENTIAL_ERRORS = new Set([
   'AccessDeniedException',
@@ -182,7 +182,7 @@ function originOf(url: string): string {
  * `cluster-not-found`, `access-entry-not-found`, `eks-endpoint-not-found`, `eks-access-denied`,
  * `eks-invalid-request`, `eks-unreachable`, `eks-error`; an access-denied message names the permission.
  */
-export function mapEksError(
+function mapEksError(
   err: unknown,
   cluster: string,
   region: string,

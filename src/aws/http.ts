@@ -22,7 +22,7 @@ import { UNCHECKED_TLS_WARNING, type HttpSettings, type ProxyEnv } from './http-
 export { DEFAULT_HTTP, type HttpSettings, type ProxyEnv } from './http-settings';
 
 /** The largest answer read from AWS (STS and EKS answers are a few KB). */
-export const MAX_ANSWER_BYTES = 1024 * 1024;
+const MAX_ANSWER_BYTES = 1024 * 1024;
 
 export interface HttpRequestSpec {
   method: string;
@@ -43,7 +43,7 @@ export interface HttpAnswer {
 }
 
 /** Which deadline passed. */
-export type Deadline = 'connect' | 'tls' | 'request' | 'call';
+type Deadline = 'connect' | 'tls' | 'request' | 'call';
 
 const DEADLINE_WORDS: Record<Deadline, string> = {
   connect: 'connect',
@@ -66,7 +66,7 @@ class AttemptError extends Error {
 }
 
 /** Seconds as the README writes them: `3 s`, `0.5 s`. */
-export function seconds(ms: number): string {
+function seconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(3))} s`;
 }
 
@@ -180,7 +180,7 @@ function warnIfUnchecked(settings: HttpSettings): void {
 }
 
 /** The exit-10 error for a certificate that was not accepted: one line naming host and problem, one hint. */
-export function certificateError(host: string, problem: string, settings: HttpSettings, cause?: unknown, code?: string): EksAuthError {
+function certificateError(host: string, problem: string, settings: HttpSettings, cause?: unknown, code?: string): EksAuthError {
   const trusted = settings.caSource ? ` (trusting Node's default CAs and ${settings.caSource})` : '';
   // A certificate "not yet valid" or "expired" by this machine's clock often means the clock is wrong.
   const clock = code === 'CERT_NOT_YET_VALID' || code === 'CERT_HAS_EXPIRED' ? "check this machine's clock first; " : '';
@@ -339,7 +339,8 @@ function attempt(ctx: AttemptContext): Promise<HttpAnswer> {
           rejectUnauthorized: settings.rejectUnauthorized,
         });
       } catch (err) {
-        return finish(err as Error);
+        finish(err as Error);
+        return;
       }
       sockets.push(tlsSocket);
       tlsSocket.on('error', (err) => socketFailed(err, 'target'));
@@ -394,7 +395,7 @@ const THROTTLING_CODES: ReadonlySet<string> = new Set([
 ]);
 
 /** The AWS error code of an answer: x-amzn-errortype (JSON protocols), or the body's Code / __type. */
-export function awsErrorCode(answer: HttpAnswer): string | undefined {
+function awsErrorCode(answer: HttpAnswer): string | undefined {
   const header = answer.headers['x-amzn-errortype'];
   if (typeof header === 'string' && header !== '') return header.split(':')[0];
   const text = answer.body.subarray(0, 8192).toString('utf8');
@@ -405,7 +406,7 @@ export function awsErrorCode(answer: HttpAnswer): string | undefined {
 }
 
 /** Throttling (429, or a throttling code) or a server failure: worth another attempt. */
-export function isRetryableAnswer(answer: HttpAnswer): boolean {
+function isRetryableAnswer(answer: HttpAnswer): boolean {
   if (answer.status >= 500 || answer.status === 429) return true;
   if (answer.status < 400) return false;
   const code = awsErrorCode(answer);
@@ -467,20 +468,20 @@ export async function sendHttp(spec: HttpRequestSpec, settings: HttpSettings): P
     const timeLeft = callEnds - performance.now();
     if (!retryable || n >= attempts || timeLeft <= 0 || spec.signal?.aborted) {
       if (answer) return answer;
-      throw finalError(lastError as AttemptError, target, settings, n, timeLeft <= 0);
+      throw finalError(lastError as AttemptError, settings, n, timeLeft <= 0);
     }
     const delay = Math.min(backoffMs(n - 1, answer ? isThrottling(answer) : false), Math.max(0, timeLeft));
     settings.trace?.(`attempt ${n} of ${attempts} to ${originOf(target)} failed (${answer ? `HTTP ${answer.status}` : lastError?.message}); retrying in ${delay} ms`);
     await sleep(delay, spec.signal);
     if (callEnds - performance.now() <= 0) {
       if (answer) return answer;
-      throw finalError(lastError as AttemptError, target, settings, n, true);
+      throw finalError(lastError as AttemptError, settings, n, true);
     }
     lastError = undefined;
   }
 }
 
-function finalError(err: AttemptError, target: URL, settings: HttpSettings, attempts: number, callDeadline: boolean): EksAuthError {
+function finalError(err: AttemptError, settings: HttpSettings, attempts: number, callDeadline: boolean): EksAuthError {
   if (err.final) return err.final;
   const tries = attempts > 1 ? ` (${attempts} attempts)` : '';
   const message = callDeadline && !err.message.includes('overall call deadline')

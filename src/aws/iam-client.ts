@@ -7,7 +7,7 @@ import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import type { AwsCredentials } from '../ports';
 
 /** What explain needs of a role. */
-export interface IamRole {
+interface IamRole {
   arn: string;
   /** The unique id (`AROA…`), the part of STS `UserId` before `:`. */
   roleId: string;

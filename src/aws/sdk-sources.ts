@@ -87,13 +87,3 @@ export function createSdkSourcesPort(io: { env: Env; files: FilePort }): SdkSour
     },
   };
 }
-
-/** `promise`, or a rejection with `message` after `ms` (the timer does not keep the process alive). */
-function withDeadline<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-    timer.unref();
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
-}

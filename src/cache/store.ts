@@ -11,7 +11,7 @@ import type { AwsCredentials, CacheEntry, CacheLabels, CachePort, Deps } from '.
 import { isLowerHexDigit } from '../util/ascii';
 import { isRecord } from '../util/is-record';
 import { writeFileAtomic } from '../util/write-file-atomic';
-import { cacheDirectory, openDirectory, unsafeReason, type OpenDirectory } from './dir';
+import { openDirectory, unsafeReason, type OpenDirectory } from './dir';
 import { acquireLock, LockBusyError, uniqueSuffix, type LockOptions } from './lock';
 import { MAX_ENTRY_BYTES, readRegularFile } from './file';
 

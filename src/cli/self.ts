@@ -9,10 +9,10 @@ import { dirname, join } from 'node:path';
 import { EksAuthError, ExitCode } from '../errors';
 
 /** The name kubectl looks for on PATH to run `kubectl eks-auth` (kubectl's plugin naming: `-` becomes `_`). */
-export const KUBECTL_PLUGIN_NAME = 'kubectl-eks_auth';
+const KUBECTL_PLUGIN_NAME = 'kubectl-eks_auth';
 
 /** A compiled binary (bun build --compile) runs its script from Bun's embedded file system. */
-export function isStandaloneBinary(): boolean {
+function isStandaloneBinary(): boolean {
   const script = process.argv[1] ?? '';
   return process.versions.bun !== undefined && (script.startsWith('/$bunfs/') || script.includes('~BUN'));
 }

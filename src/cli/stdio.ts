@@ -42,7 +42,7 @@ const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2
  * Shows control characters as `\uXXXX`. Inside a JSON string that is the same character again, so
  * JSON output read by a program is unchanged in meaning.
  */
-export function neutraliseControls(text: string): string {
+function neutraliseControls(text: string): string {
   return text.replace(CONTROL, (c) => `\\u${(c.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`);
 }
 

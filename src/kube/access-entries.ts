@@ -23,7 +23,7 @@ import type { AccessEntry, AccessScope, AssociatedAccessPolicy, AuthenticationMo
 import { editDistance, type AwsAuth, type AwsAuthEntry } from './aws-auth';
 import { mapIdentity, renderTemplate, type MappingIdentity, type MappingResult } from './aws-auth-map';
 
-export type { AccessEntry, AccessScope, AssociatedAccessPolicy, AuthenticationMode } from '../types';
+export type { AccessEntry, AssociatedAccessPolicy, AuthenticationMode } from '../types';
 export { ssoPermissionSet } from '../aws/arn';
 
 /** One listed entry (ListAccessEntries gives the principal ARN) and, once described, its details. */
@@ -44,7 +44,7 @@ export interface ClusterIdentity extends MappingIdentity {
 
 export type MatchedBy = 'accessEntry' | 'mapRoles' | 'mapUsers' | 'mapAccounts';
 
-export type AccessEntryNearMissKind = 'recreated' | 'assumed-role' | 'instance-profile' | 'account' | 'partition' | 'typo' | 'ignored-by-mode';
+type AccessEntryNearMissKind = 'recreated' | 'assumed-role' | 'instance-profile' | 'account' | 'partition' | 'typo' | 'ignored-by-mode';
 
 /** An access entry (or, for `ignored-by-mode`, an aws-auth entry) that came close, and why it does not map. */
 export interface AccessEntryNearMiss {
@@ -105,7 +105,7 @@ interface PrincipalKey {
 
 function principalKey(arn: string): PrincipalKey | undefined {
   const p = parseArn(arn);
-  if (!p || p.service !== 'iam') return undefined;
+  if (p?.service !== 'iam') return undefined;
   const segments = p.resource.split('/');
   const kind = segments[0];
   if ((kind !== 'role' && kind !== 'user') || segments.length < 2) return undefined;
@@ -165,7 +165,7 @@ const POLICY_WORDS: Record<string, string> = {
 };
 
 /** `arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy` → `AmazonEKSViewPolicy`. */
-export function accessPolicyName(policyArn: string): string {
+function accessPolicyName(policyArn: string): string {
   return policyArn.split('/').pop() ?? policyArn;
 }
 

@@ -30,7 +30,7 @@ function hex(cp: number): string {
  * so the entry grants the ASCII role; strings.ToLower turns İ into i, so the entry replaces the
  * ASCII role's entry in the server's store. Undefined when every character is one IAM allows.
  */
-export function foreignCharacterProblem(arn: string, section: AwsAuthEntry['section']): string | undefined {
+function foreignCharacterProblem(arn: string, section: AwsAuthEntry['section']): string | undefined {
   const bad = [...arn].filter((c) => !IAM_CHARACTER.test(c));
   if (bad.length === 0) return undefined;
   const list = [...new Set(bad)].map((c) => `${hex(c.codePointAt(0) ?? 0)} ${JSON.stringify(c)}`).join(', ');

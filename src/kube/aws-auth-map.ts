@@ -83,7 +83,7 @@ export interface MappingIdentity {
   accessKeyId?: string;
 }
 
-export type NearMissKind = 'dropped' | 'role-path' | 'assumed-role' | 'instance-profile' | 'account' | 'partition' | 'typo' | 'closest';
+type NearMissKind = 'dropped' | 'role-path' | 'assumed-role' | 'instance-profile' | 'account' | 'partition' | 'typo' | 'closest';
 
 /** The entry that came closest to matching, and why it did not. */
 export interface NearMiss {
@@ -205,7 +205,7 @@ function nearMissOf(entry: AwsAuthEntry, canonicalArn: string): { kind: NearMiss
 }
 
 /** The best near-miss among all entries for an identity that matched none. */
-export function findNearMiss(awsAuth: AwsAuth, canonicalArn: string): NearMiss | undefined {
+function findNearMiss(awsAuth: AwsAuth, canonicalArn: string): NearMiss | undefined {
   let best: (NearMiss & { rank: number; distance: number }) | undefined;
   for (const entry of [...awsAuth.roles, ...awsAuth.users]) {
     const miss = nearMissOf(entry, canonicalArn);

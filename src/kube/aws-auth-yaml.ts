@@ -40,7 +40,7 @@ interface MapEntry {
 }
 
 /** Why a section (or the part of it after the failure) is not read; yaml.v2's own message where it has one. */
-export class SectionFailure extends Error {
+class SectionFailure extends Error {
   constructor(
     message: string,
     readonly offset?: number,
@@ -158,7 +158,6 @@ function looksLikeTimestamp(text: string): boolean {
 }
 
 /** Characters libyaml's reader refuses anywhere in the input ("control characters are not allowed"). */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters being looked for
 const NOT_PRINTABLE = /[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
 
 interface DecodeOptions {
@@ -377,7 +376,7 @@ function goKeyIdentity(key: GoValue): string {
 }
 
 /** A JSON value after sigs.k8s.io/yaml's conversion, keeping the YAML node it came from. */
-export type JsonValue =
+type JsonValue =
   | { t: 'null'; node: Node | null }
   | { t: 'string'; v: string; node: Node | null }
   | { t: 'number'; node: Node | null }

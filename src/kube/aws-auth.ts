@@ -81,7 +81,7 @@ export interface AwsAuth {
 }
 
 /** One section as the server loads it. */
-export interface SectionState {
+interface SectionState {
   /** Entries its Validate refuses. */
   invalid: number;
   /** The YAML stage failed (yaml.v2's message): the server keeps nothing of the section. */
@@ -307,7 +307,9 @@ class Reader {
       this.result.ignored[section] = `${section} is not a list`;
       return;
     }
-    decoded.entries.forEach((d, index) => this.readEntry(section, d, index, line, state));
+    decoded.entries.forEach((d, index) => {
+      this.readEntry(section, d, index, line, state);
+    });
   }
 
   private readAccounts(decoded: DecodedAccounts, state: SectionState, line: (n: Node | null | undefined) => number, toOuter: (offset: number) => number): void {

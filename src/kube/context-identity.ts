@@ -9,7 +9,7 @@ import { recogniseExec } from './exec-entry';
 import { currentContext, findEntry, type KubeconfigFile } from './kubeconfig-file';
 
 /** The AWS settings of a context's user, as `eks-auth token` would use them. */
-export interface ContextAws {
+interface ContextAws {
   profile?: string;
   region?: string;
   roleArn?: string;

@@ -8,7 +8,6 @@ import {
   closeSync,
   constants,
   fstatSync,
-  fsyncSync,
   lstatSync,
   mkdirSync,
   openSync,
@@ -377,7 +376,9 @@ function unshare(doc: Document, entry: YAMLMap): void {
 function patchMap(doc: Document, map: YAMLMap, value: Record<string, unknown>): void {
   // Of repeated keys kubectl reads the last: keep only that one before editing.
   const lastIndex = new Map<unknown, number>();
-  map.items.forEach((pair, i) => lastIndex.set(isScalar(pair.key) ? pair.key.value : pair.key, i));
+  map.items.forEach((pair, i) => {
+    lastIndex.set(isScalar(pair.key) ? pair.key.value : pair.key, i);
+  });
   map.items = map.items.filter((pair, i) => lastIndex.get(isScalar(pair.key) ? pair.key.value : pair.key) === i);
   for (const key of map.items.map((pair) => (isScalar(pair.key) ? pair.key.value : pair.key))) {
     if (typeof key !== 'string' || !(key in value)) map.delete(key);

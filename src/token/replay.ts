@@ -11,7 +11,7 @@ import type { HttpGet } from '../ports';
 import { redactSecrets } from '../redact';
 import { quote, tokenRejected, validateToken, type ValidatedToken } from './verify';
 
-export const STS_TIMEOUT_MS = 10_000;
+const STS_TIMEOUT_MS = 10_000;
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
 /** The identity behind a token that STS accepted. */

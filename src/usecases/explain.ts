@@ -174,7 +174,7 @@ export async function readClusterFacts(
 
 
 /** The outcome, shaped as aws-auth's MappingResult was, whatever source mapped. */
-export type ExplainResult =
+type ExplainResult =
   | {
       mapped: true;
       username: string;

@@ -3,7 +3,7 @@
  * user that runs `eks-auth token`. Entry names are compatible with `aws eks update-kubeconfig`
  * (the cluster ARN), so running it over entries that command wrote replaces them in place.
  */
-import type { ClusterLookupInput, EksCluster } from '../types';
+import type { ClusterLookupInput } from '../types';
 import { findProfile, loadAwsConfigFiles } from '../aws/config';
 import { selectProfile } from '../aws/profile-chain';
 import { resolveRegion } from '../aws/settings';

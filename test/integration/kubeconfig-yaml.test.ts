@@ -138,7 +138,7 @@ contexts: []
     await edit(path, 'prod', 'https://new.example.com');
     const afterEdit = await view(path);
     assert.equal(afterEdit.code, 0, afterEdit.stderr);
-    assert.equal((byName(afterEdit.json?.clusters, 'prod')?.cluster as Record<string, unknown>).server, 'https://new.example.com');
+    assert.equal((byName(afterEdit.json?.clusters, 'prod')?.cluster as Record<string, unknown> | undefined)?.server, 'https://new.example.com');
   });
 
   test('nesting kubectl reads (300 levels in an extension) is kept and edited around', async (t) => {

@@ -17,7 +17,7 @@ interface VerifyArgs {
 }
 
 /** The most a token (or an ExecCredential holding one) read from stdin may be: tokens are a few KiB. */
-export const MAX_TOKEN_INPUT_BYTES = 1024 * 1024;
+const MAX_TOKEN_INPUT_BYTES = 1024 * 1024;
 
 /**
  * Reads all of stdin, up to `limit` bytes (more is refused: stdin may be endless, like /dev/zero);

@@ -74,7 +74,11 @@ describe('the MFA lock while its holder is at the prompt', () => {
   test('a concurrent non-interactive call and a concurrent interactive one wait for its session: no second prompt, no failure', async () => {
     const person = slowPerson(6 * SHORT_BOUND_MS);
     const holder = caller(1001, person);
-    const nobody = { questions: [] as string[], ask: async (q: string) => (nobody.questions.push(q), '000000') };
+    const nobody = { questions: [] as string[], ask: async (q: string) => {
+        nobody.questions.push(q);
+        return '000000';
+      },
+    };
     const interactive = caller(1002, nobody);
     const background = caller(1003);
 
@@ -113,7 +117,10 @@ describe('the MFA lock while its holder is at the prompt', () => {
     writeFileSync(path, JSON.stringify({ pid: 4242, host: 'here', at: Date.now(), nonce: 'aaaaaaaaaaaa' }));
     // The holder renews its lock as a live one does.
     let renewed = Date.now() / 1000;
-    const timer = setInterval(() => utimesSync(path, renewed, (renewed += 1)), SHORT_BOUND_MS / 4);
+    const timer = setInterval(() => {
+      renewed += 1;
+      utimesSync(path, renewed - 1, renewed);
+    }, SHORT_BOUND_MS / 4);
     try {
       const options: LockOptions = { now: Date.now, sleep, isAlive: () => true, pid: 1, host: 'here', maxWaitMs: SHORT_BOUND_MS, pollMs: 5 };
       await assert.rejects(acquireLock(path, options, { patientMs: 3 * SHORT_BOUND_MS }), (err: unknown) => {

@@ -40,7 +40,7 @@ function fakeApi(cluster: FakeCluster) {
       },
       async describeAccessEntry(_c, arn) {
         step('DescribeAccessEntry');
-        return (cluster.entries?.[arn] as { entry: AccessEntry }).entry;
+        return (cluster.entries?.[arn] as { entry: AccessEntry } | undefined)?.entry as AccessEntry;
       },
       async listAssociatedAccessPolicies(_c, arn) {
         step('ListAssociatedAccessPolicies');

@@ -19,6 +19,8 @@ export interface AwsInput {
   roleArn?: string;
   externalId?: string;
   sessionName?: string;
+  /** --forward-session-name: assume --role-arn under the caller's own session name. */
+  forwardSessionName?: boolean;
   durationSeconds?: number;
 }
 

@@ -6,7 +6,7 @@
 import type { Options } from 'yargs';
 import { TOKEN_FLAGS, type TokenFlagName } from './token-args';
 
-const AWS_FLAGS = ['region', 'profile', 'role-arn', 'external-id', 'session-name', 'duration'] as const;
+const AWS_FLAGS = ['region', 'profile', 'role-arn', 'external-id', 'session-name', 'forward-session-name', 'duration'] as const;
 
 export interface AwsArgs {
   region?: string;
@@ -14,6 +14,7 @@ export interface AwsArgs {
   'role-arn'?: string;
   'external-id'?: string;
   'session-name'?: string;
+  'forward-session-name'?: boolean;
   duration?: number;
 }
 

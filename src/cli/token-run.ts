@@ -8,10 +8,15 @@ import { createDeps, withCache } from './deps';
 import { runAction } from './run';
 import { redact } from './stdio';
 import { version } from './version';
-import { toTokenOptions, type TokenArgs } from './token-args';
+import { tokenVerbose, toTokenOptions, withAuthenticatorEnv, type TokenArgs } from './token-args';
 
-export function runToken(args: TokenArgs): Promise<void> {
-  const verbose = args.verbose === true;
+/**
+ * `command` is how it was spelt: `token` also reads aws-iam-authenticator's environment
+ * (DEFAULT_ROLE, …), `eks get-token` (the AWS CLI's spelling) does not.
+ */
+export function runToken(parsed: TokenArgs, command: 'token' | 'eks get-token'): Promise<void> {
+  const args = command === 'token' ? withAuthenticatorEnv(parsed, process.env) : parsed;
+  const verbose = tokenVerbose(args);
   return runAction(verbose, async () => {
     const deps = createDeps({ verbose });
     try {

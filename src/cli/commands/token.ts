@@ -14,7 +14,7 @@ export const tokenCommand: CommandModule<object, TokenArgs> = {
       .options(flagOptions((Object.keys(TOKEN_FLAGS) as TokenFlagName[]).filter((name) => name !== 'verbose')))
       .example('$0 token --cluster demo --region eu-west-1', 'ExecCredential JSON for kubectl')
       .example('$0 token --cluster demo --role-arn arn:aws:iam::111122223333:role/admin --token-only', 'A bare token for scripts') as never,
-  handler: (argv) => runToken(argv),
+  handler: (argv) => runToken(argv, 'token'),
 };
 
 /** `eks-auth eks get-token …`, so that kubeconfigs written for `aws eks get-token` only change `command`. */
@@ -24,5 +24,5 @@ export const eksGetTokenCommand: CommandModule<object, TokenArgs> = {
   // Only `eks get-token`: any other `eks` subcommand is not ours.
   builder: (yargs) =>
     (tokenCommand.builder as (y: typeof yargs) => typeof yargs)(yargs.positional('get-token', { type: 'string', choices: ['get-token'] })) as never,
-  handler: (argv) => runToken(argv),
+  handler: (argv) => runToken(argv, 'eks get-token'),
 };

@@ -4,7 +4,16 @@ import fc from 'fast-check';
 import yargs from 'yargs';
 import { eksGetTokenCommand, tokenCommand } from '../../../src/cli/commands/token';
 import { VERBOSE_OPTION } from '../../../src/cli/main';
-import { parseTokenArgv, toTokenOptions, TOKEN_FLAGS, type TokenArgs, type TokenFlagName } from '../../../src/cli/token-args';
+import {
+  authenticatorArgv,
+  parseTokenArgv,
+  toTokenOptions,
+  tokenVerbose,
+  withAuthenticatorEnv,
+  TOKEN_FLAGS,
+  type TokenArgs,
+  type TokenFlagName,
+} from '../../../src/cli/token-args';
 import { ExitCode } from '../../../src/errors';
 
 const ROLE = 'arn:aws:iam::111122223333:role/admin';
@@ -230,6 +239,96 @@ describe('--no-cache', () => {
       const parsed = parseTokenArgv(argv);
       if (expected === 'yargs') assert.equal(parsed, undefined);
       else assert.equal(parsed?.cache, expected);
+    });
+  }
+});
+
+// aws-iam-authenticator's `token` flags, from cmd/aws-iam-authenticator/token.go and root.go
+// (cobra/pflag): -i/--cluster-id, -r/--role, -e/--external-id, -s/--session-name, --region,
+// --token-only, --forward-session-name, --cache, and the globals -c/--config, -l/--log-format,
+// -v/--log-verbosity <level>, --feature-gates. argv as its kubeconfig entries hold it.
+const AUTHENTICATOR: { argv: string[]; args: TokenArgs }[] = [
+  { argv: ['token', '-i', 'demo'], args: { cluster: 'demo' } },
+  { argv: ['token', '-i', 'demo', '-r', ROLE, '-s', 'alice', '-e', 'ext-1'], args: { cluster: 'demo', 'role-arn': ROLE, 'session-name': 'alice', 'external-id': 'ext-1' } },
+  { argv: ['token', '--cluster-id', 'demo', '--role', ROLE, '--session-name=alice', '--external-id=ext-1'], args: { cluster: 'demo', 'role-arn': ROLE, 'session-name': 'alice', 'external-id': 'ext-1' } },
+  { argv: ['token', '-i', 'demo', '-r', ROLE, '--forward-session-name'], args: { cluster: 'demo', 'role-arn': ROLE, 'forward-session-name': true } },
+  { argv: ['token', '-i', 'demo', '--region', 'eu-west-1', '--token-only', '--cache'], args: { cluster: 'demo', region: 'eu-west-1', 'token-only': true, cache: true } },
+  { argv: ['token', '-i', 'demo', '-v', 'debug'], args: { cluster: 'demo', 'log-verbosity': 'debug' } },
+  { argv: ['token', '-i', 'demo', '-v=info'], args: { cluster: 'demo', 'log-verbosity': 'info' } },
+  { argv: ['token', '-vTRACE', '-i', 'demo'], args: { cluster: 'demo', 'log-verbosity': 'TRACE' } },
+  { argv: ['token', '-i', 'demo', '--log-verbosity', 'warning'], args: { cluster: 'demo', 'log-verbosity': 'warning' } },
+  { argv: ['token', '-i', 'demo', '-l', 'json', '--log-format=text'], args: { cluster: 'demo', 'log-format': 'text' } },
+  { argv: ['token', '-i', 'demo', '--feature-gates', 'SSORoleMatch=true'], args: { cluster: 'demo', 'feature-gates': 'SSORoleMatch=true' } },
+  { argv: ['token', '-i', 'demo', '-c', '/etc/aws-iam-authenticator.yaml'], args: { cluster: 'demo', config: '/etc/aws-iam-authenticator.yaml' } },
+  // eks-auth's own boolean -v still works where no level follows.
+  { argv: ['token', '-i', 'demo', '-v'], args: { cluster: 'demo', verbose: true } },
+  { argv: ['token', '-v', '-i', 'demo'], args: { verbose: true, cluster: 'demo' } },
+];
+
+describe("aws-iam-authenticator's token command line", () => {
+  for (const row of AUTHENTICATOR) {
+    test(`the fast parser reads ${row.argv.slice(1).join(' ')}`, () => {
+      assert.deepEqual(parseTokenArgv(authenticatorArgv(row.argv)), row.args);
+    });
+    test(`yargs agrees on ${row.argv.slice(1).join(' ')}`, async () => {
+      assert.deepEqual(tokenValues(await parseWithYargs(authenticatorArgv(row.argv))), tokenValues(row.args as Record<string, unknown>));
+    });
+  }
+
+  test('-v takes a level only for token: eks get-token is the AWS CLI spelling', () => {
+    assert.deepEqual(authenticatorArgv(['eks', 'get-token', '-v', 'debug']), ['eks', 'get-token', '-v', 'debug']);
+    assert.deepEqual(authenticatorArgv(['token', '-v', 'verbose']), ['token', '-v', 'verbose']);
+  });
+
+  test('debug and trace levels trace; --verbose decides when given', () => {
+    assert.equal(tokenVerbose({ 'log-verbosity': 'debug' }), true);
+    assert.equal(tokenVerbose({ 'log-verbosity': 'Trace' }), true);
+    assert.equal(tokenVerbose({ 'log-verbosity': 'info' }), false);
+    assert.equal(tokenVerbose({ 'log-verbosity': 'debug', verbose: false }), false);
+    assert.equal(tokenVerbose({}), false);
+  });
+
+  test('DEFAULT_ROLE is the role when no -r is given, as viper binds it', () => {
+    const args = withAuthenticatorEnv({ cluster: 'demo' }, { DEFAULT_ROLE: ROLE });
+    assert.equal(toTokenOptions(args).roleArn, ROLE);
+    const other = 'arn:aws:iam::111122223333:role/other';
+    assert.equal(toTokenOptions(withAuthenticatorEnv({ cluster: 'demo', 'role-arn': other }, { DEFAULT_ROLE: ROLE })).roleArn, other);
+    assert.equal(toTokenOptions(withAuthenticatorEnv({ cluster: 'demo' }, { DEFAULT_ROLE: '' })).roleArn, undefined);
+    // -s and -e apply to the role from DEFAULT_ROLE.
+    const named = toTokenOptions(withAuthenticatorEnv({ cluster: 'demo', 'session-name': 'alice', 'external-id': 'x' }, { DEFAULT_ROLE: ROLE }));
+    assert.deepEqual([named.roleArn, named.sessionName, named.externalId], [ROLE, 'alice', 'x']);
+  });
+
+  test('KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID and AWS_IAM_AUTHENTICATOR_LOG_VERBOSITY fill in missing flags', () => {
+    const env = { KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID: 'from-env', AWS_IAM_AUTHENTICATOR_LOG_VERBOSITY: 'debug' };
+    assert.deepEqual(toTokenOptions(withAuthenticatorEnv({}, env)), { clusterId: 'from-env', output: 'json', verbose: true });
+    assert.equal(toTokenOptions(withAuthenticatorEnv({ cluster: 'flag', verbose: false }, env)).clusterId, 'flag');
+    assert.equal(toTokenOptions(withAuthenticatorEnv({ cluster: 'flag', verbose: false }, env)).verbose, false);
+  });
+
+  test('--forward-session-name reaches the use case with a role, and is ignored without one', () => {
+    assert.equal(toTokenOptions({ cluster: 'demo', 'role-arn': ROLE, 'forward-session-name': true }).forwardSessionName, true);
+    assert.equal(toTokenOptions({ cluster: 'demo', 'forward-session-name': true }).forwardSessionName, undefined);
+  });
+
+  const refused: { name: string; args: TokenArgs; message: RegExp; hint: RegExp }[] = [
+    { name: '--config', args: { cluster: 'demo', config: 'c.yaml' }, message: /--config .* is not read by eks-auth/, hint: /--cluster <id>.*--role-arn/ },
+    { name: 'a log level logrus does not know', args: { cluster: 'demo', 'log-verbosity': 'loud' }, message: /must be one of panic, fatal/, hint: /--verbose/ },
+    {
+      name: '--forward-session-name with --session-name (aws-iam-authenticator refuses it too)',
+      args: { cluster: 'demo', 'role-arn': ROLE, 'forward-session-name': true, 'session-name': 'me' },
+      message: /cannot both be given/,
+      hint: /--session-name <name>/,
+    },
+  ];
+  for (const row of refused) {
+    test(`refuses ${row.name}, naming the eks-auth spelling`, () => {
+      assert.throws(() => toTokenOptions(row.args), (err: Error & { exitCode?: number; hint?: string }) => {
+        assert.equal(err.exitCode, ExitCode.usage);
+        assert.match(err.message, row.message);
+        assert.match(err.hint ?? '', row.hint);
+        return true;
+      });
     });
   }
 });

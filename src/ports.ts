@@ -136,6 +136,11 @@ export interface Deps {
   prompt?: PromptPort;
   /** Whether stdin is a terminal, so that a person may be asked (MFA codes); asked only when needed. None means no. */
   stdinIsTerminal?: () => boolean;
+  /**
+   * The local user name from the password database, for default role session names; asked only
+   * when LOGNAME, USER, LNAME and USERNAME are all unset (it loads node:os).
+   */
+  userName?: () => string | undefined;
   /** The token and role-session cache; none means every call resolves afresh (--no-cache, tests). */
   cache?: CachePort;
 }

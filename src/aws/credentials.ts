@@ -8,6 +8,7 @@ import { EksAuthError, ExitCode, isEksAuthError, wrapError, type ExitCodeValue }
 import type { AwsCredentials, Deps, StsEndpoint } from '../ports';
 import { findProfile, requireProfile, type AwsConfigFiles } from './config';
 import { describeSource, type CredentialPlan, type CredentialSource, type RoleHop } from './profile-chain';
+import { callerSessionName, defaultSessionName } from './session-name';
 
 export interface ExecuteOptions {
   files: AwsConfigFiles;
@@ -205,9 +206,18 @@ export async function webIdentityCredentials(
   }
 }
 
-/** botocore names sessions `botocore-session-<unix time>`; ours say who made them. */
-export function defaultSessionName(deps: Pick<Deps, 'now'>): string {
-  return `eks-auth-${Math.floor(deps.now().getTime() / 1000)}`;
+/** The session name of a hop: its own, the caller's (--forward-session-name), else `eks-auth-<user>`. */
+async function hopSessionName(hop: RoleHop, source: AwsCredentials, options: ExecuteOptions, deps: Deps): Promise<string> {
+  if (hop.sessionName) return hop.sessionName;
+  if (hop.forwardSessionName) {
+    const identity = await (await deps.sts()).getCallerIdentity(source, options.endpoint).catch((err: unknown) => {
+      throw wrapError(err, `could not read the caller's session name for --forward-session-name (sts:GetCallerIdentity)`, ExitCode.credentials);
+    });
+    const forwarded = callerSessionName(identity);
+    deps.log.verbose(`credentials: ${forwarded ? `forwarding session name ${forwarded}` : `${identity.arn} has no session name to forward`}`);
+    if (forwarded) return forwarded;
+  }
+  return defaultSessionName(deps);
 }
 
 export async function assumeHop(hop: RoleHop, source: AwsCredentials, options: ExecuteOptions, deps: Deps): Promise<AwsCredentials> {
@@ -215,12 +225,13 @@ export async function assumeHop(hop: RoleHop, source: AwsCredentials, options: E
   deps.log.verbose(`credentials: assuming ${hop.roleArn}${via}`);
   let tokenCode: string | undefined;
   if (hop.mfaSerial) tokenCode = await askMfaCode(hop, options, deps);
+  const roleSessionName = await hopSessionName(hop, source, options, deps);
   const sts = await deps.sts();
   try {
     const credentials = await sts.assumeRole(
       {
         roleArn: hop.roleArn,
-        roleSessionName: hop.sessionName ?? defaultSessionName(deps),
+        roleSessionName,
         ...(hop.externalId ? { externalId: hop.externalId } : {}),
         ...(hop.durationSeconds ? { durationSeconds: hop.durationSeconds } : {}),
         ...(hop.mfaSerial && tokenCode ? { serialNumber: hop.mfaSerial, tokenCode } : {}),

@@ -36,6 +36,8 @@ export interface RoleHop {
   externalId?: string;
   mfaSerial?: string;
   sessionName?: string;
+  /** --forward-session-name: the session name is the source caller's own, asked of STS. */
+  forwardSessionName?: boolean;
   durationSeconds?: number;
 }
 

@@ -8,6 +8,7 @@ import { executeCachedPlan } from './session-cache';
 import { resolveEksEndpoint, resolveStsEndpoint, type EksEndpoint } from './endpoint';
 import type { HttpSettings } from './http';
 import { resolveHttpSettings } from './http-settings';
+import { defaultSessionName } from './session-name';
 import { describePlan, planCredentials, type CredentialPlan } from './profile-chain';
 import { resolveRegion, resolveServiceEndpointSettings, resolveServiceEndpointUrl, resolveStsSettings, type RegionChoice } from './settings';
 
@@ -43,7 +44,7 @@ export interface AwsContext extends AwsTarget {
 }
 
 /** Plans the chain and picks region and endpoint; reads only the two config files. */
-export function resolveAwsTarget(input: AwsInput, deps: Pick<Deps, 'env' | 'homedir' | 'files' | 'log'>): AwsTarget {
+export function resolveAwsTarget(input: AwsInput, deps: Pick<Deps, 'env' | 'homedir' | 'files' | 'log' | 'userName'>): AwsTarget {
   const files = loadAwsConfigFiles(deps);
   const plan = planCredentials({ profileFlag: input.profile, env: deps.env, files });
   if (input.roleArn) {
@@ -51,9 +52,11 @@ export function resolveAwsTarget(input: AwsInput, deps: Pick<Deps, 'env' | 'home
       roleArn: input.roleArn,
       ...(input.externalId ? { externalId: input.externalId } : {}),
       ...(input.sessionName ? { sessionName: input.sessionName } : {}),
+      ...(input.forwardSessionName && !input.sessionName ? { forwardSessionName: true } : {}),
       ...(input.durationSeconds ? { durationSeconds: input.durationSeconds } : {}),
     });
   }
+  nameSessions(plan, deps);
   const profile = findProfile(files, plan.profile);
   const region = resolveRegion(input.region, deps.env, profile);
   const http = resolveHttpSettings({ env: deps.env, profile, files: deps.files, homedir: deps.homedir, log: deps.log });
@@ -72,6 +75,18 @@ export function resolveAwsTarget(input: AwsInput, deps: Pick<Deps, 'env' | 'home
     eksEndpoint: (eksRegion) => resolveEksEndpoint({ region: eksRegion ?? region.region, ...resolveServiceEndpointSettings('eks', deps.env, profile, files) }),
     http,
   };
+}
+
+/**
+ * Gives every session the plan starts without a name its default, `eks-auth-<user>`, up front:
+ * the name is part of each session's cache key, so a session cached under one user's name is not
+ * handed out under another's.
+ */
+function nameSessions(plan: CredentialPlan, deps: Pick<Deps, 'env' | 'userName'>): void {
+  let name: string | undefined;
+  const named = () => (name ??= defaultSessionName(deps));
+  for (const hop of plan.hops) if (!hop.sessionName && !hop.forwardSessionName) hop.sessionName = named();
+  for (const source of plan.sources) if (source.kind === 'web-identity' && !source.sessionName) source.sessionName = named();
 }
 
 /**

@@ -253,6 +253,8 @@ export function hopMaterial(hop: RoleHop): unknown {
     externalId: hop.externalId,
     mfaSerial: hop.mfaSerial,
     sessionName: hop.sessionName,
+    // The forwarded name follows from the source identity, which the key below covers.
+    forwardSessionName: hop.forwardSessionName,
     durationSeconds: hop.durationSeconds,
   };
 }

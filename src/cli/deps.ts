@@ -97,6 +97,15 @@ function homeDirectory(): string {
   return home || (require('node:os') as typeof import('node:os')).homedir();
 }
 
+/** The user name from the password database (os.userInfo); undefined where there is none (a uid without an entry). */
+function passwordDatabaseUser(): string | undefined {
+  try {
+    return (require('node:os') as typeof import('node:os')).userInfo().username;
+  } catch {
+    return undefined;
+  }
+}
+
 export function createDeps(options: { verbose: boolean }): Deps {
   return {
     env: process.env,
@@ -110,6 +119,7 @@ export function createDeps(options: { verbose: boolean }): Deps {
     // node:tty loads node:net and the streams, milliseconds a call: `token` asks only on a cache miss.
     // isatty(0) rather than process.stdin, which would also build a stream.
     stdinIsTerminal: () => (require('node:tty') as typeof import('node:tty')).isatty(0),
+    userName: passwordDatabaseUser,
   };
 }
 

@@ -108,6 +108,8 @@ export class RecordingSts implements StsPort {
   expiration: Date | undefined;
   /** Overrides the session token of issued credentials (e.g. a 3 KB one). */
   sessionToken: string | undefined;
+  /** What getCallerIdentity answers; an IAM user by default. */
+  callerIdentity: CallerIdentity = { account: '111122223333', arn: 'arn:aws:iam::111122223333:user/tester', userId: 'AIDATESTER' };
 
   constructor(private readonly now: () => Date) {}
 
@@ -132,7 +134,7 @@ export class RecordingSts implements StsPort {
 
   async getCallerIdentity(source: AwsCredentials, endpoint: StsEndpoint): Promise<CallerIdentity> {
     this.calls.push({ op: 'getCallerIdentity', source, endpoint });
-    return { account: '111122223333', arn: 'arn:aws:iam::111122223333:user/tester', userId: 'AIDATESTER' };
+    return { ...this.callerIdentity };
   }
 
   assumeRoleCalls(): Extract<StsCall, { op: 'assumeRole' }>[] {

@@ -1,12 +1,12 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadAwsConfigFiles } from '../../../src/aws/config';
-import { defaultSessionName, envCredentials, executePlan } from '../../../src/aws/credentials';
+import { envCredentials, executePlan } from '../../../src/aws/credentials';
 import { CredentialProcessError } from '../../../src/aws/credential-process';
 import { planCredentials, type CredentialPlan } from '../../../src/aws/profile-chain';
 import { EksAuthError, ExitCode } from '../../../src/errors';
 import type { AwsCredentials, StsEndpoint } from '../../../src/ports';
-import { FIXED_NOW, fakeDeps, type FakeDeps, type FakeDepsOptions } from '../../helpers/fake-deps';
+import { fakeDeps, type FakeDeps, type FakeDepsOptions } from '../../helpers/fake-deps';
 
 const ENDPOINT: StsEndpoint = {
   url: 'https://sts.eu-west-1.amazonaws.com',
@@ -17,8 +17,8 @@ const ENDPOINT: StsEndpoint = {
 };
 const ARN = (name: string) => `arn:aws:iam::111122223333:role/${name}`;
 const BASE_KEYS = 'aws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret-key';
-/** defaultSessionName at FIXED_NOW (2026-01-01T00:00:00Z = 1767225600). */
-const DEFAULT_SESSION = 'eks-auth-1767225600';
+/** The default session name where no user name is known (fakeDeps sets no USER and no userName port). */
+const DEFAULT_SESSION = 'eks-auth';
 
 interface Setup extends FakeDepsOptions {
   profile?: string;
@@ -170,10 +170,6 @@ describe('executePlan: role hops', () => {
       assert.ok(deps.log.protectedValues.includes(issued?.sessionToken ?? '?'));
     }
     assertNoSecretLogged(deps);
-  });
-
-  test('names the default session after the clock', () => {
-    assert.equal(defaultSessionName({ now: () => FIXED_NOW }), DEFAULT_SESSION);
   });
 
   test('wraps an STS refusal with exit 4 and the role and profile', async () => {

@@ -73,6 +73,33 @@ describe('role-session (chain step) keys', () => {
     assert.notDeepEqual(keysOf({ input: { profile: 'irsa' }, files: { '/var/run/token': 'jwt-2' } }).chain, first);
   });
 
+  // The default session name is eks-auth-<user>: a session cached under one user's name must not be
+  // handed out under another's (CloudTrail and EKS's {{SessionName}} username would name the wrong person).
+  test('follow the default session name, which is the local user name', () => {
+    const alice = keysOf({ input: { profile: 'dev' }, env: { USER: 'alice' } }).chain as string[];
+    assert.deepEqual(keysOf({ input: { profile: 'dev' }, env: { USER: 'alice' } }).chain, alice);
+    assert.notDeepEqual(keysOf({ input: { profile: 'dev' }, env: { USER: 'bob' } }).chain, alice);
+    assert.notDeepEqual(keysOf({ input: { profile: 'irsa' }, env: { USER: 'bob' } }).chain, keysOf({ input: { profile: 'irsa' }, env: { USER: 'alice' } }).chain);
+    const role = 'arn:aws:iam::111122223333:role/deploy';
+    assert.notDeepEqual(
+      keysOf({ input: { profile: 'base', roleArn: role }, env: { USER: 'bob' } }).chain,
+      keysOf({ input: { profile: 'base', roleArn: role }, env: { USER: 'alice' } }).chain,
+    );
+    // A name given explicitly is the same session whoever runs it.
+    assert.deepEqual(
+      keysOf({ input: { profile: 'base', roleArn: role, sessionName: 'ci' }, env: { USER: 'bob' } }).chain,
+      keysOf({ input: { profile: 'base', roleArn: role, sessionName: 'ci' }, env: { USER: 'alice' } }).chain,
+    );
+  });
+
+  test('keep a forwarded session name apart from the default one', () => {
+    const role = 'arn:aws:iam::111122223333:role/deploy';
+    const forwarded = keysOf({ input: { profile: 'base', roleArn: role, forwardSessionName: true }, env: { USER: 'alice' } }).chain as string[];
+    assert.notDeepEqual(keysOf({ input: { profile: 'base', roleArn: role }, env: { USER: 'alice' } }).chain, forwarded);
+    // The forwarded name follows from the source identity, which the key already covers: not from the user.
+    assert.deepEqual(keysOf({ input: { profile: 'base', roleArn: role, forwardSessionName: true }, env: { USER: 'bob' } }).chain, forwarded);
+  });
+
   test('do not exist for plain keys: there is no STS session to cache', () => {
     assert.equal(keysOf({ input: { profile: 'base' } }).chain, undefined);
     assert.equal(keysOf({ env: ENV_KEYS }).chain, undefined);

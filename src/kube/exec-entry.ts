@@ -29,8 +29,17 @@ export interface EksExecSettings {
   roleArn?: string;
   sessionName?: string;
   externalId?: string;
-  /** Written as env AWS_PROFILE. */
+  /** --forward-session-name (aws-iam-authenticator's flag of that name). */
+  forwardSessionName?: boolean;
+  /** Written as env AWS_PROFILE: where the old entry had it in its env, below any profile flag. */
   profile?: string;
+  /**
+   * Written as `--profile`: where the old entry passed it as a flag, which beats AWS_PROFILE and
+   * ignores keys in the environment (in the AWS CLI and in eks-auth alike).
+   */
+  profileFlag?: string;
+  /** The old entry's interactiveMode, kept when it is one kubectl knows. */
+  interactiveMode?: InteractiveMode;
   /** Other env entries, carried over unchanged. */
   env?: ExecEnvVar[];
 }
@@ -41,9 +50,13 @@ export interface ExecConfig {
   command: string;
   args: string[];
   env?: ExecEnvVar[];
-  interactiveMode: 'IfAvailable';
+  interactiveMode: InteractiveMode;
   installHint: string;
 }
+
+/** kubectl's exec interactiveMode values (client.authentication.k8s.io). */
+export type InteractiveMode = 'Never' | 'IfAvailable' | 'Always';
+const INTERACTIVE_MODES: readonly string[] = ['Never', 'IfAvailable', 'Always'];
 
 /**
  * Builds the eks-auth exec entry. `command` is `eks-auth` or the absolute path of the executable;
@@ -56,8 +69,10 @@ export function buildExecConfig(settings: EksExecSettings, command = 'eks-auth',
   if (settings.roleArn) args.push('--role-arn', settings.roleArn);
   if (settings.sessionName) args.push('--session-name', settings.sessionName);
   if (settings.externalId) args.push('--external-id', settings.externalId);
+  if (settings.forwardSessionName) args.push('--forward-session-name');
+  if (settings.profileFlag) args.push('--profile', settings.profileFlag);
   const env: ExecEnvVar[] = [];
-  if (settings.profile) env.push({ name: 'AWS_PROFILE', value: settings.profile });
+  if (settings.profile && !settings.profileFlag) env.push({ name: 'AWS_PROFILE', value: settings.profile });
   for (const entry of settings.env ?? []) {
     if (entry.name !== 'AWS_PROFILE') env.push({ name: entry.name, value: entry.value });
   }
@@ -66,7 +81,7 @@ export function buildExecConfig(settings: EksExecSettings, command = 'eks-auth',
     command,
     args,
     ...(env.length > 0 ? { env } : {}),
-    interactiveMode: 'IfAvailable',
+    interactiveMode: settings.interactiveMode ?? 'IfAvailable',
     installHint: INSTALL_HINT,
   };
 }
@@ -88,9 +103,11 @@ export function recogniseExec(exec: unknown): RecognisedExec | undefined {
   const apiVersion = typeof exec.apiVersion === 'string' ? exec.apiVersion : '';
   const env = readEnv(exec.env);
   const name = baseName(exec.command);
-  if (name === 'aws') return withVersion(recogniseAwsCli(args, env), apiVersion);
+  // interactiveMode: Never says the user must not be prompted (an IDE, a CI job): keep it.
+  const mode = typeof exec.interactiveMode === 'string' && INTERACTIVE_MODES.includes(exec.interactiveMode) ? (exec.interactiveMode as InteractiveMode) : undefined;
+  if (name === 'aws') return withVersion(recogniseAwsCli(args, env), apiVersion, mode);
   if (name === 'aws-iam-authenticator' || name === 'heptio-authenticator-aws') {
-    return withVersion(recogniseAuthenticator(args, env), apiVersion);
+    return withVersion(recogniseAuthenticator(args, env), apiVersion, mode);
   }
   if ((name === 'eks-auth' || name === 'kubectl-eks_auth') && args[0] === 'token') return { tool: 'eks-auth', apiVersion, unsupported: 'already eks-auth' };
   // The kubectl plugin: `kubectl eks-auth token …`.
@@ -110,8 +127,10 @@ export function describeExec(exec: unknown): string {
 
 type Recognised = Omit<Extract<RecognisedExec, { settings: EksExecSettings }>, 'apiVersion'> | Omit<Extract<RecognisedExec, { unsupported: string }>, 'apiVersion'>;
 
-function withVersion(r: Recognised | undefined, apiVersion: string): RecognisedExec | undefined {
-  return r === undefined ? undefined : ({ ...r, apiVersion } as RecognisedExec);
+function withVersion(r: Recognised | undefined, apiVersion: string, mode: InteractiveMode | undefined): RecognisedExec | undefined {
+  if (r === undefined) return undefined;
+  if ('settings' in r && mode) r.settings.interactiveMode = mode;
+  return { ...r, apiVersion } as RecognisedExec;
 }
 
 // AWS CLI global options that do not change the token, with whether they take a value.
@@ -125,6 +144,9 @@ const AWS_IGNORED_OPTIONS: Record<string, boolean> = {
   '--no-paginate': false,
   '--no-cli-pager': false,
   '--no-cli-auto-prompt': false,
+  // get-token builds its STS client from the region alone (awscli customizations/eks/get_token.py,
+  // STSClientFactory.get_sts_client): --endpoint-url never reached the token. Noted when dropped.
+  '--endpoint-url': true,
 };
 
 /** `aws [globals] eks get-token --cluster-name N|--cluster-id I [--role-arn A]`, as the AWS CLI parses it. */
@@ -132,6 +154,8 @@ function recogniseAwsCli(args: string[], env: ExecEnvVar[]): Recognised | undefi
   const positional: string[] = [];
   const values: Record<string, string> = {};
   const notes: string[] = [];
+  // Global options come before `eks`: an unknown one there must not hide a get-token entry.
+  const getToken = args.some((arg, i) => arg === 'eks' && args[i + 1] === 'get-token');
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] ?? '';
     if (!arg.startsWith('--')) {
@@ -144,10 +168,13 @@ function recogniseAwsCli(args: string[], env: ExecEnvVar[]): Recognised | undefi
     if (option === '--role') option = '--role-arn';
     if (option in AWS_IGNORED_OPTIONS) {
       if (AWS_IGNORED_OPTIONS[option] && eq < 0) i++;
+      if (option === '--endpoint-url') {
+        notes.push('--endpoint-url dropped: aws eks get-token never used it for STS (set AWS_ENDPOINT_URL_STS for a local STS)');
+      }
       continue;
     }
     if (!['--region', '--profile', '--cluster-name', '--cluster-id', '--role-arn'].includes(option)) {
-      if (positional[0] !== 'eks' || positional[1] !== 'get-token') return undefined;
+      if (!getToken) return undefined;
       return { tool: 'aws-cli', unsupported: `option ${option} has no eks-auth equivalent` };
     }
     const value = eq > 0 ? arg.slice(eq + 1) : args[++i];
@@ -165,9 +192,11 @@ function recogniseAwsCli(args: string[], env: ExecEnvVar[]): Recognised | undefi
   const settings: EksExecSettings = { cluster };
   if (values['--region']) settings.region = values['--region'];
   if (values['--role-arn']) settings.roleArn = values['--role-arn'];
-  // The AWS CLI ranks --profile above AWS_PROFILE.
-  const profile = values['--profile'] ?? env.find((e) => e.name === 'AWS_PROFILE')?.value;
-  if (profile) settings.profile = profile;
+  // The AWS CLI ranks --profile above AWS_PROFILE and then ignores environment keys: a flag stays a
+  // flag, so that keys left in the entry's env do not win over it.
+  const profile = env.find((e) => e.name === 'AWS_PROFILE')?.value;
+  if (values['--profile']) settings.profileFlag = values['--profile'];
+  else if (profile) settings.profile = profile;
   const rest = env.filter((e) => e.name !== 'AWS_PROFILE');
   if (rest.length > 0) settings.env = rest;
   return { tool: 'aws-cli', settings, notes };
@@ -234,7 +263,6 @@ function recogniseAuthenticator(args: string[], env: ExecEnvVar[]): Recognised |
   if (positional[0] !== 'token') return undefined;
   if (positional.length > 1) return { tool, unsupported: `unexpected argument ${positional[1]}` };
   if (values.config !== undefined) return { tool, unsupported: `--config ${values.config} (settings in a config file)` };
-  if (values.forwardSessionName === 'true') return { tool, unsupported: '--forward-session-name has no eks-auth equivalent' };
   if (values.tokenOnly === 'true') return { tool, unsupported: '--token-only does not print an ExecCredential' };
   // Flags win over the environment variables aws-iam-authenticator also reads (viper precedence).
   const fromEnv = (name: string): string | undefined => env.find((e) => e.name === name)?.value;
@@ -245,7 +273,11 @@ function recogniseAuthenticator(args: string[], env: ExecEnvVar[]): Recognised |
   if (values.region) settings.region = values.region;
   if (role) settings.roleArn = role;
   const notes: string[] = [];
+  const forward = values.forwardSessionName !== undefined && values.forwardSessionName !== 'false';
   if (role) {
+    // aws-iam-authenticator refuses --forward-session-name with --session-name (token.go).
+    if (forward && values.sessionName) return { tool, unsupported: 'both --forward-session-name and --session-name' };
+    if (forward) settings.forwardSessionName = true;
     if (values.sessionName) settings.sessionName = values.sessionName;
     if (values.externalId) settings.externalId = values.externalId;
   } else if (values.sessionName || values.externalId) {

@@ -118,8 +118,20 @@ describe('recogniseExec', () => {
       name: 'get-token with --profile, --region=R and --role-arn=A inline, from an absolute path',
       exec: { apiVersion: 'client.authentication.k8s.io/v1', command: '/usr/local/bin/aws', args: ['eks', 'get-token', '--cluster-name', 'demo', '--region=eu-west-1', '--profile', 'ops', '--role-arn=arn:aws:iam::1:role/r'], env: [{ name: 'AWS_PROFILE', value: 'ignored' }] },
       tool: 'aws-cli',
-      // The AWS CLI ranks --profile above AWS_PROFILE.
-      settings: { cluster: 'demo', region: 'eu-west-1', roleArn: 'arn:aws:iam::1:role/r', profile: 'ops' },
+      // The AWS CLI ranks --profile above AWS_PROFILE (and ignores env keys): it stays a flag.
+      settings: { cluster: 'demo', region: 'eu-west-1', roleArn: 'arn:aws:iam::1:role/r', profileFlag: 'ops' },
+    },
+    {
+      name: "aws-iam-authenticator's --forward-session-name",
+      exec: fixtureExec('mixed-users.yaml', 'forwarded'),
+      tool: 'aws-iam-authenticator',
+      settings: { cluster: 'demo', roleArn: 'arn:aws:iam::111122223333:role/dev', forwardSessionName: true },
+    },
+    {
+      name: 'interactiveMode Never is kept',
+      exec: { apiVersion: 'client.authentication.k8s.io/v1', command: 'aws', args: ['eks', 'get-token', '--cluster-name', 'demo'], interactiveMode: 'Never' },
+      tool: 'aws-cli',
+      settings: { cluster: 'demo', interactiveMode: 'Never' },
     },
     {
       name: 'aws.exe on Windows, other env entries carried over',
@@ -185,6 +197,37 @@ describe('recogniseExec', () => {
     assert.deepEqual(got.notes, ['--session-name and --external-id dropped: without a role (-r) they had no effect']);
   });
 
+  // get-token's STS client takes only the region (awscli get_token.py, STSClientFactory.get_sts_client).
+  for (const args of [
+    ['--endpoint-url', 'https://eks.example', '--region', 'us-west-2', 'eks', 'get-token', '--cluster-name', 'demo'],
+    ['--endpoint-url=https://eks.example', '--region', 'us-west-2', 'eks', 'get-token', '--cluster-name', 'demo'],
+    ['--region', 'us-west-2', 'eks', 'get-token', '--cluster-name', 'demo', '--endpoint-url', 'https://eks.example'],
+  ]) {
+    test(`migrates aws ${args.join(' ')}, noting that --endpoint-url is dropped`, () => {
+      const got = recogniseExec({ command: 'aws', args });
+      assert.ok(got && 'settings' in got, JSON.stringify(got));
+      assert.deepEqual(got.settings, { cluster: 'demo', region: 'us-west-2' });
+      assert.deepEqual(got.notes, ['--endpoint-url dropped: aws eks get-token never used it for STS (set AWS_ENDPOINT_URL_STS for a local STS)']);
+    });
+  }
+
+  test('writes aws --profile P as --profile P, AWS_PROFILE env as env', () => {
+    const flag = buildExecConfig({ cluster: 'demo', profileFlag: 'ops', env: [{ name: 'AWS_ACCESS_KEY_ID', value: 'AKIDLEFTOVER' }] });
+    assert.deepEqual(flag.args, ['token', '--cluster', 'demo', '--profile', 'ops']);
+    assert.deepEqual(flag.env, [{ name: 'AWS_ACCESS_KEY_ID', value: 'AKIDLEFTOVER' }]);
+    const env = buildExecConfig({ cluster: 'demo', profile: 'dev' });
+    assert.deepEqual(env.args, ['token', '--cluster', 'demo']);
+    assert.deepEqual(env.env, [{ name: 'AWS_PROFILE', value: 'dev' }]);
+  });
+
+  test('keeps interactiveMode Never, and writes IfAvailable otherwise', () => {
+    assert.equal(buildExecConfig({ cluster: 'demo', interactiveMode: 'Never' }).interactiveMode, 'Never');
+    assert.equal(buildExecConfig({ cluster: 'demo' }).interactiveMode, 'IfAvailable');
+    const odd = recogniseExec({ command: 'aws', args: ['eks', 'get-token', '--cluster-name', 'demo'], interactiveMode: 'Sometimes' });
+    assert.ok(odd && 'settings' in odd);
+    assert.equal(odd.settings.interactiveMode, undefined);
+  });
+
   test('notes that --cache is not carried over', () => {
     const got = recogniseExec({ command: 'aws-iam-authenticator', args: ['token', '-i', 'demo', '--cache'] });
     assert.ok(got && 'notes' in got);
@@ -192,10 +235,14 @@ describe('recogniseExec', () => {
   });
 
   const unsupported: Array<{ name: string; exec: unknown; reason: RegExp }> = [
-    { name: '--forward-session-name', exec: fixtureExec('mixed-users.yaml', 'forwarded'), reason: /--forward-session-name/ },
+    {
+      name: '--forward-session-name with --session-name (aws-iam-authenticator refuses the pair)',
+      exec: { command: 'aws-iam-authenticator', args: ['token', '-i', 'demo', '-r', 'arn:aws:iam::1:role/r', '--forward-session-name', '-s', 'me'] },
+      reason: /both --forward-session-name and --session-name/,
+    },
     { name: 'a --config file', exec: { command: 'aws-iam-authenticator', args: ['token', '-i', 'demo', '-c', '/etc/a.yaml'] }, reason: /--config/ },
     { name: 'an unknown authenticator flag', exec: { command: 'aws-iam-authenticator', args: ['token', '-i', 'demo', '--partition', 'aws'] }, reason: /--partition/ },
-    { name: 'aws --endpoint-url', exec: { command: 'aws', args: ['eks', 'get-token', '--cluster-name', 'demo', '--endpoint-url', 'https://x'] }, reason: /--endpoint-url/ },
+    { name: 'an unknown AWS CLI global option before eks get-token', exec: { command: 'aws', args: ['--ca-bundle', 'x.pem', 'eks', 'get-token', '--cluster-name', 'demo'] }, reason: /--ca-bundle/ },
     { name: 'get-token without a cluster', exec: { command: 'aws', args: ['eks', 'get-token'] }, reason: /--cluster-name/ },
     { name: 'both --cluster-name and --cluster-id, which get-token refuses', exec: { command: 'aws', args: ['eks', 'get-token', '--cluster-name', 'a', '--cluster-id', 'b'] }, reason: /both/ },
     { name: 'a flag without its value', exec: { command: 'aws', args: ['eks', 'get-token', '--cluster-name'] }, reason: /no value/ },

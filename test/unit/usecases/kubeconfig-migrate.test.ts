@@ -84,12 +84,15 @@ describe('kubeconfig migrate command', () => {
     const path = copyFixture('mixed-users.yaml', dir, 'config');
     const { deps } = logDeps(dir);
     const out = await kubeconfigMigrate({ kubeconfig: path }, deps);
-    assert.match(out, /^user forwarded:\n- .*\n! not migrated: --forward-session-name has no eks-auth equivalent; edit this user by hand$/m);
-    assert.match(out, /Migrated 1 user in /);
+    // aws-iam-authenticator's --forward-session-name is eks-auth's too.
+    assert.match(out, /^user forwarded:\n- .*\n\+ eks-auth token --cluster demo --role-arn arn:aws:iam::111122223333:role\/dev --forward-session-name \(client.authentication.k8s.io\/v1\)$/m);
+    assert.match(out, /Migrated 2 users in /);
     const text = readFileSync(path, 'utf8');
     const before = fixture('mixed-users.yaml');
-    // Everything after the migrated user is unchanged text.
-    assert.equal(text.slice(text.indexOf('- name: gke_proj')), before.slice(before.indexOf('- name: gke_proj')));
+    // The users between and after the two migrated ones are unchanged text.
+    const between = (t: string) => t.slice(t.indexOf('- name: gke_proj'), t.indexOf('- name: forwarded'));
+    assert.equal(between(text), between(before));
+    assert.equal(text.slice(text.indexOf('- name: static-token')), before.slice(before.indexOf('- name: static-token')));
     assert.ok(text.startsWith(before.slice(0, before.indexOf('users:'))));
     const exec = parse(text).users[0].user.exec;
     // AWS_STS_REGIONAL_ENDPOINTS keeps its meaning for eks-auth: carried over.

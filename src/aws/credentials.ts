@@ -8,6 +8,7 @@ import { EksAuthError, ExitCode, isEksAuthError, wrapError, type ExitCodeValue }
 import type { AwsCredentials, Deps, StsEndpoint } from '../ports';
 import { findProfile, requireProfile, type AwsConfigFiles } from './config';
 import { describeSource, type CredentialPlan, type CredentialSource, type RoleHop } from './profile-chain';
+import { shellWord } from '../util/quote';
 import { callerSessionName, defaultSessionName } from './session-name';
 
 export interface ExecuteOptions {
@@ -82,7 +83,7 @@ async function resolveSource(source: CredentialSource, options: ExecuteOptions, 
         (await deps.sdkSources()).fromSso(source.profile, options.files, options.endpoint.http),
         `could not get SSO credentials for profile "${source.profile}"`,
         ExitCode.credentials,
-        `if the SSO session has expired, run: aws sso login --profile ${source.profile}`,
+        `if the SSO session has expired, run: aws sso login --profile ${shellWord(source.profile)}`,
       );
     case 'login':
       return withContext(
@@ -250,7 +251,7 @@ async function askMfaCode(hop: RoleHop, options: ExecuteOptions, deps: Deps): Pr
   const profile = hop.profile ?? 'default';
   if (!options.interactive || !deps.prompt) {
     throw new EksAuthError(ExitCode.credentials, `profile "${profile}" needs an MFA code (mfa_serial ${hop.mfaSerial}) but this session is not interactive`, {
-      hint: `run \`eks-auth login --profile ${profile}\` in a terminal once; the MFA session is then cached until it expires`,
+      hint: `run \`eks-auth login --profile ${shellWord(profile)}\` in a terminal once; the MFA session is then cached until it expires`,
       reason: 'mfa-required',
     });
   }

@@ -8,6 +8,7 @@
 import { EksAuthError, ExitCode } from '../errors';
 import type { Env } from '../ports';
 import { requireProfile, findProfile, type AwsConfigFiles, type Profile } from './config';
+import { profileName } from '../util/quote';
 
 export type CredentialSource =
   | { kind: 'env' }
@@ -341,7 +342,7 @@ export function describePlan(plan: CredentialPlan): string {
 
 /** `arn:aws:iam::…:role/x (profile dev)`, or `(--role-arn)` for the hop the flag adds. */
 export function describeHop(hop: RoleHop): string {
-  return `${hop.roleArn}${hop.profile ? ` (profile ${hop.profile})` : ' (--role-arn)'}`;
+  return `${hop.roleArn}${hop.profile ? ` (${profileName(hop.profile)})` : ' (--role-arn)'}`;
 }
 
 export function describeSource(source: CredentialSource): string {
@@ -349,15 +350,15 @@ export function describeSource(source: CredentialSource): string {
     case 'env':
       return 'environment keys (AWS_ACCESS_KEY_ID)';
     case 'static':
-      return `static keys of profile ${source.profile}`;
+      return `static keys of ${profileName(source.profile)}`;
     case 'process':
-      return `credential_process of profile ${source.profile}`;
+      return `credential_process of ${profileName(source.profile)}`;
     case 'sso':
-      return `SSO of profile ${source.profile}`;
+      return `SSO of ${profileName(source.profile)}`;
     case 'login':
-      return `aws login session of profile ${source.profile}`;
+      return `aws login session of ${profileName(source.profile)}`;
     case 'web-identity':
-      return `web identity ${source.roleArn} (${source.profile ? `profile ${source.profile}` : 'AWS_WEB_IDENTITY_TOKEN_FILE'})`;
+      return `web identity ${source.roleArn} (${source.profile ? profileName(source.profile) : 'AWS_WEB_IDENTITY_TOKEN_FILE'})`;
     case 'container':
       return 'container credentials';
     case 'imds':

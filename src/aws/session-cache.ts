@@ -17,6 +17,7 @@ import {
 } from '../cache/expiry';
 import { MFA_LOCK_WAIT_MS } from '../cache/lock';
 import { findSsoSession, findProfile, type AwsConfigFiles } from './config';
+import { shellWord } from '../util/quote';
 import {
   assumeHop,
   envCredentials,
@@ -181,7 +182,7 @@ async function executeCachedChain(
       const hop = (steps[mfaAt] as ChainStep).hop as RoleHop;
       deps.log.warn(
         `the MFA session of profile "${hop.profile ?? plan.profile}" expires at ${entry.expiresAt.toISOString()}; ` +
-          `run \`eks-auth login --profile ${hop.profile ?? plan.profile}\` in a terminal to renew it`,
+          `run \`eks-auth login --profile ${shellWord(hop.profile ?? plan.profile)}\` in a terminal to renew it`,
       );
       break;
     }

@@ -6,6 +6,7 @@ import { EksAuthError, ExitCode } from '../errors';
 import type { Env } from '../ports';
 import { findServicesSection, type AwsConfigFiles, type Profile } from './config';
 import type { StsEndpointSettings } from './endpoint';
+import { profileName } from '../util/quote';
 
 export interface RegionChoice {
   region: string;
@@ -23,7 +24,7 @@ export function resolveRegion(flag: string | undefined, env: Env, profile: Profi
   if (env.AWS_REGION) return { region: env.AWS_REGION, source: 'AWS_REGION' };
   if (env.AWS_DEFAULT_REGION) return { region: env.AWS_DEFAULT_REGION, source: 'AWS_DEFAULT_REGION' };
   const fromProfile = profile?.get('region');
-  if (fromProfile) return { region: fromProfile, source: `profile ${profile?.name}` };
+  if (fromProfile) return { region: fromProfile, source: profileName(profile?.name ?? '') };
   const where = profile ? ` under [${profile.name === 'default' ? 'default' : `profile ${profile.name}`}] in your AWS config` : ' in your AWS config profile';
   throw new EksAuthError(ExitCode.config, 'no AWS region is set', {
     hint: `pass --region (the cluster's region), set AWS_REGION, or add region = <region>${where}`,

@@ -18,6 +18,7 @@ import { recogniseExec } from '../kube/exec-entry';
 import { currentContext, kubeconfigPaths, listEntries, loadKubeconfigs, type KubeconfigFile } from '../kube/kubeconfig-file';
 import { isRecord } from '../util/is-record';
 import type { AwsCredentials, Deps, Env } from '../ports';
+import { profileName } from '../util/quote';
 import { encodeToken, MAX_TOKEN_BYTES } from '../token/encode';
 import { presignGetCallerIdentity } from '../token/presign';
 import type { HttpGet } from '../ports';
@@ -169,7 +170,7 @@ export async function doctor(input: DoctorInput, deps: DoctorDeps): Promise<Doct
 
     const runDeps: Deps = { ...deps, env: facts.env };
     const aws = await checkCredentials(facts, input, runDeps);
-    ok('credentials', `${describePlan(aws.plan)}; profile ${aws.plan.profile} (from ${aws.plan.profileFrom}), region ${aws.region.region} (from ${aws.region.source})`);
+    ok('credentials', `${describePlan(aws.plan)}; ${profileName(aws.plan.profile)} (from ${aws.plan.profileFrom}), region ${aws.region.region} (from ${aws.region.source})`);
 
     const token = makeToken(facts, aws, deps);
     ok('token', `signed for cluster ${facts.aws.clusterId} at ${aws.stsEndpoint.host}, ${token.length} bytes (EKS accepts up to ${MAX_TOKEN_BYTES})`);

@@ -9,6 +9,7 @@ import { resolveAwsTarget, type AwsInput } from '../aws/resolve';
 import { chainCacheKeys, executeCachedPlan } from '../aws/session-cache';
 import { describePlan } from '../aws/profile-chain';
 import { formatTimestamp } from '../util/utc';
+import { shellWord } from '../util/quote';
 
 export interface LoginInput extends AwsInput {
   /** Start new sessions even when cached ones are still good. */
@@ -36,9 +37,9 @@ export async function login(input: LoginInput, deps: LoginDeps): Promise<string>
     const awsLogin = plan.sources.some((s) => s.kind === 'login');
     throw new EksAuthError(ExitCode.usage, `profile "${plan.profile}" has no role session to cache (${describePlan(plan)})`, {
       hint: sso
-        ? `its credentials come from SSO: run \`aws sso login --profile ${plan.profile}\``
+        ? `its credentials come from SSO: run \`aws sso login --profile ${shellWord(plan.profile)}\``
         : awsLogin
-          ? `its credentials come from an aws login session: run \`aws login --profile ${plan.profile}\``
+          ? `its credentials come from an aws login session: run \`aws login --profile ${shellWord(plan.profile)}\``
           : 'login caches role_arn hops (with or without mfa_serial) and web identity sessions; eks-auth token needs no login for this profile',
       reason: 'nothing-to-cache',
     });

@@ -145,7 +145,7 @@ describe('credential chains against a signature-checking STS', () => {
     assert.equal(who.arn, 'arn:aws:sts::333333333333:assumed-role/hop2/s2');
     assert.equal(who.canonicalArn, 'arn:aws:iam::333333333333:role/hop2');
     assert.deepEqual(who.profileChain, ['hop2', 'hop1', 'base']);
-    assert.match(String(who.credentialSource), /static keys of profile base -> assume arn:aws:iam::222222222222:role\/hop1/);
+    assert.match(String(who.credentialSource), /static keys of profile "base" -> assume arn:aws:iam::222222222222:role\/hop1/);
   });
 
   test('whoami warns when environment keys shadow AWS_PROFILE', async (t) => {

@@ -648,7 +648,7 @@ describe('describePlan', () => {
         config: `[profile a]\nrole_arn = ${ARN('a')}\nsource_profile = b\n[profile b]\n${KEYS}`,
       }),
     );
-    assert.equal(described, `static keys of profile b -> assume ${ARN('a')} (profile a)`);
+    assert.equal(described, `static keys of profile "b" -> assume ${ARN('a')} (profile "a")`);
   });
 
   test('lists the probes of the default chain as alternatives', () => {

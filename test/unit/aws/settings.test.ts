@@ -19,8 +19,8 @@ describe('resolveRegion', () => {
     { flag: 'us-west-2', env: { AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'eu-west-2' }, region: 'us-west-2', source: '--region' },
     { env: { AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'eu-west-2' }, region: 'eu-west-1', source: 'AWS_REGION' },
     { env: { AWS_DEFAULT_REGION: 'eu-west-2' }, region: 'eu-west-2', source: 'AWS_DEFAULT_REGION' },
-    { env: { AWS_REGION: '', AWS_DEFAULT_REGION: '' }, region: 'eu-central-1', source: 'profile dev' },
-    { env: {}, region: 'eu-central-1', source: 'profile dev' },
+    { env: { AWS_REGION: '', AWS_DEFAULT_REGION: '' }, region: 'eu-central-1', source: 'profile "dev"' },
+    { env: {}, region: 'eu-central-1', source: 'profile "dev"' },
   ];
   for (const row of rows) {
     test(`${row.flag ? `--region ${row.flag}, ` : ''}${JSON.stringify(row.env)} → ${row.region} from ${row.source}`, () => {

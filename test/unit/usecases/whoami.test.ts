@@ -31,7 +31,7 @@ describe('whoami', () => {
     assert.ok(err instanceof EksAuthError, String(err));
     assert.equal(err.exitCode, 4);
     assert.match(err.message, /GetCallerIdentity/);
-    assert.match(err.message, /static keys of profile base/);
+    assert.match(err.message, /static keys of profile "base"/);
     assert.doesNotMatch(err.hint ?? '', /assume this role/);
   });
 });

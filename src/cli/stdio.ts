@@ -47,12 +47,17 @@ function neutraliseControls(text: string): string {
 }
 
 let stdoutIsTerminal: boolean | undefined;
+let stdoutClosed = false;
 
 /**
  * Writes to stdout (the ExecCredential, command results). Control characters are neutralised when
- * stdout is a terminal; a file or pipe gets the bytes as they are.
+ * stdout is a terminal; a file or pipe gets the bytes as they are. When the reader has gone (EPIPE,
+ * as with `eks-auth … | head -c1`), the output is dropped quietly and the exit code stays what the
+ * command makes it: the reader chose to stop reading, nothing failed (ripgrep does the same). Node
+ * ignores SIGPIPE, so there is no 141 exit unless we made one.
  */
 export function writeStdout(text: string): void {
+  if (stdoutClosed) return;
   CONTROL.lastIndex = 0;
   if (CONTROL.test(text)) {
     try {
@@ -62,7 +67,12 @@ export function writeStdout(text: string): void {
     }
     if (stdoutIsTerminal) text = neutraliseControls(text);
   }
-  writeAll(STDOUT, text);
+  try {
+    writeAll(STDOUT, text);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPIPE') throw err;
+    stdoutClosed = true;
+  }
 }
 
 /** Writes to stderr as is; everything else goes through writeStderr, which redacts. */

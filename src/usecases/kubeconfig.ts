@@ -67,8 +67,42 @@ interface ClusterFacts {
   caData: string;
 }
 
+/** The flags whose values are written into the kubeconfig, by input field. */
+const WRITTEN_FLAGS: Partial<Record<keyof KubeconfigInput, string>> = {
+  cluster: '--cluster',
+  region: '--region',
+  profile: '--profile',
+  roleArn: '--role-arn',
+  sessionName: '--session-name',
+  externalId: '--external-id',
+  alias: '--alias',
+  userAlias: '--user-alias',
+  server: '--server',
+  caData: '--ca-data',
+  absoluteCommand: 'the eks-auth path',
+};
+
+/**
+ * Refuses control characters (C0, DEL, C1) in a value written into a kubeconfig: YAML would escape
+ * them, but they make names no one can type, and they reach terminals through `kubectl config`.
+ */
+export function refuseControlCharacters(what: string, value: string): void {
+  // eslint-disable-next-line no-control-regex
+  const found = /[\u0000-\u001f\u007f-\u009f]/.exec(value);
+  if (!found) return;
+  const code = `U+${(found[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+  throw new EksAuthError(ExitCode.usage, `${what} ${JSON.stringify(value)} contains a control character (${code} at position ${found.index + 1})`, {
+    hint: `names written into a kubeconfig must be printable: retype ${what} without it`,
+    reason: 'usage',
+  });
+}
+
 /** Writes (or, with dryRun, prints) the entries. Returns the text for stdout. */
 export async function kubeconfig(input: KubeconfigInput, deps: KubeconfigDeps): Promise<string> {
+  for (const [field, what] of Object.entries(WRITTEN_FLAGS) as [keyof KubeconfigInput, string][]) {
+    const value = input[field];
+    if (typeof value === 'string') refuseControlCharacters(what, value);
+  }
   if (!input.roleArn && (input.sessionName || input.externalId)) {
     throw new EksAuthError(ExitCode.usage, '--session-name and --external-id apply to --role-arn, which is not given', {
       hint: 'add --role-arn <arn>, or set role_session_name / external_id in the AWS profile',
@@ -76,6 +110,7 @@ export async function kubeconfig(input: KubeconfigInput, deps: KubeconfigDeps): 
   }
   // The profile `token` will use (written as AWS_PROFILE in the entry unless it is the default one).
   const selected = selectProfile(input.profile, deps.env);
+  if (!input.profile) refuseControlCharacters('AWS_PROFILE', selected.profile);
   const profile = selected.profileFrom === 'default' ? undefined : selected.profile;
   const facts = input.server ? manualFacts(input, selected.profile, deps) : await lookupFacts(input, deps);
   const contextName = input.alias || facts.entryName;

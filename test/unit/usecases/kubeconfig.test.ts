@@ -322,3 +322,35 @@ describe('kubeconfig command', () => {
     assert.equal(parse(readFileSync(join(home, '.kube', 'config'), 'utf8')).users[0].user.exec.command, '/opt/eks-auth/eks-auth');
   });
 });
+
+describe('kubeconfig refuses control characters in what it writes', () => {
+  const rows: { name: string; input: Parameters<typeof kubeconfig>[0]; env?: Record<string, string>; message: RegExp }[] = [
+    { name: 'an escape in --cluster', input: { cluster: 'demo\u001b[2J', region: 'us-west-2' }, message: /^--cluster "demo\\u001b\[2J" contains a control character \(U\+001B at position 5\)$/ },
+    { name: 'a newline in --alias', input: { cluster: 'demo', region: 'us-west-2', alias: 'a\nb' }, message: /^--alias "a\\nb" contains a control character \(U\+000A/ },
+    { name: 'a NUL in --user-alias', input: { cluster: 'demo', region: 'us-west-2', userAlias: 'u\u0000' }, message: /^--user-alias .* \(U\+0000/ },
+    { name: 'a C1 CSI in --role-arn', input: { cluster: 'demo', region: 'us-west-2', roleArn: 'arn:aws:iam::111122223333:role/r\u009b' }, message: /^--role-arn .* \(U\+009B/ },
+    { name: 'a DEL in --profile', input: { cluster: 'demo', region: 'us-west-2', profile: 'dev\u007f' }, message: /^--profile .* \(U\+007F/ },
+    { name: 'a tab in AWS_PROFILE', input: { cluster: 'demo', region: 'us-west-2' }, env: { AWS_PROFILE: 'de\tv' }, message: /^AWS_PROFILE "de\\tv" .* \(U\+0009/ },
+  ];
+  for (const row of rows) {
+    test(`${row.name}: exit 2, and nothing written or looked up`, async () => {
+      const home = tempDir();
+      const { deps, lookups } = fakeDeps({ home, ...(row.env ? { env: row.env } : {}) });
+      await assert.rejects(kubeconfig(row.input, deps), (err: Error & { exitCode?: number; hint?: string }) => {
+        assert.equal(err.exitCode, ExitCode.usage);
+        assert.match(err.message, row.message);
+        assert.match(err.hint ?? '', /must be printable/);
+        return true;
+      });
+      assert.equal(lookups.length, 0);
+      assert.throws(() => readFileSync(join(home, '.kube', 'config'), 'utf8'), { code: 'ENOENT' });
+    });
+  }
+
+  test('printable names, Unicode included, are written', async () => {
+    const home = tempDir();
+    const { deps } = fakeDeps({ home });
+    await kubeconfig({ cluster: 'demo', region: 'us-west-2', alias: 'démo prod' }, deps);
+    assert.equal(parse(readFileSync(join(home, '.kube', 'config'), 'utf8')).contexts[0].name, 'démo prod');
+  });
+});

@@ -363,8 +363,9 @@ function execToAws(
   if (s.roleArn) aws.roleArn = s.roleArn;
   if (s.sessionName) aws.sessionName = s.sessionName;
   if (s.externalId) aws.externalId = s.externalId;
+  if (s.forwardSessionName) aws.forwardSessionName = true;
   // `aws --profile P` is a flag (it beats environment keys); AWS_PROFILE from env stays in the env it came from.
-  if (recognised.tool === 'aws-cli' && s.profile && args.some((a) => a === '--profile' || a.startsWith('--profile='))) aws.profile = s.profile;
+  if (s.profileFlag) aws.profile = s.profileFlag;
   return aws;
 }
 

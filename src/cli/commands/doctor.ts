@@ -24,7 +24,7 @@ import { SESSION_CACHE_OPTION } from '../aws-options';
 import { createDeps, withCache } from '../deps';
 import { redact, writeStdout } from '../stdio';
 import { runAction } from '../run';
-import { parseTokenArgv, toTokenOptions } from '../token-args';
+import { authenticatorArgv, parseTokenArgv, toTokenOptions } from '../token-args';
 import { kubectlFromPath } from '../../kube/kubectl';
 
 interface DoctorArgs {
@@ -63,7 +63,7 @@ function findCommand(command: string, path = process.env.PATH ?? ''): string | u
 
 /** `eks-auth token …` arguments, read by the token command's own parser. */
 function parseTokenArgs(args: readonly string[]) {
-  const parsed = parseTokenArgv(args);
+  const parsed = parseTokenArgv(authenticatorArgv(args));
   if (parsed === undefined) {
     throw new EksAuthError(ExitCode.usage, `eks-auth cannot parse the exec arguments "${args.join(' ')}"`, {
       hint: 'run the same command by hand to see the message, or rewrite the entry with eks-auth kubeconfig --cluster NAME',

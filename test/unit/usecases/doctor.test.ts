@@ -100,6 +100,15 @@ describe('doctor use case', () => {
     assert.ok(!formatDoctorJson(report).includes('k8s-aws-v1.'));
   });
 
+  test('an `aws --profile P eks get-token` entry resolves profile P, not the environment keys (the flag beats them)', async () => {
+    const { deps } = fakeDeps();
+    const exec = { apiVersion: 'client.authentication.k8s.io/v1beta1', command: 'aws', args: ['--profile', 'prod', '--region', 'eu-west-1', 'eks', 'get-token', '--cluster-name', 'demo'] };
+    const report = await doctor({ kubeconfig: kubeconfig(exec) }, deps);
+    // No AWS config defines prod: with the flag kept, credentials break on it; env keys would have passed.
+    assert.equal(report.brokenLink, 'credentials');
+    assert.match(report.steps[1]?.message ?? '', /prod/);
+  });
+
   test('a v1 entry without interactiveMode breaks the kubeconfig link (kubectl refuses it)', async () => {
     const { deps } = fakeDeps();
     const report = await doctor({ kubeconfig: kubeconfig({ ...EXEC, apiVersion: 'client.authentication.k8s.io/v1' }) }, deps);

@@ -38,7 +38,12 @@ export function defaultSessionName(deps: Pick<Deps, 'env' | 'userName'>): string
 export function callerSessionName(identity: CallerIdentity): string | undefined {
   try {
     const principal = parsePrincipal(identity.arn);
-    const name = principal.kind === 'assumed-role' ? principal.sessionName : principal.kind === 'federated-user' ? principal.name : undefined;
+    const name =
+      principal.kind === 'assumed-role'
+        ? principal.sessionName
+        : principal.kind === 'federated-user'
+          ? principal.name
+          : undefined;
     return name && /^[\w+=,.@-]{2,64}$/.test(name) ? name : undefined;
   } catch {
     return undefined;

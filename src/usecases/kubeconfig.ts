@@ -87,14 +87,19 @@ const WRITTEN_FLAGS: Partial<Record<keyof KubeconfigInput, string>> = {
  * them, but they make names no one can type, and they reach terminals through `kubectl config`.
  */
 export function refuseControlCharacters(what: string, value: string): void {
-  // eslint-disable-next-line no-control-regex
-  const found = /[\u0000-\u001f\u007f-\u009f]/.exec(value);
-  if (!found) return;
-  const code = `U+${(found[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
-  throw new EksAuthError(ExitCode.usage, `${what} ${JSON.stringify(value)} contains a control character (${code} at position ${found.index + 1})`, {
+  let index = 0;
+  while (index < value.length && !isControl(value.charCodeAt(index))) index++;
+  if (index === value.length) return;
+  const code = `U+${value.charCodeAt(index).toString(16).toUpperCase().padStart(4, '0')}`;
+  throw new EksAuthError(ExitCode.usage, `${what} ${JSON.stringify(value)} contains a control character (${code} at position ${index + 1})`, {
     hint: `names written into a kubeconfig must be printable: retype ${what} without it`,
     reason: 'usage',
   });
+}
+
+/** C0 controls, DEL and C1 controls (U+0000–U+001F, U+007F–U+009F). */
+function isControl(c: number): boolean {
+  return c <= 0x1f || (c >= 0x7f && c <= 0x9f);
 }
 
 /** Writes (or, with dryRun, prints) the entries. Returns the text for stdout. */

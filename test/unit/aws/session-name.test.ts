@@ -17,7 +17,7 @@ describe('defaultSessionName', () => {
     { env: { USER: 'alice', LOGNAME: 'al' }, expected: 'eks-auth-al' },
     { env: { LNAME: 'lee', USERNAME: 'win' }, expected: 'eks-auth-lee' },
     { env: { USERNAME: 'winuser' }, expected: 'eks-auth-winuser' },
-    { env: { USER: '' , USERNAME: 'winuser' }, expected: 'eks-auth-winuser' },
+    { env: { USER: '', USERNAME: 'winuser' }, expected: 'eks-auth-winuser' },
     // Characters STS refuses become '-'.
     { env: { USERNAME: 'CORP\\alice smith' }, expected: 'eks-auth-CORP-alice-smith' },
     { env: { USER: 'first.last+eks@example.com' }, expected: 'eks-auth-first.last+eks@example.com' },
@@ -36,7 +36,7 @@ describe('defaultSessionName', () => {
     });
   }
 
-  test('is cut to STS\'s 64 characters', () => {
+  test("is cut to STS's 64 characters", () => {
     const name = defaultSessionName({ env: { USER: 'u'.repeat(100) } });
     assert.equal(name, `eks-auth-${'u'.repeat(55)}`);
     assert.equal(name.length, 64);
@@ -58,7 +58,10 @@ describe('defaultSessionName', () => {
 describe('callerSessionName', () => {
   const id = (arn: string) => ({ account: '111122223333', arn, userId: 'X' });
   test('is the session of an assumed-role ARN', () => {
-    assert.equal(callerSessionName(id('arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Admin_0123/alice@example.com')), 'alice@example.com');
+    assert.equal(
+      callerSessionName(id('arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Admin_0123/alice@example.com')),
+      'alice@example.com',
+    );
   });
   test("is a federated user's name", () => {
     assert.equal(callerSessionName(id('arn:aws:sts::111122223333:federated-user/bob')), 'bob');
@@ -82,17 +85,28 @@ describe('role sessions are named', () => {
   `;
   const ROLE = 'arn:aws:iam::111122223333:role/deploy';
 
-  async function sessionNames(input: Parameters<typeof resolveAwsTarget>[0], env: Env, caller?: string): Promise<string[]> {
+  async function sessionNames(
+    input: Parameters<typeof resolveAwsTarget>[0],
+    env: Env,
+    caller?: string,
+  ): Promise<string[]> {
     const deps = fakeDeps({ config: CONFIG, env: { AWS_REGION: 'us-east-1', ...env } });
     if (caller) deps.stsFake.callerIdentity = { account: '111122223333', arn: caller, userId: 'AROAEXAMPLE:x' };
     const target = resolveAwsTarget(input, deps);
-    await executePlan(target.plan, { files: loadAwsConfigFiles(deps), endpoint: target.stsEndpoint, interactive: false }, deps);
+    await executePlan(
+      target.plan,
+      { files: loadAwsConfigFiles(deps), endpoint: target.stsEndpoint, interactive: false },
+      deps,
+    );
     return deps.stsFake.assumeRoleCalls().map((c) => c.request.roleSessionName);
   }
 
   test('eks-auth-<user> for --role-arn and profile hops without a name', async () => {
     assert.deepEqual(await sessionNames({ roleArn: ROLE }, { USER: 'alice' }), ['eks-auth-alice']);
-    assert.deepEqual(await sessionNames({ profile: 'chained', roleArn: ROLE }, { USER: 'alice' }), ['eks-auth-alice', 'eks-auth-alice']);
+    assert.deepEqual(await sessionNames({ profile: 'chained', roleArn: ROLE }, { USER: 'alice' }), [
+      'eks-auth-alice',
+      'eks-auth-alice',
+    ]);
   });
 
   test('--session-name wins', async () => {
@@ -101,11 +115,15 @@ describe('role sessions are named', () => {
 
   test("--forward-session-name forwards the caller's own session name", async () => {
     const caller = 'arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Dev_0123/carol@example.com';
-    assert.deepEqual(await sessionNames({ roleArn: ROLE, forwardSessionName: true }, { USER: 'alice' }, caller), ['carol@example.com']);
+    assert.deepEqual(await sessionNames({ roleArn: ROLE, forwardSessionName: true }, { USER: 'alice' }, caller), [
+      'carol@example.com',
+    ]);
   });
 
   test('--forward-session-name falls back to eks-auth-<user> for an IAM user caller', async () => {
     const caller = 'arn:aws:iam::111122223333:user/tester';
-    assert.deepEqual(await sessionNames({ roleArn: ROLE, forwardSessionName: true }, { USER: 'alice' }, caller), ['eks-auth-alice']);
+    assert.deepEqual(await sessionNames({ roleArn: ROLE, forwardSessionName: true }, { USER: 'alice' }, caller), [
+      'eks-auth-alice',
+    ]);
   });
 });

@@ -8,7 +8,10 @@ describe('profile names in messages', () => {
     assert.equal(profileName('dev'), 'profile "dev"');
     assert.equal(describeSource({ kind: 'static', profile: 'my dev' }), 'static keys of profile "my dev"');
     assert.equal(describeSource({ kind: 'sso', profile: 'a"b' }), 'SSO of profile "a\\"b"');
-    assert.equal(describeHop({ roleArn: 'arn:aws:iam::111122223333:role/r', profile: 'x y' }), 'arn:aws:iam::111122223333:role/r (profile "x y")');
+    assert.equal(
+      describeHop({ roleArn: 'arn:aws:iam::111122223333:role/r', profile: 'x y' }),
+      'arn:aws:iam::111122223333:role/r (profile "x y")',
+    );
     // A control character shows escaped, not raw on the terminal.
     assert.equal(profileName('evil\u001b[2J'), 'profile "evil\\u001b[2J"');
   });

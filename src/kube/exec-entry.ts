@@ -55,7 +55,7 @@ export interface ExecConfig {
 }
 
 /** kubectl's exec interactiveMode values (client.authentication.k8s.io). */
-export type InteractiveMode = 'Never' | 'IfAvailable' | 'Always';
+type InteractiveMode = 'Never' | 'IfAvailable' | 'Always';
 const INTERACTIVE_MODES: readonly string[] = ['Never', 'IfAvailable', 'Always'];
 
 /**

@@ -86,7 +86,7 @@ const WRITTEN_FLAGS: Partial<Record<keyof KubeconfigInput, string>> = {
  * Refuses control characters (C0, DEL, C1) in a value written into a kubeconfig: YAML would escape
  * them, but they make names no one can type, and they reach terminals through `kubectl config`.
  */
-export function refuseControlCharacters(what: string, value: string): void {
+function refuseControlCharacters(what: string, value: string): void {
   let index = 0;
   while (index < value.length && !isControl(value.charCodeAt(index))) index++;
   if (index === value.length) return;

@@ -90,7 +90,7 @@ async function resolveSource(source: CredentialSource, options: ExecuteOptions, 
         (await deps.sdkSources()).fromLogin(source.profile, options.files),
         `could not get the credentials of the aws login session of profile "${source.profile}"`,
         ExitCode.credentials,
-        `if the session has expired or was revoked, run: aws login --profile ${source.profile}`,
+        `if the session has expired or was revoked, run: aws login --profile ${shellWord(source.profile)}`,
       );
     case 'web-identity':
       return webIdentityCredentials(source, options, deps);

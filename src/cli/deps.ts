@@ -97,13 +97,24 @@ function homeDirectory(): string {
   return home || (require('node:os') as typeof import('node:os')).homedir();
 }
 
-/** The user name from the password database (os.userInfo); undefined where there is none (a uid without an entry). */
+/**
+ * The user name of this uid in /etc/passwd, for when no variable names the user. Read by hand, not
+ * with os.userInfo(): Node.js asks getpwuid_r but Bun answers "unknown" without USER, and the npm
+ * package and the standalone binary must name (and so cache-key) a role session alike. Undefined on
+ * Windows (USERNAME is always set there) and where the uid has no line (NSS-only accounts).
+ */
 function passwordDatabaseUser(): string | undefined {
+  const uid = process.getuid?.();
+  if (uid === undefined) return undefined;
   try {
-    return (require('node:os') as typeof import('node:os')).userInfo().username;
+    for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
+      const fields = line.split(':');
+      if (fields[2] === String(uid) && fields[0]) return fields[0];
+    }
   } catch {
-    return undefined;
+    // No readable password file: the default session name falls back to plain eks-auth.
   }
+  return undefined;
 }
 
 export function createDeps(options: { verbose: boolean }): Deps {

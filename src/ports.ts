@@ -138,7 +138,7 @@ export interface Deps {
   stdinIsTerminal?: () => boolean;
   /**
    * The local user name from the password database, for default role session names; asked only
-   * when LOGNAME, USER, LNAME and USERNAME are all unset (it loads node:os).
+   * when LOGNAME, USER, LNAME and USERNAME are all unset (it reads /etc/passwd).
    */
   userName?: () => string | undefined;
   /** The token and role-session cache; none means every call resolves afresh (--no-cache, tests). */

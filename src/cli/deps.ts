@@ -2,7 +2,7 @@
  * Builds the real ports from the process: environment, clock, files, stderr, and the lazily loaded
  * SDK adapters. The only place (with bin.ts and run.ts) that touches `process`.
  */
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { findProfile, loadAwsConfigFiles } from '../aws/config';
 import { resolveHttpSettings } from '../aws/http-settings';
 import { cacheDirectory, cacheDisabledByEnv } from '../cache/dir';

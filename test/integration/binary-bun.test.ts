@@ -110,10 +110,6 @@ describe('the standalone binary on Bun', () => {
     assert.match(res.stderr, /^error: .*could not get container credentials: no answer from http:\/\/127\.0\.0\.1:\d+: the \d+ s overall call deadline passed/m);
     assert.ok(silent.connections() >= 1);
   });
-    assert.equal(res.code, 4, res.stderr);
-    assert.match(res.stderr, /^error: .*could not get container credentials: the container credentials endpoint did not answer within 10 s/m);
-    assert.ok(silent.connections() >= 1);
-  });
 
   test('NODE_EXTRA_CA_CERTS: the HTTPS STS of the test CA is trusted with it, refused without it', async (t) => {
     if (!requireBinary(t) || !requirePeer(t, ...PEERS)) return;

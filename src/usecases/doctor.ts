@@ -12,6 +12,7 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { describePlan } from '../aws/profile-chain';
 import { resolveAwsContext, type AwsContext, type AwsInput } from '../aws/resolve';
+import { CLOCK_HINT, clockSkew, describeClockSkew } from '../aws/clock-skew';
 import type { EksCluster } from '../types';
 import { EksAuthError, ExitCode, isEksAuthError } from '../errors';
 import { recogniseExec } from '../kube/exec-entry';
@@ -24,6 +25,7 @@ import { presignGetCallerIdentity } from '../token/presign';
 import type { HttpGet } from '../ports';
 import type { KubeApiPort } from '../kube/api-request';
 import { stsEndpointHost, verify, type VerifyReport } from './verify';
+import { notMappedError, type ExplainReport } from './explain';
 
 /** The links, in the order they are checked (the `--json` contract names them so). */
 export const DOCTOR_STEPS = [
@@ -82,6 +84,8 @@ export interface DoctorExplainRequest {
   cluster: string;
   region: string;
   credentials: AwsCredentials;
+  /** AWS_ENDPOINT_URL_EKS as the exec entry's settings resolve it, for the access-entry reads. */
+  eksEndpoint?: string;
   /** Where aws-auth is: a file the user gave, else the cluster through this context. */
   awsAuthFile?: string;
   kubeconfig?: string;
@@ -122,7 +126,7 @@ export interface DoctorDeps extends Deps {
 }
 
 /** A skew beyond this is a broken link: STS refuses a presigned URL 15 minutes after its X-Amz-Date. */
-const MAX_CLOCK_SKEW_SECONDS = 5 * 60;
+const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
 const EXEC_VERSIONS = ['client.authentication.k8s.io/v1', 'client.authentication.k8s.io/v1beta1'];
 const INTERACTIVE_MODES = ['Never', 'IfAvailable', 'Always'];
@@ -404,25 +408,6 @@ function makeToken(facts: ContextFacts, aws: AwsContext, deps: DoctorDeps): stri
 
 // ---- 4. clock ----
 
-/**
- * Seconds this machine's clock is ahead (positive) or behind (negative) a server's `Date` header,
- * or undefined when the header does not parse. The header has one-second resolution.
- */
-export function clockSkewSeconds(dateHeader: string, localNow: Date): number | undefined {
-  const server = Date.parse(dateHeader);
-  if (Number.isNaN(server)) return undefined;
-  return Math.round((localNow.getTime() - server) / 1000);
-}
-
-/** "3 minutes ahead", "20 minutes behind", "40 seconds ahead". */
-export function describeSkew(seconds: number): string {
-  const abs = Math.abs(seconds);
-  const amount = abs >= 120 ? `${Math.round(abs / 60)} minutes` : `${abs} seconds`;
-  return `${amount} ${seconds > 0 ? 'ahead' : 'behind'}`;
-}
-
-const CLOCK_FIX = 'set the clock right: enable NTP (timedatectl set-ntp true; on macOS: sntp -sS time.apple.com; on Windows: w32tm /resync)';
-
 async function checkClock(stsUrl: string, deps: DoctorDeps): Promise<{ status: StepStatus; message: string; hint: string | null }> {
   let header: string | undefined;
   try {
@@ -431,20 +416,22 @@ async function checkClock(stsUrl: string, deps: DoctorDeps): Promise<{ status: S
     const detail = err instanceof Error ? err.message : String(err);
     // Certificates are valid from a date: one "not yet valid" by this clock points at the clock, not at STS.
     if (/not yet valid/i.test(detail)) {
-      throw new Broken('clock', `STS's certificate is not yet valid by this machine's clock (${detail}): the clock is behind`, CLOCK_FIX);
+      throw new Broken('clock', `STS's certificate is not yet valid by this machine's clock (${detail}): the clock is behind`, CLOCK_HINT);
     }
     return { status: 'warning', message: `could not read the time from ${stsUrl}: ${detail}`, hint: null };
   }
-  const skew = header === undefined ? undefined : clockSkewSeconds(header, deps.now());
+  const skew = clockSkew(header, deps.now());
   if (skew === undefined) return { status: 'warning', message: `${stsUrl} sent no usable Date header; clock not compared`, hint: null };
-  if (Math.abs(skew) > MAX_CLOCK_SKEW_SECONDS) {
+  const described = describeClockSkew(skew);
+  if (described === undefined) return { status: 'ok', message: 'this machine agrees with STS (within a minute)', hint: null };
+  if (Math.abs(skew.skewMs) > MAX_CLOCK_SKEW_MS) {
     throw new Broken(
       'clock',
-      `this machine's clock is ${describeSkew(skew)} of STS (${header}); tokens are refused 15 minutes after signing, and kubectl's expiry is computed from this clock`,
-      CLOCK_FIX,
+      `${described} of STS (${header}); tokens are refused 15 minutes after signing, and kubectl's expiry is computed from this clock`,
+      CLOCK_HINT,
     );
   }
-  return { status: 'ok', message: skew === 0 ? 'this machine agrees with STS' : `this machine is ${describeSkew(skew)} of STS (within 5 minutes)`, hint: null };
+  return { status: 'ok', message: `${described} of STS (within 5 minutes)`, hint: null };
 }
 
 // ---- 5. sts ----
@@ -635,6 +622,7 @@ async function checkMapping(
 }
 
 function explainRequest(facts: ContextFacts, identity: VerifyReport, aws: AwsContext, input: DoctorInput): DoctorExplainRequest {
+  const eksEndpoint = aws.serviceEndpointUrl('eks');
   return {
     arn: identity.arn,
     accessKeyId: identity.accessKeyId,
@@ -642,10 +630,38 @@ function explainRequest(facts: ContextFacts, identity: VerifyReport, aws: AwsCon
     cluster: facts.aws.clusterId,
     region: aws.region.region,
     credentials: aws.credentials,
+    ...(eksEndpoint ? { eksEndpoint } : {}),
     ...(input.awsAuthFile === undefined ? {} : { awsAuthFile: input.awsAuthFile }),
     ...(input.kubeconfig === undefined ? {} : { kubeconfig: input.kubeconfig }),
     context: facts.name,
   };
+}
+
+/** An explain report reduced to the mapping link's verdict: access entries first, aws-auth second, as explain reads them. */
+export function explainVerdict(report: ExplainReport): DoctorExplainVerdict {
+  const r = report.result;
+  const cluster = report.cluster ? `cluster ${report.cluster.name}` : 'the cluster';
+  const mode = report.cluster?.authenticationMode ? `, authentication mode ${report.cluster.authenticationMode}` : '';
+  if (r.mapped) {
+    const by = r.via === 'accessEntry' ? `the access entry ${r.accessEntry?.principalArn ?? report.canonicalArn} of ${cluster}` : `${r.via} of ${report.source ?? 'aws-auth'}`;
+    return { mapped: true, message: `${by} gives username ${r.username}${mode}` };
+  }
+  const failure = notMappedError(report);
+  const nearMiss = r.accessEntryNearMiss?.message ?? r.nearMiss?.message;
+  const read = [report.cluster?.authenticationMode && report.cluster.authenticationMode !== 'CONFIG_MAP' ? `access entries of ${cluster}` : null, report.source].filter((x) => x);
+  return {
+    mapped: false,
+    message: `${r.message} (${read.length > 0 ? read.join(' and ') : 'nothing read'}${mode})`,
+    ...(nearMiss ? { nearMiss } : {}),
+    ...(failure?.hint && !nearMiss ? { hint: failure.hint } : {}),
+  };
+}
+
+/** The access policies of the access entry that maps the caller; undefined when no access entry maps it. */
+export function explainedPolicies(report: ExplainReport): AccessPolicyAssociation[] | undefined {
+  const r = report.result;
+  if (!r.mapped || r.via !== 'accessEntry') return undefined;
+  return r.accessPolicies.map((p) => ({ policyArn: p.policyArn, accessScope: p.accessScope }));
 }
 
 // ---- 9. authorization ----

@@ -419,7 +419,7 @@ describe('eks-auth doctor', () => {
     const res = await doctor(w, ['--context', 'healthy', '--json'], { faketime: '-10m' });
     const r = assertBroken(res, 'healthy', 'clock');
     assert.match(r.steps[3]?.message ?? '', /clock is (9|10|11) minutes behind/);
-    assert.match(r.steps[3]?.hint ?? '', /NTP/);
+    assert.match(r.steps[3]?.hint ?? '', /set-ntp/);
     // Two minutes is within the 5 that doctor allows.
     const near = await doctor(w, ['--context', 'healthy', '--json'], { faketime: '+2m' });
     assert.equal(near.code, 0, near.stdout);

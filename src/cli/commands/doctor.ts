@@ -2,19 +2,23 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { explain, notMappedError, type AwsAuthSource } from '../../usecases/explain';
+import { explain, type AwsAuthSource, type ClusterApi, type ExplainReport } from '../../usecases/explain';
+import type { IamPort } from '../../aws/iam-client';
 import { verify } from '../../usecases/verify';
 import { whoami } from '../../usecases/whoami';
 import { cacheDirectory } from '../../cache/dir';
 import { readLastError, type LastError } from '../../cache/last-error';
-import { EksAuthError, ExitCode } from '../../errors';
+import { EksAuthError, ExitCode, isEksAuthError } from '../../errors';
 import { fetchServerDate } from '../../aws/server-date';
 import { createKubeApiPort } from '../../kube/api-request';
 import type { Deps } from '../../ports';
 import { createHttpsGet } from '../../token/replay';
 import {
   doctor,
+  explainedPolicies,
+  explainVerdict,
   formatDoctorJson,
+  type AccessPolicyAssociation,
   formatDoctorText,
   type DoctorDeps,
   type DoctorExplainRequest,
@@ -74,32 +78,86 @@ function parseTokenArgs(args: readonly string[]) {
   return aws;
 }
 
+/**
+ * The EKS and IAM reads of explain with the credentials, region and EKS endpoint doctor already
+ * resolved from the exec entry: no second credential resolution (or MFA prompt).
+ */
+function clusterApiFor(req: DoctorExplainRequest): () => Promise<ClusterApi> {
+  return async () => {
+    const { createEksPort } = await import('../../aws/eks-client');
+    const eks = createEksPort({ region: req.region, credentials: req.credentials, ...(req.eksEndpoint ? { endpoint: req.eksEndpoint } : {}) });
+    let iam: IamPort | undefined;
+    return {
+      eks,
+      async roleCreatedAt(roleName: string): Promise<Date> {
+        if (!iam) {
+          const { createIamPort } = await import('../../aws/iam-client');
+          iam = createIamPort({ region: req.region, credentials: req.credentials });
+        }
+        return (await iam.getRole(roleName)).createDate;
+      },
+      close() {
+        eks.close();
+        iam?.close();
+      },
+    };
+  };
+}
+
+/** explain for the exec entry's cluster, as `eks-auth explain --cluster` runs it: access entries first, then aws-auth. */
+function runExplain(deps: Deps, req: DoctorExplainRequest, awsAuth: AwsAuthSource | undefined): Promise<ExplainReport> {
+  return explain(
+    {
+      ...(awsAuth ? { awsAuth } : {}),
+      identity: { kind: 'arn', arn: req.arn, accessKeyId: req.accessKeyId, ...(req.sessionName ? { sessionName: req.sessionName } : {}) },
+      cluster: { name: req.cluster, aws: { region: req.region } },
+    },
+    {
+      files: deps.files,
+      kubectl: kubectlFromPath,
+      log: deps.log,
+      // Doctor hands explain the identity STS already answered: these two are not reached for an ARN.
+      verify: (input) => verify(input, { now: deps.now, log: deps.log, httpGet: createHttpsGet() }),
+      whoami: (aws) => whoami(aws, deps),
+      clusterApi: clusterApiFor(req),
+    },
+  );
+}
+
 /** The explain use case, reduced to the verdict the mapping link prints. */
 function explainWith(deps: Deps): (req: DoctorExplainRequest) => Promise<DoctorExplainVerdict> {
   return async (req) => {
-    const awsAuth: AwsAuthSource = req.awsAuthFile
-      ? { kind: 'file', path: req.awsAuthFile }
-      : { kind: 'cluster', context: req.context, ...(req.kubeconfig ? { kubeconfig: req.kubeconfig } : {}) };
-    const report = await explain(
-      { awsAuth, identity: { kind: 'arn', arn: req.arn, accessKeyId: req.accessKeyId, ...(req.sessionName ? { sessionName: req.sessionName } : {}) } },
-      {
-        files: deps.files,
-        kubectl: kubectlFromPath,
-        log: deps.log,
-        // Doctor hands explain the identity STS already answered: these two are not reached for an ARN.
-        verify: (input) => verify(input, { now: deps.now, log: deps.log, httpGet: createHttpsGet() }),
-        whoami: (aws) => whoami(aws, deps),
-      },
-    );
-    const r = report.result;
-    if (r.mapped) return { mapped: true, message: `${r.via} of ${report.source} gives username ${r.username}` };
-    const failure = notMappedError(report);
-    return {
-      mapped: false,
-      message: `${r.message} (${report.source})`,
-      ...(r.nearMiss ? { nearMiss: r.nearMiss.message } : {}),
-      ...(failure?.hint && !r.nearMiss ? { hint: failure.hint } : {}),
-    };
+    if (req.awsAuthFile) return explainVerdict(await runExplain(deps, req, { kind: 'file', path: req.awsAuthFile }));
+    const fromCluster: AwsAuthSource = { kind: 'cluster', context: req.context, ...(req.kubeconfig ? { kubeconfig: req.kubeconfig } : {}) };
+    try {
+      return explainVerdict(await runExplain(deps, req, fromCluster));
+    } catch (err) {
+      // A caller the cluster refuses cannot read aws-auth through kubectl: the access entries may still answer.
+      let report: ExplainReport;
+      try {
+        report = await runExplain(deps, req, undefined);
+      } catch {
+        throw err;
+      }
+      const verdict = explainVerdict(report);
+      if (verdict.mapped) return verdict;
+      const why = isEksAuthError(err) ? err.message : String(err);
+      return { ...verdict, message: `${verdict.message}; aws-auth not read: ${why}`, hint: verdict.hint ?? 'pass --aws-auth FILE with a copy of kube-system/aws-auth to check it too' };
+    }
+  };
+}
+
+/** The access policies of the caller's access entry, as explain reads them; undefined when none maps it. */
+function accessPoliciesWith(deps: Deps): (req: DoctorExplainRequest) => Promise<AccessPolicyAssociation[] | undefined> {
+  return async (req) => {
+    const awsAuth: AwsAuthSource | undefined = req.awsAuthFile ? { kind: 'file', path: req.awsAuthFile } : undefined;
+    try {
+      return explainedPolicies(await runExplain(deps, req, awsAuth));
+    } catch (err) {
+      // Mode CONFIG_MAP (or entries unreadable): no access policies apply, or none can be read.
+      deps.log.verbose(`access policies not read: ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
+    }
   };
 }
 
@@ -159,7 +217,8 @@ export const doctorCommand: CommandModule<object, DoctorArgs> = {
           }
         },
         kubeApi: createKubeApiPort(),
-        explain: explainWith(base),
+        explain: explainWith(withSessions),
+        accessPolicies: accessPoliciesWith(withSessions),
       };
       const report = await doctor(
         {

@@ -11,10 +11,10 @@ import { after, describe, test } from 'node:test';
 import { EksAuthError, ExitCode } from '../../../src/errors';
 import type { KubeRequest } from '../../../src/kube/api-request';
 import {
-  clockSkewSeconds,
-  describeSkew,
   doctor,
   DOCTOR_STEPS,
+  explainedPolicies,
+  explainVerdict,
   formatDoctorJson,
   formatDoctorText,
   normalizeServer,
@@ -22,6 +22,8 @@ import {
   scopeCovers,
   type DoctorDeps,
 } from '../../../src/usecases/doctor';
+import { explain, type ClusterApi } from '../../../src/usecases/explain';
+import type { AccessEntry, AssociatedAccessPolicy, AuthenticationMode } from '../../../src/types';
 import { FIXED_NOW, MemoryFiles, RecordingLogger } from '../../helpers/fake-deps';
 
 const dir = mkdtempSync(join(tmpdir(), 'eks-auth-doctor-unit-'));
@@ -166,6 +168,21 @@ describe('doctor use case', () => {
     assert.match(report.steps[8]?.message ?? '', /access policies in team: AmazonEKSViewPolicy$/);
   });
 
+  test('a clock within a minute of STS agrees with it', async () => {
+    const { deps } = fakeDeps({ serverDate: async () => new Date(FIXED_NOW.getTime() - 30_000).toUTCString() });
+    const report = await doctor({ kubeconfig: kubeconfig(EXEC) }, deps);
+    assert.equal(report.steps[3]?.status, 'ok');
+    assert.match(report.steps[3]?.message ?? '', /agrees with STS/);
+  });
+
+  test('a clock 20 minutes ahead breaks the clock link with the shared clock hint', async () => {
+    const { deps } = fakeDeps({ serverDate: async () => new Date(FIXED_NOW.getTime() - 20 * 60_000).toUTCString() });
+    const report = await doctor({ kubeconfig: kubeconfig(EXEC) }, deps);
+    assert.equal(report.brokenLink, 'clock');
+    assert.match(report.steps[3]?.message ?? '', /clock is 20 minutes ahead of STS/);
+    assert.match(report.steps[3]?.hint ?? '', /timedatectl set-ntp true/);
+  });
+
   test('--verb without --resource is a usage error', async () => {
     const { deps } = fakeDeps();
     await assert.rejects(doctor({ verb: 'get' }, deps), (err: EksAuthError) => err.exitCode === ExitCode.usage);
@@ -182,14 +199,6 @@ describe('doctor use case', () => {
 });
 
 describe('doctor helpers', () => {
-  test('clockSkewSeconds: positive when this machine is ahead of the Date header', () => {
-    assert.equal(clockSkewSeconds('Thu, 01 Jan 2026 00:00:00 GMT', new Date('2026-01-01T00:10:00Z')), 600);
-    assert.equal(clockSkewSeconds('Thu, 01 Jan 2026 00:10:00 GMT', new Date('2026-01-01T00:00:00Z')), -600);
-    assert.equal(clockSkewSeconds('not a date', FIXED_NOW), undefined);
-    assert.equal(describeSkew(-600), '10 minutes behind');
-    assert.equal(describeSkew(45), '45 seconds ahead');
-  });
-
   test('normalizeServer: case, default port and trailing slash do not matter; the host does', () => {
     assert.equal(normalizeServer('https://ABC.gr7.us-east-1.eks.amazonaws.com/'), normalizeServer('https://abc.gr7.us-east-1.eks.amazonaws.com:443'));
     assert.notEqual(normalizeServer('https://abc.gr7.us-east-1.eks.amazonaws.com'), normalizeServer('https://abd.gr7.us-east-1.eks.amazonaws.com'));
@@ -211,5 +220,91 @@ describe('doctor helpers', () => {
     assert.equal(scopeCovers({ type: 'namespace', namespaces: ['dev-*'] }, 'dev-a'), true);
     assert.equal(scopeCovers({ type: 'namespace', namespaces: ['dev-*'] }, 'prod'), false);
     assert.equal(scopeCovers({ type: 'namespace', namespaces: ['a.b'] }, 'aXb'), false);
+  });
+});
+
+/** explain itself over a fake EKS API, reduced as the CLI reduces it for the mapping and authorization links. */
+describe('doctor over explain with access entries', () => {
+  const VIEW: AssociatedAccessPolicy = { policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy', accessScope: { type: 'namespace', namespaces: ['team'] } };
+  const ADMIN: AssociatedAccessPolicy = { policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminPolicy', accessScope: { type: 'namespace', namespaces: ['prod'] } };
+
+  function clusterApi(mode: AuthenticationMode, entries: Record<string, { entry: AccessEntry; policies: AssociatedAccessPolicy[] }>): () => Promise<ClusterApi> {
+    return async () => ({
+      eks: {
+        describeCluster: async (name) => ({ name, arn: `arn:aws:eks:eu-west-1:111122223333:cluster/${name}`, status: 'ACTIVE', isLocalCluster: false, authenticationMode: mode }),
+        listAccessEntries: async () => Object.keys(entries),
+        describeAccessEntry: async (_c, arn) => entries[arn]?.entry as AccessEntry,
+        listAssociatedAccessPolicies: async (_c, arn) => entries[arn]?.policies ?? [],
+      },
+      roleCreatedAt: async () => new Date('2024-01-01T00:00:00Z'),
+      close: () => {},
+    });
+  }
+
+  function runExplain(mode: AuthenticationMode, entries: Record<string, { entry: AccessEntry; policies: AssociatedAccessPolicy[] }>, arn: string) {
+    const kubectlCalls: string[][] = [];
+    const report = explain(
+      { identity: { kind: 'arn', arn }, cluster: { name: 'demo', aws: { region: 'eu-west-1' } }, awsAuth: { kind: 'cluster', context: 'ctx' } },
+      {
+        files: new MemoryFiles(),
+        kubectl: {
+          run: async (args) => {
+            kubectlCalls.push([...args]);
+            return { exitCode: 1, stdout: '', stderr: 'error: You must be logged in to the server (Unauthorized)' };
+          },
+        },
+        log: new RecordingLogger(),
+        verify: async () => assert.fail('doctor passes an ARN'),
+        whoami: async () => assert.fail('doctor passes an ARN'),
+        clusterApi: clusterApi(mode, entries),
+      },
+    );
+    return { report, kubectlCalls };
+  }
+
+  const aliceEntry = { principalArn: ARN, username: 'alice-entry', kubernetesGroups: ['devs'], type: 'STANDARD' };
+
+  test('mode API, no entry for the caller: mapping is broken by the access entries alone, aws-auth never read', async () => {
+    const other = 'arn:aws:iam::111122223333:user/bob';
+    const { report, kubectlCalls } = runExplain('API', { [other]: { entry: { principalArn: other, type: 'STANDARD' }, policies: [VIEW] } }, ARN);
+    const verdict = explainVerdict(await report);
+    assert.deepEqual(kubectlCalls, []);
+    const { deps } = fakeDeps({ kubeApi: async () => ({ status: 401, body: '{}' }), explain: async () => verdict });
+    const doc = await doctor({ kubeconfig: kubeconfig(EXEC) }, deps);
+    assert.equal(doc.brokenLink, 'mapping');
+    assert.match(doc.steps[7]?.message ?? '', /is not mapped: .*access entries of cluster demo, authentication mode API/);
+  });
+
+  test('an access entry maps the caller: the verdict names it and its policies reach the authorization step', async () => {
+    const { report } = runExplain('API', { [ARN]: { entry: aliceEntry, policies: [VIEW, ADMIN] } }, ARN);
+    const r = await report;
+    const verdict = explainVerdict(r);
+    assert.equal(verdict.mapped, true);
+    assert.match(verdict.message, new RegExp(`the access entry ${ARN} of cluster demo gives username alice-entry, authentication mode API`));
+    assert.deepEqual(explainedPolicies(r), [
+      { policyArn: VIEW.policyArn, accessScope: VIEW.accessScope },
+      { policyArn: ADMIN.policyArn, accessScope: ADMIN.accessScope },
+    ]);
+    const { deps } = fakeDeps({ accessPolicies: async () => explainedPolicies(r) });
+    const doc = await doctor({ kubeconfig: kubeconfig(EXEC) }, deps);
+    assert.equal(doc.ok, true);
+    // The context's namespace is team: VIEW is scoped to it, ADMIN to prod only.
+    assert.match(doc.steps[8]?.message ?? '', /access policies in team: AmazonEKSViewPolicy$/);
+  });
+
+  test('mapped through aws-auth, not an access entry: no access policies apply', async () => {
+    const r = await explain(
+      { identity: { kind: 'arn', arn: ARN }, cluster: { name: 'demo', aws: {} }, awsAuth: { kind: 'file', path: 'aws-auth.yaml' } },
+      {
+        files: new MemoryFiles({ 'aws-auth.yaml': `mapUsers: |\n  - userarn: ${ARN}\n    username: alice\n` }),
+        kubectl: { run: async () => assert.fail('a file was given') },
+        log: new RecordingLogger(),
+        verify: async () => assert.fail('doctor passes an ARN'),
+        whoami: async () => assert.fail('doctor passes an ARN'),
+        clusterApi: clusterApi('CONFIG_MAP', {}),
+      },
+    );
+    assert.match(explainVerdict(r).message, /^mapUsers of aws-auth\.yaml gives username alice, authentication mode CONFIG_MAP$/);
+    assert.equal(explainedPolicies(r), undefined);
   });
 });

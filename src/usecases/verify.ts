@@ -4,10 +4,10 @@
  */
 import { hasAsciiControl } from '../util/ascii';
 import { EksAuthError, ExitCode } from '../errors';
-import { replayToSts, type VerifiedIdentity } from '../token/replay';
+import { replayToSts, type VerifiedIdentity } from '../token/verify';
 import type { Deps, HttpGet } from '../ports';
 import { formatTimestamp } from '../util/utc';
-import { formatDuration, validateToken } from '../token/verify';
+import { formatDuration, validateToken } from '../token/validate';
 
 export interface VerifyInput {
   /** The token, or text holding it (an ExecCredential JSON, surrounding whitespace). */

@@ -12,7 +12,7 @@ import { EksAuthError, ExitCode, isEksAuthError } from '../../errors';
 import { fetchServerDate } from '../../aws/server-date';
 import { createKubeApiPort } from '../../kube/api-request';
 import type { Deps } from '../../ports';
-import { createHttpsGet } from '../../token/replay';
+import { createHttpsGet } from '../../token/verify';
 import {
   doctor,
   explainedPolicies,

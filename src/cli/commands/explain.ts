@@ -10,7 +10,7 @@ import {
 } from '../../usecases/explain';
 import { EksAuthError, ExitCode } from '../../errors';
 import { kubectlFromPath } from '../../kube/kubectl';
-import { createHttpsGet } from '../../token/replay';
+import { createHttpsGet } from '../../token/verify';
 import { verify } from '../../usecases/verify';
 import { whoami } from '../../usecases/whoami';
 import { awsYargsOptions, SESSION_CACHE_OPTION, type AwsArgs } from '../aws-options';

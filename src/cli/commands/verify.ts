@@ -2,7 +2,7 @@
 import type { CommandModule } from 'yargs';
 import { formatRejectionJson, formatVerifyJson, formatVerifyText, verify } from '../../usecases/verify';
 import { EksAuthError, ExitCode } from '../../errors';
-import { createHttpsGet } from '../../token/replay';
+import { createHttpsGet } from '../../token/verify';
 import type { Deps } from '../../ports';
 import { createDeps, verifierHttpSettings } from '../deps';
 import { writeStdout } from '../stdio';

@@ -1,6 +1,6 @@
 /** `eks-auth whoami`: the identity the cluster will see. */
 import type { CommandModule } from 'yargs';
-import { createHttpsGet } from '../../token/replay';
+import { createHttpsGet } from '../../token/verify';
 import { explain } from '../../usecases/explain';
 import { verify } from '../../usecases/verify';
 import { formatWhoami, whoami, whoamiOnCluster } from '../../usecases/whoami';

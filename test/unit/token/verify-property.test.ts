@@ -5,9 +5,9 @@ import { resolveStsEndpoint } from '../../../src/aws/endpoint';
 import { EksAuthError, TOKEN_CHECK_REASONS } from '../../../src/errors';
 import { decodeToken, encodeToken } from '../../../src/token/encode';
 import { presignGetCallerIdentity } from '../../../src/token/presign';
-import { replayToSts } from '../../../src/token/replay';
+import { replayToSts } from '../../../src/token/verify';
 import type { HttpGet } from '../../../src/ports';
-import { validateToken, type ValidatedToken } from '../../../src/token/verify';
+import { validateToken, type ValidatedToken } from '../../../src/token/validate';
 
 const NOW = new Date('2024-01-02T03:05:00Z');
 // The documented rejection reasons (README "verify", held to TOKEN_CHECK_REASONS by errors.test.ts);

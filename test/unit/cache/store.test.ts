@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { listCacheFiles, openCache, parseEntry, pruneDirectory, serializeEntry, type StoreOptions } from '../../../src/cache/store';
-import type { CacheEntry, CachePort, CredentialsCacheEntry, TokenCacheEntry } from '../../../src/ports';
+import { serializeEntry } from '../../../src/cache/entry';
+import { listCacheFiles, openCache, pruneDirectory, type StoreOptions } from '../../../src/cache/store';
+import type { CachePort, CredentialsCacheEntry, TokenCacheEntry } from '../../../src/ports';
 import { FIXED_NOW, RecordingLogger } from '../../helpers/fake-deps';
 
 const KEY = 'a'.repeat(64);
@@ -135,11 +136,6 @@ describe('openCache on a real directory', () => {
     });
   }
 
-  test('credentials without a secret key are malformed', () => {
-    const text = serializeEntry(CREDENTIALS_ENTRY).replace('"secretAccessKey":"store/secret+key"', '"secretAccessKey":""');
-    assert.equal(parseEntry(text, OTHER_KEY), 'the credentials are malformed');
-  });
-
   test('a directory readable by group or others is refused with one warning; reads miss, writes and locks do nothing', async () => {
     open().write(TOKEN_ENTRY);
     chmodSync(dir, 0o755);
@@ -242,10 +238,4 @@ describe('listing and pruning', () => {
     open().write(TOKEN_ENTRY);
     assert.deepEqual(readdirSync(dir), [`${KEY}.json`]);
   });
-});
-
-test('serializeEntry and parseEntry round-trip both kinds', () => {
-  for (const entry of [TOKEN_ENTRY, CREDENTIALS_ENTRY] as CacheEntry[]) {
-    assert.deepEqual(parseEntry(serializeEntry(entry), entry.key), entry);
-  }
 });

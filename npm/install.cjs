@@ -37,7 +37,10 @@ function main() {
   const bytes = fs.readFileSync(binary);
   const actual = createHash('sha256').update(bytes).digest('hex');
   if (actual !== expected) return `${binary} has SHA-256 ${actual}, expected ${expected}`;
-  const printed = execFileSync(binary, ['--version'], { stdio: ['ignore', 'pipe', 'ignore'], timeout: 30_000 }).toString();
+  const printed = execFileSync(binary, ['--version'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+    timeout: 30_000,
+  }).toString();
   if (!printed.startsWith(`${pkg.version} `)) return `${binary} --version printed ${printed.trim()}`;
   // Into place atomically: a new file beside the shim, then rename over it.
   const shim = path.join(__dirname, 'bin', 'eks-auth');

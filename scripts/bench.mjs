@@ -53,14 +53,16 @@ if (!existsSync(script)) {
 }
 const platform = process.platform === 'win32' ? 'windows' : process.platform;
 /** build/<name>-<os>-<arch>, as scripts/build-binary.mjs names its output. */
-const built = (name) => join(root, 'build', `${name}-${platform}-${process.arch}${process.platform === 'win32' ? '.exe' : ''}`);
+const built = (name) =>
+  join(root, 'build', `${name}-${platform}-${process.arch}${process.platform === 'win32' ? '.exe' : ''}`);
 const binary = built('eks-auth');
 const haveBinary = existsSync(binary);
 if (!haveBinary) notes.push('The binary is not built (`npm run build:binary`): its rows are missing.');
 // A Bun executable whose script only writes a line: what any Bun executable costs at least.
 const floorBinary = built('floor');
 const haveFloor = haveBinary && existsSync(floorBinary);
-if (haveBinary && !haveFloor) notes.push('The floor binary is not built (`node scripts/build-binary.mjs --floor`): its row is missing.');
+if (haveBinary && !haveFloor)
+  notes.push('The floor binary is not built (`node scripts/build-binary.mjs --floor`): its row is missing.');
 const haveAws = peerAvailable('aws');
 if (!haveAws) notes.push('The AWS CLI is not installed: its rows are missing.');
 const haveMoto = peerAvailable('moto_server');
@@ -174,7 +176,13 @@ try {
   if (haveBinary) flavours.push({ name: 'binary', prefix: [binary], js: false });
   const token = ['token', '--cluster', 'bench'];
   const rows = [{ label: '`node -e 0`', command: [node, '-e', '0'], env: {} }];
-  if (haveFloor) rows.push({ label: 'Bun binary that only writes a line (the floor)', command: [floorBinary], env: {}, expect: 'floor' });
+  if (haveFloor)
+    rows.push({
+      label: 'Bun binary that only writes a line (the floor)',
+      command: [floorBinary],
+      env: {},
+      expect: 'floor',
+    });
   for (const f of flavours) {
     rows.push({
       label: `eks-auth token, env keys (${f.name})`,
@@ -283,9 +291,12 @@ try {
     const rss = peak === undefined ? 'n/a' : peak.toFixed(1);
     const goals = [];
     if (row.goal !== undefined) goals.push(`≤ ${row.goal.toFixed(2)}× ${ratio <= row.goal ? 'met' : 'missed'}`);
-    if (row.rssGoal !== undefined && peak !== undefined) goals.push(`≤ ${row.rssGoal} MiB ${Number(rss) <= row.rssGoal ? 'met' : 'missed'}`);
+    if (row.rssGoal !== undefined && peak !== undefined)
+      goals.push(`≤ ${row.rssGoal} MiB ${Number(rss) <= row.rssGoal ? 'met' : 'missed'}`);
     const goal = goals.join(', ');
-    lines.push(`| ${row.label} | ${m.toFixed(1)} | ${quantile(row.times, 0.9).toFixed(1)} | ${ratio.toFixed(2)} | ${rss} | ${goal} |`);
+    lines.push(
+      `| ${row.label} | ${m.toFixed(1)} | ${quantile(row.times, 0.9).toFixed(1)} | ${ratio.toFixed(2)} | ${rss} | ${goal} |`,
+    );
   }
   if (notes.length) lines.push('', ...notes.map((note) => `- ${note}`));
   process.stdout.write(`${lines.join('\n')}\n`);

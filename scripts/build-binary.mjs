@@ -31,10 +31,30 @@ import { defines, root, versionString } from './build.mjs';
 export const TARGETS = {
   'linux-x64': { bun: 'bun-linux-x64', runtime: '@oven/bun-linux-x64', os: 'linux', arch: 'x64', exe: '' },
   'linux-arm64': { bun: 'bun-linux-arm64', runtime: '@oven/bun-linux-aarch64', os: 'linux', arch: 'arm64', exe: '' },
-  'linux-x64-musl': { bun: 'bun-linux-x64-musl', runtime: '@oven/bun-linux-x64-musl', os: 'linux', arch: 'x64', libc: 'musl', exe: '' },
-  'linux-arm64-musl': { bun: 'bun-linux-arm64-musl', runtime: '@oven/bun-linux-aarch64-musl', os: 'linux', arch: 'arm64', libc: 'musl', exe: '' },
+  'linux-x64-musl': {
+    bun: 'bun-linux-x64-musl',
+    runtime: '@oven/bun-linux-x64-musl',
+    os: 'linux',
+    arch: 'x64',
+    libc: 'musl',
+    exe: '',
+  },
+  'linux-arm64-musl': {
+    bun: 'bun-linux-arm64-musl',
+    runtime: '@oven/bun-linux-aarch64-musl',
+    os: 'linux',
+    arch: 'arm64',
+    libc: 'musl',
+    exe: '',
+  },
   'darwin-x64': { bun: 'bun-darwin-x64', runtime: '@oven/bun-darwin-x64', os: 'darwin', arch: 'x64', exe: '' },
-  'darwin-arm64': { bun: 'bun-darwin-arm64', runtime: '@oven/bun-darwin-aarch64', os: 'darwin', arch: 'arm64', exe: '' },
+  'darwin-arm64': {
+    bun: 'bun-darwin-arm64',
+    runtime: '@oven/bun-darwin-aarch64',
+    os: 'darwin',
+    arch: 'arm64',
+    exe: '',
+  },
   'windows-x64': { bun: 'bun-windows-x64', runtime: '@oven/bun-windows-x64', os: 'windows', arch: 'x64', exe: '.exe' },
 };
 
@@ -65,12 +85,18 @@ export function runtimeFor(target) {
   const scratch = mkdtempSync(join(tmpdir(), 'eks-auth-bun-runtime-'));
   try {
     // npm pack ignores the package's os/cpu fields, unlike npm install.
-    const out = execFileSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['pack', '--json', '--pack-destination', scratch, `${runtime}@${version}`], {
-      cwd: scratch,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    }).toString();
+    const out = execFileSync(
+      process.platform === 'win32' ? 'npm.cmd' : 'npm',
+      ['pack', '--json', '--pack-destination', scratch, `${runtime}@${version}`],
+      {
+        cwd: scratch,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    ).toString();
     const [packed] = JSON.parse(out);
-    execFileSync('tar', ['-xzf', join(scratch, packed.filename), '-C', scratch, `package/bin/bun${exe}`], { stdio: 'inherit' });
+    execFileSync('tar', ['-xzf', join(scratch, packed.filename), '-C', scratch, `package/bin/bun${exe}`], {
+      stdio: 'inherit',
+    });
     mkdirSync(dir, { recursive: true });
     renameSync(join(scratch, 'package', 'bin', `bun${exe}`), binary);
   } finally {
@@ -91,9 +117,21 @@ export function runtimeFor(target) {
  *   directory kubectl runs from would change the credentials; the AWS CLI reads no such file.
  */
 export function compile({ entry, out, target, define = defines, order = [] }) {
-  const args = ['build', '--compile', '--bytecode', '--format=esm', '--splitting', '--minify', '--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig', '--outfile', out];
+  const args = [
+    'build',
+    '--compile',
+    '--bytecode',
+    '--format=esm',
+    '--splitting',
+    '--minify',
+    '--no-compile-autoload-dotenv',
+    '--no-compile-autoload-bunfig',
+    '--outfile',
+    out,
+  ];
   for (const file of order) args.push(`--bytecode-order=${file}`);
-  if (target !== hostTarget()) args.push(`--target=${TARGETS[target].bun}`, `--compile-executable-path=${runtimeFor(target)}`);
+  if (target !== hostTarget())
+    args.push(`--target=${TARGETS[target].bun}`, `--compile-executable-path=${runtimeFor(target)}`);
   for (const [name, value] of Object.entries(define)) args.push('--define', `${name}=${value}`);
   args.push(entry);
   mkdirSync(join(out, '..'), { recursive: true });
@@ -104,7 +142,10 @@ export function compile({ entry, out, target, define = defines, order = [] }) {
 
 /** Builds eks-auth (or the floor) for `target`; returns the path. Runs it when it is for this machine. */
 export async function buildBinary({ target = hostTarget(), out, floor = false, order } = {}) {
-  if (!target || !(target in TARGETS)) throw new Error(`no Bun target for ${target ?? `${process.platform}-${process.arch}`}: one of ${Object.keys(TARGETS).join(', ')}`);
+  if (!target || !(target in TARGETS))
+    throw new Error(
+      `no Bun target for ${target ?? `${process.platform}-${process.arch}`}: one of ${Object.keys(TARGETS).join(', ')}`,
+    );
   const output = out ?? join(root, 'build', `${floor ? 'floor' : 'eks-auth'}-${target}${TARGETS[target].exe}`);
   if (floor) {
     const scratch = mkdtempSync(join(tmpdir(), 'eks-auth-floor-'));
@@ -120,7 +161,9 @@ export async function buildBinary({ target = hostTarget(), out, floor = false, o
   }
   if (target === hostTarget()) {
     // It must run, and say which build it is.
-    const printed = execFileSync(output, ['--version'], { env: { PATH: process.env.PATH ?? '' } }).toString().trim();
+    const printed = execFileSync(output, ['--version'], { env: { PATH: process.env.PATH ?? '' } })
+      .toString()
+      .trim();
     const expected = floor ? 'floor' : versionString;
     if (printed !== expected) throw new Error(`${output} --version printed "${printed}", expected "${expected}"`);
   }
@@ -176,9 +219,16 @@ export async function bytecodeOrder() {
       AWS_CONFIG_FILE: config,
       AWS_SHARED_CREDENTIALS_FILE: join(dir, 'aws-credentials'),
       AWS_EC2_METADATA_DISABLED: 'true',
-      KUBERNETES_EXEC_INFO: '{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1beta1","spec":{"interactive":false}}',
+      KUBERNETES_EXEC_INFO:
+        '{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1beta1","spec":{"interactive":false}}',
     };
-    const envKeys = { ...common, AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', AWS_REGION: 'us-east-1', EKS_AUTH_NO_CACHE: '1' };
+    const envKeys = {
+      ...common,
+      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+      AWS_REGION: 'us-east-1',
+      EKS_AUTH_NO_CACHE: '1',
+    };
     const chain = { ...common, AWS_PROFILE: 'chain', AWS_ENDPOINT_URL_STS: `http://127.0.0.1:${sts.address().port}` };
     const runs = [
       ['env-keys', envKeys],
@@ -187,7 +237,9 @@ export async function bytecodeOrder() {
     ];
     for (const [name, env] of runs) {
       // Asynchronously: the fake STS in this process must answer.
-      const { stdout } = await promisify(execFile)(binary, ['token', '--cluster', 'order'], { env: { ...env, BUN_BYTECODE_ORDER_OUT: join(dir, `${name}.order`) } });
+      const { stdout } = await promisify(execFile)(binary, ['token', '--cluster', 'order'], {
+        env: { ...env, BUN_BYTECODE_ORDER_OUT: join(dir, `${name}.order`) },
+      });
       if (!stdout.includes('k8s-aws-v1.')) throw new Error(`the ${name} training run printed no token`);
     }
   } finally {
@@ -197,6 +249,8 @@ export async function bytecodeOrder() {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { values } = parseArgs({ options: { target: { type: 'string' }, out: { type: 'string' }, floor: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: { target: { type: 'string' }, out: { type: 'string' }, floor: { type: 'boolean', default: false } },
+  });
   await buildBinary({ target: values.target, out: values.out, floor: values.floor });
 }

@@ -18,21 +18,31 @@ import { parseArgs } from 'node:util';
 import { TARGETS, hostTarget } from './build-binary.mjs';
 import { buildDist, pkg, root } from './build.mjs';
 
-const { values: flags } = parseArgs({ options: { host: { type: 'boolean', default: false }, out: { type: 'string' } } });
+const { values: flags } = parseArgs({
+  options: { host: { type: 'boolean', default: false }, out: { type: 'string' } },
+});
 const out = flags.out ?? join(root, 'build', 'npm');
 
 const targets = flags.host ? [hostTarget()] : Object.keys(TARGETS);
 const source = (target) =>
-  flags.host ? join(root, 'build', `eks-auth-${target}${TARGETS[target].exe}`) : join(root, 'build', 'release', `eks-auth-${target}${TARGETS[target].exe}`);
+  flags.host
+    ? join(root, 'build', `eks-auth-${target}${TARGETS[target].exe}`)
+    : join(root, 'build', 'release', `eks-auth-${target}${TARGETS[target].exe}`);
 for (const target of targets) {
   if (!target || !existsSync(source(target))) {
-    throw new Error(`${target ? source(target) : 'this platform'} is missing: run ${flags.host ? 'npm run build:binary' : 'npm run build:release'} first`);
+    throw new Error(
+      `${target ? source(target) : 'this platform'} is missing: run ${flags.host ? 'npm run build:binary' : 'npm run build:release'} first`,
+    );
   }
 }
 if (!existsSync(join(root, 'dist', 'bin.js'))) await buildDist();
 
 rmSync(out, { recursive: true, force: true });
-const common = { version: pkg.version, license: pkg.license, ...(pkg.repository ? { repository: pkg.repository } : {}) };
+const common = {
+  version: pkg.version,
+  license: pkg.license,
+  ...(pkg.repository ? { repository: pkg.repository } : {}),
+};
 const write = (dir, manifest) => writeFileSync(join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 
 const binaries = {};
@@ -45,7 +55,10 @@ for (const target of targets) {
   copyFileSync(source(target), binary);
   chmodSync(binary, 0o755);
   binaries[name] = createHash('sha256').update(readFileSync(binary)).digest('hex');
-  writeFileSync(join(dir, 'README.md'), `# ${name}\n\nThe eks-auth binary for ${target}. Install \`eks-auth\`, which depends on this package where it fits.\n`);
+  writeFileSync(
+    join(dir, 'README.md'),
+    `# ${name}\n\nThe eks-auth binary for ${target}. Install \`eks-auth\`, which depends on this package where it fits.\n`,
+  );
   copyFileSync(join(root, 'LICENSE'), join(dir, 'LICENSE'));
   write(dir, {
     name,

@@ -26,7 +26,8 @@ const { values: flags } = parseArgs({
 });
 const baseUrl = flags['base-url'].replace(/\/+$/, '');
 const targets = flags.targets.split(',').filter(Boolean);
-for (const t of targets) if (!(t in TARGETS)) throw new Error(`unknown target ${t}: one of ${Object.keys(TARGETS).join(', ')}`);
+for (const t of targets)
+  if (!(t in TARGETS)) throw new Error(`unknown target ${t}: one of ${Object.keys(TARGETS).join(', ')}`);
 
 const out = join(root, 'build', 'release');
 rmSync(out, { recursive: true, force: true });
@@ -192,7 +193,8 @@ const brewBlock = (os, arch, indent) => {
 };
 const onArch = (os, indent) => {
   const rows = [];
-  if (brewArchive(os, 'arm64')) rows.push(`${indent}on_arm do`, ...brewBlock(os, 'arm64', `${indent}  `), `${indent}end`);
+  if (brewArchive(os, 'arm64'))
+    rows.push(`${indent}on_arm do`, ...brewBlock(os, 'arm64', `${indent}  `), `${indent}end`);
   if (brewArchive(os, 'x64')) rows.push(`${indent}on_intel do`, ...brewBlock(os, 'x64', `${indent}  `), `${indent}end`);
   return rows;
 };
@@ -226,4 +228,6 @@ const formula = [
 writeFileSync(join(out, 'eks-auth.rb'), `${formula.join('\n')}\n`);
 
 const total = [...sums.keys()].reduce((n, name) => n + statSync(join(out, name)).size, 0);
-console.log(`release ${versionString}: ${sums.size} files (${(total / 1024 / 1024).toFixed(0)} MiB), SHA256SUMS, eks-auth.krew.yaml, eks-auth.rb in ${out}`);
+console.log(
+  `release ${versionString}: ${sums.size} files (${(total / 1024 / 1024).toFixed(0)} MiB), SHA256SUMS, eks-auth.krew.yaml, eks-auth.rb in ${out}`,
+);

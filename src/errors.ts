@@ -183,12 +183,7 @@ export function isEksAuthError(err: unknown): err is EksAuthError {
  * Wraps a failure with what was being attempted, keeping the original as `cause`:
  * `could not assume role arn:…: AccessDenied …`. An EksAuthError keeps its exit code and hint.
  */
-export function wrapError(
-  err: unknown,
-  doing: string,
-  fallbackCode: ExitCodeValue,
-  hint?: string,
-): EksAuthError {
+export function wrapError(err: unknown, doing: string, fallbackCode: ExitCodeValue, hint?: string): EksAuthError {
   if (isEksAuthError(err)) {
     return new EksAuthError(err.exitCode, `${doing}: ${err.message}`, {
       hint: err.hint ?? hint,

@@ -9,7 +9,13 @@ export type { AwsCredentials, CallerIdentity, StsEndpoint } from './ports';
 export { encodeToken, decodeToken, TOKEN_PREFIX, MAX_TOKEN_BYTES } from './token/encode';
 export { presignGetCallerIdentity, type PresignInput } from './token/presign';
 export { validateToken, type ValidateOptions, type ValidatedToken } from './token/validate';
-export { verifyToken, replayToSts, createHttpsGet, type VerifiedIdentity, type VerifyTokenOptions } from './token/verify';
+export {
+  verifyToken,
+  replayToSts,
+  createHttpsGet,
+  type VerifiedIdentity,
+  type VerifyTokenOptions,
+} from './token/verify';
 export type { HttpGet } from './ports';
 
 // AWS

@@ -31,7 +31,10 @@ export function clockSkew(dateHeader: string | undefined, now: Date): ClockSkew 
 export function describeClockSkew(skew: ClockSkew | undefined, serverDate?: string): string | undefined {
   if (!skew || skew.direction === 'in step') return undefined;
   const unit = skew.minutes === 1 ? 'minute' : 'minutes';
-  const said = serverDate && !Number.isNaN(Date.parse(serverDate)) ? ` (AWS's Date header says ${new Date(Date.parse(serverDate)).toISOString().replace('.000Z', 'Z')})` : '';
+  const said =
+    serverDate && !Number.isNaN(Date.parse(serverDate))
+      ? ` (AWS's Date header says ${new Date(Date.parse(serverDate)).toISOString().replace('.000Z', 'Z')})`
+      : '';
   return `this machine's clock is ${skew.minutes} ${unit} ${skew.direction}${said}`;
 }
 
@@ -41,6 +44,13 @@ export const CLOCK_HINT =
 
 /** Whether an AWS error says the signature's time was out of range (SigV4 "expired" or "not yet current"). */
 export function isSignatureTimeError(code: string | undefined, message: string | undefined): boolean {
-  if (code === 'RequestExpired' || code === 'RequestTimeTooSkewed' || code === 'InvalidSignatureException' && /expired|not yet/i.test(message ?? '')) return true;
-  return /signature (?:expired|not yet current)|signature expired or not yet valid|request has expired/i.test(message ?? '');
+  if (
+    code === 'RequestExpired' ||
+    code === 'RequestTimeTooSkewed' ||
+    (code === 'InvalidSignatureException' && /expired|not yet/i.test(message ?? ''))
+  )
+    return true;
+  return /signature (?:expired|not yet current)|signature expired or not yet valid|request has expired/i.test(
+    message ?? '',
+  );
 }

@@ -28,18 +28,27 @@ function containerEndpoint(env: Env, files: FilePort): { url: URL; authorization
   try {
     url = new URL(relative ? `${LINK_LOCAL}${relative}` : (full ?? ''));
   } catch {
-    return fail('AWS_CONTAINER_CREDENTIALS_FULL_URI / _RELATIVE_URI is not a URL', 'set by ECS or the EKS Pod Identity agent; check the pod or task definition');
+    return fail(
+      'AWS_CONTAINER_CREDENTIALS_FULL_URI / _RELATIVE_URI is not a URL',
+      'set by ECS or the EKS Pod Identity agent; check the pod or task definition',
+    );
   }
   if (!relative) {
     const loopback = /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(url.hostname);
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && (loopback || ALLOWED_HTTP_HOSTS.has(url.hostname)))) {
-      fail(`AWS_CONTAINER_CREDENTIALS_FULL_URI (${originOf(url)}) must be https, or http to a loopback or the ECS / EKS container host`);
+    if (
+      url.protocol !== 'https:' &&
+      !(url.protocol === 'http:' && (loopback || ALLOWED_HTTP_HOSTS.has(url.hostname)))
+    ) {
+      fail(
+        `AWS_CONTAINER_CREDENTIALS_FULL_URI (${originOf(url)}) must be https, or http to a loopback or the ECS / EKS container host`,
+      );
     }
   }
   let token: string | undefined;
   if (env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE) {
     token = files.readText(env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE);
-    if (token === undefined) fail(`AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE ${env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE} does not exist`);
+    if (token === undefined)
+      fail(`AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE ${env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE} does not exist`);
   } else {
     token = env.AWS_CONTAINER_AUTHORIZATION_TOKEN;
   }
@@ -54,17 +63,37 @@ function containerEndpoint(env: Env, files: FilePort): { url: URL; authorization
 function containerHttpSettings(settings: HttpSettings): HttpSettings {
   const connect = Math.min(settings.connectTimeoutMs, CONTAINER_TIMEOUT_MS);
   const request = Math.min(settings.requestTimeoutMs, CONTAINER_TIMEOUT_MS);
-  return { ...settings, proxy: {}, connectTimeoutMs: connect, tlsTimeoutMs: connect, requestTimeoutMs: request, callTimeoutMs: 3 * request };
+  return {
+    ...settings,
+    proxy: {},
+    connectTimeoutMs: connect,
+    tlsTimeoutMs: connect,
+    requestTimeoutMs: request,
+    callTimeoutMs: 3 * request,
+  };
 }
 
 /** GETs the container credentials. Throws EksAuthError: 4 for a refusal or bad answer, 5 / 10 from the network. */
-export async function fetchContainerCredentials(env: Env, files: FilePort, settings: HttpSettings): Promise<AwsCredentials> {
+export async function fetchContainerCredentials(
+  env: Env,
+  files: FilePort,
+  settings: HttpSettings,
+): Promise<AwsCredentials> {
   const { url, authorization } = containerEndpoint(env, files);
   const answer = await sendHttp(
-    { method: 'GET', url: url.href, headers: { accept: 'application/json', ...(authorization ? { authorization } : {}) }, maxBytes: 64 * 1024 },
+    {
+      method: 'GET',
+      url: url.href,
+      headers: { accept: 'application/json', ...(authorization ? { authorization } : {}) },
+      maxBytes: 64 * 1024,
+    },
     containerHttpSettings(settings),
   );
-  if (answer.status !== 200) fail(`the container credentials endpoint ${originOf(url)} answered HTTP ${answer.status}`, 'check the task role or the pod identity association');
+  if (answer.status !== 200)
+    fail(
+      `the container credentials endpoint ${originOf(url)} answered HTTP ${answer.status}`,
+      'check the task role or the pod identity association',
+    );
   let parsed: { AccessKeyId?: unknown; SecretAccessKey?: unknown; Token?: unknown; Expiration?: unknown };
   try {
     parsed = JSON.parse(answer.body.toString('utf8')) as typeof parsed;
@@ -78,7 +107,8 @@ export async function fetchContainerCredentials(env: Env, files: FilePort, setti
   if (typeof parsed.Token === 'string' && parsed.Token !== '') out.sessionToken = parsed.Token;
   if (typeof parsed.Expiration === 'string') {
     const expiration = new Date(parsed.Expiration);
-    if (Number.isNaN(expiration.getTime())) fail('the container credentials came with an Expiration that is not an ISO 8601 time');
+    if (Number.isNaN(expiration.getTime()))
+      fail('the container credentials came with an Expiration that is not an ISO 8601 time');
     out.expiration = expiration;
   }
   return out;

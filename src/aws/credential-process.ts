@@ -50,7 +50,9 @@ export function runCredentialProcess(command: string, now: () => Date = () => ne
       stderr = Buffer.concat([stderr, chunk]);
       if (stderr.length > STDERR_TAIL_BYTES) stderr = stderr.subarray(stderr.length - STDERR_TAIL_BYTES);
     });
-    child.on('error', (err) => reject(new CredentialProcessError(`could not start it: ${err.message}`, null, null, [])));
+    child.on('error', (err) =>
+      reject(new CredentialProcessError(`could not start it: ${err.message}`, null, null, [])),
+    );
     child.on('close', (status, signal) => {
       const tail = lastLines(stderr.toString('utf8'));
       if (status !== 0) {
@@ -100,7 +102,12 @@ function parseProcessOutput(text: string, now: Date): AwsCredentials {
   }
   if (data.Version !== 1) throw fail(`it printed Version ${JSON.stringify(data.Version) ?? 'undefined'}, not 1`);
   const { AccessKeyId, SecretAccessKey, SessionToken, Expiration } = data;
-  if (typeof AccessKeyId !== 'string' || AccessKeyId === '' || typeof SecretAccessKey !== 'string' || SecretAccessKey === '') {
+  if (
+    typeof AccessKeyId !== 'string' ||
+    AccessKeyId === '' ||
+    typeof SecretAccessKey !== 'string' ||
+    SecretAccessKey === ''
+  ) {
     throw fail('its answer lacks AccessKeyId or SecretAccessKey');
   }
   const credentials: AwsCredentials = { accessKeyId: AccessKeyId, secretAccessKey: SecretAccessKey };
@@ -108,7 +115,8 @@ function parseProcessOutput(text: string, now: Date): AwsCredentials {
   if (Expiration !== undefined && Expiration !== null && Expiration !== '') {
     const expiration = typeof Expiration === 'string' ? new Date(Expiration) : new Date(Number.NaN);
     if (Number.isNaN(expiration.getTime())) throw fail('its Expiration is not an ISO 8601 time');
-    if (expiration.getTime() <= now.getTime()) throw fail(`it returned credentials that expired at ${expiration.toISOString()}`);
+    if (expiration.getTime() <= now.getTime())
+      throw fail(`it returned credentials that expired at ${expiration.toISOString()}`);
     credentials.expiration = expiration;
   }
   return credentials;

@@ -31,7 +31,11 @@ export async function executePlan(plan: CredentialPlan, options: ExecuteOptions,
   return credentials;
 }
 
-export async function resolveSources(plan: CredentialPlan, options: ExecuteOptions, deps: Deps): Promise<AwsCredentials> {
+export async function resolveSources(
+  plan: CredentialPlan,
+  options: ExecuteOptions,
+  deps: Deps,
+): Promise<AwsCredentials> {
   const failures: string[] = [];
   // A probe that could not reach its endpoint (or distrusted its certificate) decides the exit code:
   // retrying or fixing the network helps, fixing the profile does not.
@@ -47,11 +51,16 @@ export async function resolveSources(plan: CredentialPlan, options: ExecuteOptio
       // In the default chain, container and instance metadata are probes: a miss moves on.
       if (!plan.probing) throw err;
       failures.push(`${describeSource(source)}: ${(err as Error).message}`);
-      if (isEksAuthError(err) && (err.exitCode === ExitCode.tls || (err.exitCode === ExitCode.network && exitCode !== ExitCode.tls))) exitCode = err.exitCode;
+      if (
+        isEksAuthError(err) &&
+        (err.exitCode === ExitCode.tls || (err.exitCode === ExitCode.network && exitCode !== ExitCode.tls))
+      )
+        exitCode = err.exitCode;
       deps.log.verbose(`credentials: ${describeSource(source)} failed: ${(err as Error).message}`);
     }
   }
-  const profile = plan.visited.length > 0 ? `profile "${plan.profile}" holds no credentials` : `no profile "${plan.profile}"`;
+  const profile =
+    plan.visited.length > 0 ? `profile "${plan.profile}" holds no credentials` : `no profile "${plan.profile}"`;
   const tried = [profile, ...failures].join('; ');
   throw new EksAuthError(exitCode, `unable to locate credentials (${tried})`, {
     hint: `set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, pass --profile, or configure credentials with \`aws configure\` (profile "${plan.profile}")`,
@@ -95,9 +104,17 @@ async function resolveSource(source: CredentialSource, options: ExecuteOptions, 
     case 'web-identity':
       return webIdentityCredentials(source, options, deps);
     case 'container':
-      return withContext((await deps.sdkSources()).fromContainer(options.endpoint.http), 'could not get container credentials', ExitCode.credentials);
+      return withContext(
+        (await deps.sdkSources()).fromContainer(options.endpoint.http),
+        'could not get container credentials',
+        ExitCode.credentials,
+      );
     case 'imds':
-      return withContext((await deps.sdkSources()).fromInstanceMetadata(), 'could not get EC2 instance metadata credentials', ExitCode.credentials);
+      return withContext(
+        (await deps.sdkSources()).fromInstanceMetadata(),
+        'could not get EC2 instance metadata credentials',
+        ExitCode.credentials,
+      );
   }
 }
 
@@ -109,13 +126,20 @@ async function resolveSource(source: CredentialSource, options: ExecuteOptions, 
  */
 function processFailure(profile: string, err: unknown): EksAuthError {
   const name = `credential_process of profile "${profile}"`;
-  if (isEksAuthError(err)) return new EksAuthError(err.exitCode, `${name} failed: ${err.message}`, { cause: err, reason: 'credential-process' });
+  if (isEksAuthError(err))
+    return new EksAuthError(err.exitCode, `${name} failed: ${err.message}`, {
+      cause: err,
+      reason: 'credential-process',
+    });
   // A CredentialProcessError (src/aws/credential-process.ts) says how it ended ("it exited with
   // status 3") and carries the tail of its stderr; read by shape, so this module does not load that one.
   const failed = err as { message?: unknown; stderrTail?: unknown };
   const what = typeof failed.message === 'string' && failed.message !== '' ? `: ${failed.message}` : '';
   const tail = Array.isArray(failed.stderrTail) ? (failed.stderrTail as string[]) : [];
-  const said = tail.length > 0 ? `; its last stderr line${tail.length === 1 ? '' : 's'}:\n${tail.map((line) => `  | ${line}`).join('\n')}` : '';
+  const said =
+    tail.length > 0
+      ? `; its last stderr line${tail.length === 1 ? '' : 's'}:\n${tail.map((line) => `  | ${line}`).join('\n')}`
+      : '';
   return new EksAuthError(ExitCode.credentials, `${name} failed${what}${said}`, {
     hint: `run the credential_process command of profile "${profile}" by hand to see the whole of its output`,
     cause: err,
@@ -148,10 +172,14 @@ export function envCredentials(deps: Pick<Deps, 'env'>): AwsCredentials {
   if (env.AWS_CREDENTIAL_EXPIRATION) {
     const expiration = new Date(env.AWS_CREDENTIAL_EXPIRATION);
     if (Number.isNaN(expiration.getTime())) {
-      throw new EksAuthError(ExitCode.config, `AWS_CREDENTIAL_EXPIRATION is not a date: ${env.AWS_CREDENTIAL_EXPIRATION}`, {
-        hint: 'use an ISO 8601 time such as 2026-01-01T00:00:00Z, or unset it',
-        reason: 'bad-setting',
-      });
+      throw new EksAuthError(
+        ExitCode.config,
+        `AWS_CREDENTIAL_EXPIRATION is not a date: ${env.AWS_CREDENTIAL_EXPIRATION}`,
+        {
+          hint: 'use an ISO 8601 time such as 2026-01-01T00:00:00Z, or unset it',
+          reason: 'bad-setting',
+        },
+      );
     }
     credentials.expiration = expiration;
   }
@@ -179,16 +207,24 @@ export async function webIdentityCredentials(
   try {
     token = deps.files.readText(source.tokenFile);
   } catch (err) {
-    throw new EksAuthError(ExitCode.credentials, `cannot read the web identity token file ${source.tokenFile} (${where}): ${(err as Error).message}`, {
-      cause: err,
-      reason: 'web-identity-token',
-    });
+    throw new EksAuthError(
+      ExitCode.credentials,
+      `cannot read the web identity token file ${source.tokenFile} (${where}): ${(err as Error).message}`,
+      {
+        cause: err,
+        reason: 'web-identity-token',
+      },
+    );
   }
   if (token === undefined || token.trim() === '') {
-    throw new EksAuthError(ExitCode.credentials, `the web identity token file ${source.tokenFile} (${where}) is ${token === undefined ? 'missing' : 'empty'}`, {
-      hint: 'in a pod, check the projected service account token volume (IRSA); elsewhere, fix the path',
-      reason: 'web-identity-token',
-    });
+    throw new EksAuthError(
+      ExitCode.credentials,
+      `the web identity token file ${source.tokenFile} (${where}) is ${token === undefined ? 'missing' : 'empty'}`,
+      {
+        hint: 'in a pod, check the projected service account token volume (IRSA); elsewhere, fix the path',
+        reason: 'web-identity-token',
+      },
+    );
   }
   deps.log.protect(token.trim());
   const sts = await deps.sts();
@@ -208,20 +244,36 @@ export async function webIdentityCredentials(
 }
 
 /** The session name of a hop: its own, the caller's (--forward-session-name), else `eks-auth-<user>`. */
-async function hopSessionName(hop: RoleHop, source: AwsCredentials, options: ExecuteOptions, deps: Deps): Promise<string> {
+async function hopSessionName(
+  hop: RoleHop,
+  source: AwsCredentials,
+  options: ExecuteOptions,
+  deps: Deps,
+): Promise<string> {
   if (hop.sessionName) return hop.sessionName;
   if (hop.forwardSessionName) {
     const identity = await (await deps.sts()).getCallerIdentity(source, options.endpoint).catch((err: unknown) => {
-      throw wrapError(err, `could not read the caller's session name for --forward-session-name (sts:GetCallerIdentity)`, ExitCode.credentials);
+      throw wrapError(
+        err,
+        `could not read the caller's session name for --forward-session-name (sts:GetCallerIdentity)`,
+        ExitCode.credentials,
+      );
     });
     const forwarded = callerSessionName(identity);
-    deps.log.verbose(`credentials: ${forwarded ? `forwarding session name ${forwarded}` : `${identity.arn} has no session name to forward`}`);
+    deps.log.verbose(
+      `credentials: ${forwarded ? `forwarding session name ${forwarded}` : `${identity.arn} has no session name to forward`}`,
+    );
     if (forwarded) return forwarded;
   }
   return defaultSessionName(deps);
 }
 
-export async function assumeHop(hop: RoleHop, source: AwsCredentials, options: ExecuteOptions, deps: Deps): Promise<AwsCredentials> {
+export async function assumeHop(
+  hop: RoleHop,
+  source: AwsCredentials,
+  options: ExecuteOptions,
+  deps: Deps,
+): Promise<AwsCredentials> {
   const via = hop.profile ? ` (profile "${hop.profile}")` : '';
   deps.log.verbose(`credentials: assuming ${hop.roleArn}${via}`);
   let tokenCode: string | undefined;
@@ -250,10 +302,14 @@ export async function assumeHop(hop: RoleHop, source: AwsCredentials, options: E
 async function askMfaCode(hop: RoleHop, options: ExecuteOptions, deps: Deps): Promise<string> {
   const profile = hop.profile ?? 'default';
   if (!options.interactive || !deps.prompt) {
-    throw new EksAuthError(ExitCode.credentials, `profile "${profile}" needs an MFA code (mfa_serial ${hop.mfaSerial}) but this session is not interactive`, {
-      hint: `run \`eks-auth login --profile ${shellWord(profile)}\` in a terminal once; the MFA session is then cached until it expires`,
-      reason: 'mfa-required',
-    });
+    throw new EksAuthError(
+      ExitCode.credentials,
+      `profile "${profile}" needs an MFA code (mfa_serial ${hop.mfaSerial}) but this session is not interactive`,
+      {
+        hint: `run \`eks-auth login --profile ${shellWord(profile)}\` in a terminal once; the MFA session is then cached until it expires`,
+        reason: 'mfa-required',
+      },
+    );
   }
   const code = (await deps.prompt.ask(`Enter MFA code for ${hop.mfaSerial}: `)).trim();
   if (!/^\d{6}$/.test(code)) {

@@ -13,7 +13,13 @@ import {
 } from '@aws-sdk/client-eks';
 import { EksAuthError, ExitCode, isEksAuthError } from '../errors';
 import type { EksPort } from '../ports';
-import { AUTHENTICATION_MODES, type AccessEntry, type AssociatedAccessPolicy, type AwsCredentials, type EksCluster } from '../types';
+import {
+  AUTHENTICATION_MODES,
+  type AccessEntry,
+  type AssociatedAccessPolicy,
+  type AwsCredentials,
+  type EksCluster,
+} from '../types';
 import { NETWORK_CODES } from '../util/network-error-codes';
 import { CLOCK_HINT, clockSkew, describeClockSkew, isSignatureTimeError } from './clock-skew';
 import type { EksEndpoint } from './endpoint';
@@ -33,7 +39,9 @@ export interface EksClientOptions {
 }
 
 /** Follows `nextToken` until the last page (botocore paginators-1.json: input and output token `nextToken`). */
-async function allPages<T>(page: (nextToken: string | undefined) => Promise<{ items: T[]; nextToken?: string }>): Promise<T[]> {
+async function allPages<T>(
+  page: (nextToken: string | undefined) => Promise<{ items: T[]; nextToken?: string }>,
+): Promise<T[]> {
   const items: T[] = [];
   const seen = new Set<string>();
   let token: string | undefined;
@@ -127,11 +135,16 @@ export function createEksPort(options: EksClientOptions): EksPort {
     async listAssociatedAccessPolicies(cluster: string, principalArn: string): Promise<AssociatedAccessPolicy[]> {
       try {
         return await allPages(async (nextToken) => {
-          const out = await client.send(new ListAssociatedAccessPoliciesCommand({ clusterName: cluster, principalArn, nextToken, maxResults }));
+          const out = await client.send(
+            new ListAssociatedAccessPoliciesCommand({ clusterName: cluster, principalArn, nextToken, maxResults }),
+          );
           const items = (out.associatedAccessPolicies ?? []).map((p) =>
             dropUndefined({
               policyArn: p.policyArn ?? '',
-              accessScope: dropUndefined({ type: p.accessScope?.type === 'namespace' ? ('namespace' as const) : ('cluster' as const), namespaces: p.accessScope?.namespaces }),
+              accessScope: dropUndefined({
+                type: p.accessScope?.type === 'namespace' ? ('namespace' as const) : ('cluster' as const),
+                namespaces: p.accessScope?.namespaces,
+              }),
               associatedAt: p.associatedAt,
               modifiedAt: p.modifiedAt,
             }),
@@ -194,8 +207,14 @@ function mapEksError(
 ): EksAuthError {
   const where = `cluster "${cluster}" in ${region}`;
   if (isEksAuthError(err) && err.exitCode === ExitCode.network && err.reason !== 'proxy-refused') {
-    const hint = endpoint ? `check that ${originOf(endpoint)} (from AWS_ENDPOINT_URL_EKS, AWS_ENDPOINT_URL or your AWS config) is reachable` : err.hint;
-    return new EksAuthError(ExitCode.network, `could not reach EKS for ${where}: ${err.message}`, { hint, cause: err, reason: 'eks-unreachable' });
+    const hint = endpoint
+      ? `check that ${originOf(endpoint)} (from AWS_ENDPOINT_URL_EKS, AWS_ENDPOINT_URL or your AWS config) is reachable`
+      : err.hint;
+    return new EksAuthError(ExitCode.network, `could not reach EKS for ${where}: ${err.message}`, {
+      hint,
+      cause: err,
+      reason: 'eks-unreachable',
+    });
   }
   if (isEksAuthError(err)) return err;
   const e = err as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
@@ -205,14 +224,19 @@ function mapEksError(
   if (isSignatureTimeError(name, e.message)) {
     const skew = describeClockSkew(clockSkew(dateHeader, now), dateHeader);
     if (skew) {
-      return new EksAuthError(ExitCode.credentials, `EKS refused ${operation} for ${where} because the signature's time is off: ${skew} (${detail})`, {
-        hint: CLOCK_HINT,
-        cause: err,
-        reason: 'clock-skew',
-      });
+      return new EksAuthError(
+        ExitCode.credentials,
+        `EKS refused ${operation} for ${where} because the signature's time is off: ${skew} (${detail})`,
+        {
+          hint: CLOCK_HINT,
+          cause: err,
+          reason: 'clock-skew',
+        },
+      );
     }
   }
-  const ofEntry = principalArn !== undefined && name === 'ResourceNotFoundException' && !/cluster/i.test(e.message ?? '');
+  const ofEntry =
+    principalArn !== undefined && name === 'ResourceNotFoundException' && !/cluster/i.test(e.message ?? '');
   if (ofEntry) {
     return new EksAuthError(ExitCode.config, `${where} has no access entry for ${principalArn}`, {
       hint: `list them: aws eks list-access-entries --cluster-name ${cluster} --region ${region}`,
@@ -230,11 +254,15 @@ function mapEksError(
     });
   }
   if (status === 404) {
-    return new EksAuthError(ExitCode.config, `the EKS endpoint ${originOf(endpoint as string)} answered ${operation} for ${where} with HTTP 404 (${detail})`, {
-      hint: 'check AWS_ENDPOINT_URL_EKS, AWS_ENDPOINT_URL or endpoint_url in your AWS config: it does not look like an EKS API',
-      cause: err,
-      reason: 'eks-endpoint-not-found',
-    });
+    return new EksAuthError(
+      ExitCode.config,
+      `the EKS endpoint ${originOf(endpoint as string)} answered ${operation} for ${where} with HTTP 404 (${detail})`,
+      {
+        hint: 'check AWS_ENDPOINT_URL_EKS, AWS_ENDPOINT_URL or endpoint_url in your AWS config: it does not look like an EKS API',
+        cause: err,
+        reason: 'eks-endpoint-not-found',
+      },
+    );
   }
   if (CREDENTIAL_ERRORS.has(name) || status === 401 || status === 403) {
     return new EksAuthError(ExitCode.credentials, `EKS refused ${operation} for ${where}: ${detail}`, {
@@ -272,5 +300,8 @@ function mapEksError(
       reason: 'eks-unreachable',
     });
   }
-  return new EksAuthError(ExitCode.config, `EKS ${operation} failed for ${where}: ${detail}`, { cause: err, reason: 'eks-error' });
+  return new EksAuthError(ExitCode.config, `EKS ${operation} failed for ${where}: ${detail}`, {
+    cause: err,
+    reason: 'eks-error',
+  });
 }

@@ -48,21 +48,81 @@ export interface PartitionRule extends PartitionInfo {
  * prefix. The one partition table: arn.ts takes its names from here.
  */
 export const PARTITIONS: readonly PartitionRule[] = [
-  { name: 'aws', dnsSuffix: 'amazonaws.com', dualStackDnsSuffix: 'api.aws', regionPrefix: [['us', 'eu', 'ap', 'sa', 'ca', 'me', 'af', 'il', 'mx']], globalRegion: 'aws-global' },
-  { name: 'aws-cn', dnsSuffix: 'amazonaws.com.cn', dualStackDnsSuffix: 'api.amazonwebservices.com.cn', regionPrefix: [['cn']], globalRegion: 'aws-cn-global' },
-  { name: 'aws-eusc', dnsSuffix: 'amazonaws.eu', dualStackDnsSuffix: 'api.amazonwebservices.eu', regionPrefix: [['eusc'], ['de']] },
-  { name: 'aws-iso', dnsSuffix: 'c2s.ic.gov', dualStackDnsSuffix: 'api.aws.ic.gov', regionPrefix: [['us'], ['iso']], globalRegion: 'aws-iso-global' },
-  { name: 'aws-iso-b', dnsSuffix: 'sc2s.sgov.gov', dualStackDnsSuffix: 'api.aws.scloud', regionPrefix: [['us'], ['isob']], globalRegion: 'aws-iso-b-global' },
-  { name: 'aws-iso-e', dnsSuffix: 'cloud.adc-e.uk', dualStackDnsSuffix: 'api.cloud-aws.adc-e.uk', regionPrefix: [['eu'], ['isoe']], globalRegion: 'aws-iso-e-global' },
-  { name: 'aws-iso-f', dnsSuffix: 'csp.hci.ic.gov', dualStackDnsSuffix: 'api.aws.hci.ic.gov', regionPrefix: [['us'], ['isof']], globalRegion: 'aws-iso-f-global' },
-  { name: 'aws-us-gov', dnsSuffix: 'amazonaws.com', dualStackDnsSuffix: 'api.aws', regionPrefix: [['us'], ['gov']], globalRegion: 'aws-us-gov-global' },
+  {
+    name: 'aws',
+    dnsSuffix: 'amazonaws.com',
+    dualStackDnsSuffix: 'api.aws',
+    regionPrefix: [['us', 'eu', 'ap', 'sa', 'ca', 'me', 'af', 'il', 'mx']],
+    globalRegion: 'aws-global',
+  },
+  {
+    name: 'aws-cn',
+    dnsSuffix: 'amazonaws.com.cn',
+    dualStackDnsSuffix: 'api.amazonwebservices.com.cn',
+    regionPrefix: [['cn']],
+    globalRegion: 'aws-cn-global',
+  },
+  {
+    name: 'aws-eusc',
+    dnsSuffix: 'amazonaws.eu',
+    dualStackDnsSuffix: 'api.amazonwebservices.eu',
+    regionPrefix: [['eusc'], ['de']],
+  },
+  {
+    name: 'aws-iso',
+    dnsSuffix: 'c2s.ic.gov',
+    dualStackDnsSuffix: 'api.aws.ic.gov',
+    regionPrefix: [['us'], ['iso']],
+    globalRegion: 'aws-iso-global',
+  },
+  {
+    name: 'aws-iso-b',
+    dnsSuffix: 'sc2s.sgov.gov',
+    dualStackDnsSuffix: 'api.aws.scloud',
+    regionPrefix: [['us'], ['isob']],
+    globalRegion: 'aws-iso-b-global',
+  },
+  {
+    name: 'aws-iso-e',
+    dnsSuffix: 'cloud.adc-e.uk',
+    dualStackDnsSuffix: 'api.cloud-aws.adc-e.uk',
+    regionPrefix: [['eu'], ['isoe']],
+    globalRegion: 'aws-iso-e-global',
+  },
+  {
+    name: 'aws-iso-f',
+    dnsSuffix: 'csp.hci.ic.gov',
+    dualStackDnsSuffix: 'api.aws.hci.ic.gov',
+    regionPrefix: [['us'], ['isof']],
+    globalRegion: 'aws-iso-f-global',
+  },
+  {
+    name: 'aws-us-gov',
+    dnsSuffix: 'amazonaws.com',
+    dualStackDnsSuffix: 'api.aws',
+    regionPrefix: [['us'], ['gov']],
+    globalRegion: 'aws-us-gov-global',
+  },
 ];
 
 // The ruleset's UseGlobalEndpoint branch: with `legacy`, exactly these regions use sts.amazonaws.com.
 const LEGACY_GLOBAL_REGIONS: ReadonlySet<string> = new Set([
-  'ap-northeast-1', 'ap-south-1', 'ap-southeast-1', 'ap-southeast-2', 'aws-global', 'ca-central-1',
-  'eu-central-1', 'eu-north-1', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'sa-east-1', 'us-east-1',
-  'us-east-2', 'us-west-1', 'us-west-2',
+  'ap-northeast-1',
+  'ap-south-1',
+  'ap-southeast-1',
+  'ap-southeast-2',
+  'aws-global',
+  'ca-central-1',
+  'eu-central-1',
+  'eu-north-1',
+  'eu-west-1',
+  'eu-west-2',
+  'eu-west-3',
+  'sa-east-1',
+  'us-east-1',
+  'us-east-2',
+  'us-west-1',
+  'us-west-2',
 ]);
 
 /** The global STS endpoint's host (the legacy endpoint, and aws-global). */
@@ -111,8 +171,7 @@ function isWord(label: string): boolean {
  * listed pseudo-region, else the first region regex that matches, else `aws`.
  */
 export function partitionOf(region: string): PartitionInfo {
-  const rule =
-    PARTITIONS.find((p) => p.globalRegion === region) ?? PARTITIONS.find((p) => regionMatches(p, region));
+  const rule = PARTITIONS.find((p) => p.globalRegion === region) ?? PARTITIONS.find((p) => regionMatches(p, region));
   const { name, dnsSuffix, dualStackDnsSuffix } = rule ?? (PARTITIONS[0] as PartitionRule);
   return { name, dnsSuffix, dualStackDnsSuffix };
 }
@@ -143,7 +202,13 @@ export function resolveStsEndpoint(s: StsEndpointSettings): StsEndpoint {
   // refuse FIPS or dual-stack with a custom endpoint) and signs for the region as configured.
   if (s.endpointUrl !== undefined) {
     const host = parseOverrideHost(s.endpointUrl, s.endpointUrlSource ?? 'AWS_ENDPOINT_URL_STS');
-    return { url: `${host.protocol}//${host.host}`, host: host.host, signingRegion: region, region, partition: partition.name };
+    return {
+      url: `${host.protocol}//${host.host}`,
+      host: host.host,
+      signingRegion: region,
+      region,
+      partition: partition.name,
+    };
   }
 
   const dualStack = s.useDualstackEndpoint === true;
@@ -152,7 +217,8 @@ export function resolveStsEndpoint(s: StsEndpointSettings): StsEndpoint {
     hostname = `sts-fips.${region}.${partition.dualStackDnsSuffix}`;
   } else if (fips) {
     // The ruleset's one exception: GovCloud's regular STS hosts are already FIPS endpoints.
-    hostname = partition.name === 'aws-us-gov' ? `sts.${region}.amazonaws.com` : `sts-fips.${region}.${partition.dnsSuffix}`;
+    hostname =
+      partition.name === 'aws-us-gov' ? `sts.${region}.amazonaws.com` : `sts-fips.${region}.${partition.dnsSuffix}`;
   } else if (dualStack) {
     hostname = `sts.${region}.${partition.dualStackDnsSuffix}`;
   } else if (region === 'aws-global' || (s.stsRegionalEndpoints === 'legacy' && LEGACY_GLOBAL_REGIONS.has(region))) {
@@ -197,10 +263,14 @@ function parseOverrideHost(endpointUrl: string, source: string): Origin {
   // The verifier requires the presigned URL's path to be exactly `/`.
   // Quote only scheme, host and port here: a query may carry anything.
   if (url.pathname !== '/' || url.search !== '' || url.hash !== '') {
-    throw new EksAuthError(ExitCode.config, `${source} (${url.protocol}//${url.host}/…) must not have a path, query or fragment`, {
-      hint: `set ${source} to an http(s) URL of a host, such as https://127.0.0.1:4566, or unset it`,
-      reason: 'invalid-endpoint-url',
-    });
+    throw new EksAuthError(
+      ExitCode.config,
+      `${source} (${url.protocol}//${url.host}/…) must not have a path, query or fragment`,
+      {
+        hint: `set ${source} to an http(s) URL of a host, such as https://127.0.0.1:4566, or unset it`,
+        reason: 'invalid-endpoint-url',
+      },
+    );
   }
   return url;
 }

@@ -16,7 +16,9 @@ import type { Profile } from './config';
  * as the README has always promised; the TLS handshake gets the connect deadline, as urllib3 (the
  * AWS CLI) bounds the handshake by its connect timeout; a call ends within three request deadlines.
  */
-export const DEFAULT_HTTP: Readonly<Pick<HttpSettings, 'connectTimeoutMs' | 'tlsTimeoutMs' | 'requestTimeoutMs' | 'callTimeoutMs' | 'maxAttempts'>> = {
+export const DEFAULT_HTTP: Readonly<
+  Pick<HttpSettings, 'connectTimeoutMs' | 'tlsTimeoutMs' | 'requestTimeoutMs' | 'callTimeoutMs' | 'maxAttempts'>
+> = {
   connectTimeoutMs: 3_000,
   tlsTimeoutMs: 3_000,
   requestTimeoutMs: 10_000,
@@ -98,21 +100,33 @@ function readCaFile(path: string, source: string, input: HttpSettingsInput): str
 /** Resolves the settings every call of this run uses. Throws EksAuthError(config) on a bad value. */
 export function resolveHttpSettings(input: HttpSettingsInput): HttpSettings {
   const { env, profile } = input;
-  const where = profile ? `in [${profile.name === 'default' ? 'default' : `profile ${profile.name}`}] of your AWS config` : 'in your AWS config';
+  const where = profile
+    ? `in [${profile.name === 'default' ? 'default' : `profile ${profile.name}`}] of your AWS config`
+    : 'in your AWS config';
   const connect = profile?.get('cli_connect_timeout');
   const read = profile?.get('cli_read_timeout');
-  const connectMs = connect === undefined || connect === '' ? DEFAULT_HTTP.connectTimeoutMs : positiveSeconds(connect, 'cli_connect_timeout', where);
-  const requestMs = read === undefined || read === '' ? DEFAULT_HTTP.requestTimeoutMs : positiveSeconds(read, 'cli_read_timeout', where);
+  const connectMs =
+    connect === undefined || connect === ''
+      ? DEFAULT_HTTP.connectTimeoutMs
+      : positiveSeconds(connect, 'cli_connect_timeout', where);
+  const requestMs =
+    read === undefined || read === ''
+      ? DEFAULT_HTTP.requestTimeoutMs
+      : positiveSeconds(read, 'cli_read_timeout', where);
 
   let maxAttempts: number = DEFAULT_HTTP.maxAttempts;
   const attemptsText = env.AWS_MAX_ATTEMPTS || profile?.get('max_attempts');
   if (attemptsText) {
     const n = Number(attemptsText);
     if (!Number.isInteger(n) || n < 1) {
-      throw new EksAuthError(ExitCode.config, `max_attempts must be a whole number of at least 1, not "${attemptsText}"`, {
-        hint: `fix AWS_MAX_ATTEMPTS or max_attempts ${where}`,
-        reason: 'bad-setting',
-      });
+      throw new EksAuthError(
+        ExitCode.config,
+        `max_attempts must be a whole number of at least 1, not "${attemptsText}"`,
+        {
+          hint: `fix AWS_MAX_ATTEMPTS or max_attempts ${where}`,
+          reason: 'bad-setting',
+        },
+      );
     }
     maxAttempts = n;
   }
@@ -154,7 +168,8 @@ export function resolveHttpSettings(input: HttpSettingsInput): HttpSettings {
   }
 
   if (env.NODE_TLS_REJECT_UNAUTHORIZED === '0') {
-    if (input.alwaysVerify) input.log.verbose('NODE_TLS_REJECT_UNAUTHORIZED=0 is ignored: verify always checks certificates');
+    if (input.alwaysVerify)
+      input.log.verbose('NODE_TLS_REJECT_UNAUTHORIZED=0 is ignored: verify always checks certificates');
     else settings.rejectUnauthorized = false;
   }
   return settings;

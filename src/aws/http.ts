@@ -15,7 +15,13 @@
  */
 import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
-import { connect as tlsConnect, createSecureContext, rootCertificates, type SecureContext, type TLSSocket } from 'node:tls';
+import {
+  connect as tlsConnect,
+  createSecureContext,
+  rootCertificates,
+  type SecureContext,
+  type TLSSocket,
+} from 'node:tls';
 import { EksAuthError, ExitCode } from '../errors';
 import { UNCHECKED_TLS_WARNING, type HttpSettings, type ProxyEnv } from './http-settings';
 
@@ -151,10 +157,14 @@ function secureContextOf(settings: HttpSettings): SecureContext | undefined {
     try {
       context = createSecureContext({ ca: [...rootCertificates, pem] });
     } catch (err) {
-      throw new EksAuthError(ExitCode.config, `${settings.caSource ?? 'the CA bundle'} holds no usable PEM certificate: ${(err as Error).message}`, {
-        hint: 'point AWS_CA_BUNDLE or ca_bundle in your AWS config at a PEM file of CA certificates',
-        reason: 'bad-ca-bundle',
-      });
+      throw new EksAuthError(
+        ExitCode.config,
+        `${settings.caSource ?? 'the CA bundle'} holds no usable PEM certificate: ${(err as Error).message}`,
+        {
+          hint: 'point AWS_CA_BUNDLE or ca_bundle in your AWS config at a PEM file of CA certificates',
+          reason: 'bad-ca-bundle',
+        },
+      );
     }
     contexts.set(settings, context);
   }
@@ -163,11 +173,26 @@ function secureContextOf(settings: HttpSettings): SecureContext | undefined {
 
 /** OpenSSL and Node codes that mean the peer's certificate was not accepted. */
 const CERTIFICATE_CODES: ReadonlySet<string> = new Set([
-  'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_DECRYPT_CERT_SIGNATURE', 'CERT_SIGNATURE_FAILURE', 'CERT_NOT_YET_VALID', 'CERT_HAS_EXPIRED',
-  'ERROR_IN_CERT_NOT_BEFORE_FIELD', 'ERROR_IN_CERT_NOT_AFTER_FIELD', 'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN', 'CERT_CHAIN_TOO_LONG', 'CERT_REVOKED', 'INVALID_CA', 'PATH_LENGTH_EXCEEDED',
-  'INVALID_PURPOSE', 'CERT_UNTRUSTED', 'CERT_REJECTED', 'HOSTNAME_MISMATCH', 'ERR_TLS_CERT_ALTNAME_INVALID',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_NOT_YET_VALID',
+  'CERT_HAS_EXPIRED',
+  'ERROR_IN_CERT_NOT_BEFORE_FIELD',
+  'ERROR_IN_CERT_NOT_AFTER_FIELD',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'CERT_CHAIN_TOO_LONG',
+  'CERT_REVOKED',
+  'INVALID_CA',
+  'PATH_LENGTH_EXCEEDED',
+  'INVALID_PURPOSE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'HOSTNAME_MISMATCH',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
 const warned = new WeakSet<HttpSettings>();
@@ -180,10 +205,17 @@ function warnIfUnchecked(settings: HttpSettings): void {
 }
 
 /** The exit-10 error for a certificate that was not accepted: one line naming host and problem, one hint. */
-function certificateError(host: string, problem: string, settings: HttpSettings, cause?: unknown, code?: string): EksAuthError {
+function certificateError(
+  host: string,
+  problem: string,
+  settings: HttpSettings,
+  cause?: unknown,
+  code?: string,
+): EksAuthError {
   const trusted = settings.caSource ? ` (trusting Node's default CAs and ${settings.caSource})` : '';
   // A certificate "not yet valid" or "expired" by this machine's clock often means the clock is wrong.
-  const clock = code === 'CERT_NOT_YET_VALID' || code === 'CERT_HAS_EXPIRED' ? "check this machine's clock first; " : '';
+  const clock =
+    code === 'CERT_NOT_YET_VALID' || code === 'CERT_HAS_EXPIRED' ? "check this machine's clock first; " : '';
   return new EksAuthError(ExitCode.tls, `the TLS certificate of ${host} was not accepted: ${problem}${trusted}`, {
     hint: `${clock}if a proxy or firewall inspects TLS, or the endpoint uses a private CA, set AWS_CA_BUNDLE (or ca_bundle in your AWS config) to a PEM file of that CA`,
     cause,
@@ -196,7 +228,15 @@ function certificateError(host: string, problem: string, settings: HttpSettings,
 
 /** Codes of socket and DNS failures worth another attempt (botocore standard mode retries connection errors). */
 const RETRYABLE_CODES: ReadonlySet<string> = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'ECONNABORTED',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'ECONNABORTED',
 ]);
 
 interface AttemptContext {
@@ -235,7 +275,14 @@ function attempt(ctx: AttemptContext): Promise<HttpAnswer> {
       if (err) reject(err);
       else resolve(answer as HttpAnswer);
     };
-    const onAbort = () => finish(new AttemptError('aborted', false, new EksAuthError(ExitCode.network, `the call to ${originOf(target)} was cancelled`, { reason: 'aborted' })));
+    const onAbort = () =>
+      finish(
+        new AttemptError(
+          'aborted',
+          false,
+          new EksAuthError(ExitCode.network, `the call to ${originOf(target)} was cancelled`, { reason: 'aborted' }),
+        ),
+      );
     if (spec.signal?.aborted) return onAbort();
     spec.signal?.addEventListener('abort', onAbort);
 
@@ -244,11 +291,27 @@ function attempt(ctx: AttemptContext): Promise<HttpAnswer> {
     const [attemptMs, attemptDeadline]: [number, Deadline] =
       left < settings.requestTimeoutMs ? [Math.max(0, left), 'call'] : [settings.requestTimeoutMs, 'request'];
     const attemptLimit = attemptDeadline === 'call' ? settings.callTimeoutMs : settings.requestTimeoutMs;
-    timers.push(setTimeout(() => finish(new AttemptError(deadlineMessage(ctx, attemptDeadline, attemptLimit, proxy), attemptDeadline !== 'call', undefined, 'ETIMEDOUT')), attemptMs));
+    timers.push(
+      setTimeout(
+        () =>
+          finish(
+            new AttemptError(
+              deadlineMessage(ctx, attemptDeadline, attemptLimit, proxy),
+              attemptDeadline !== 'call',
+              undefined,
+              'ETIMEDOUT',
+            ),
+          ),
+        attemptMs,
+      ),
+    );
     let phaseTimer: ReturnType<typeof setTimeout> | undefined;
     const phase = (deadline: Deadline, ms: number) => {
       if (phaseTimer) clearTimeout(phaseTimer);
-      phaseTimer = setTimeout(() => finish(new AttemptError(deadlineMessage(ctx, deadline, ms, proxy), true, undefined, 'ETIMEDOUT')), ms);
+      phaseTimer = setTimeout(
+        () => finish(new AttemptError(deadlineMessage(ctx, deadline, ms, proxy), true, undefined, 'ETIMEDOUT')),
+        ms,
+      );
       timers.push(phaseTimer);
     };
     const endPhase = () => phaseTimer && clearTimeout(phaseTimer);
@@ -257,11 +320,20 @@ function attempt(ctx: AttemptContext): Promise<HttpAnswer> {
       const code = err.code ?? '';
       if (CERTIFICATE_CODES.has(code)) {
         const host = where === 'proxy' && proxy ? proxy.url.host : target.host;
-        return finish(new AttemptError(err.message, false, certificateError(host, err.message, settings, err, code), code));
+        return finish(
+          new AttemptError(err.message, false, certificateError(host, err.message, settings, err, code), code),
+        );
       }
       const who = where === 'proxy' && proxy ? `the proxy ${proxy.display}` : originOf(target);
       const through = where !== 'proxy' && proxy ? ` through the proxy ${proxy.display}` : '';
-      finish(new AttemptError(`could not reach ${who}${through}: ${err.message}`, RETRYABLE_CODES.has(code), undefined, code));
+      finish(
+        new AttemptError(
+          `could not reach ${who}${through}: ${err.message}`,
+          RETRYABLE_CODES.has(code),
+          undefined,
+          code,
+        ),
+      );
     };
 
     // 1. TCP to the proxy or the host (TLS first when the proxy itself is https).
@@ -304,7 +376,8 @@ function attempt(ctx: AttemptContext): Promise<HttpAnswer> {
         head = Buffer.concat([head, chunk]);
         const end = head.indexOf('\r\n\r\n');
         if (end === -1) {
-          if (head.length > 16 * 1024) finish(new AttemptError(`the proxy ${proxy?.display} sent an endless answer to CONNECT`, false));
+          if (head.length > 16 * 1024)
+            finish(new AttemptError(`the proxy ${proxy?.display} sent an endless answer to CONNECT`, false));
           return;
         }
         socket.off('data', onData);
@@ -315,7 +388,15 @@ function attempt(ctx: AttemptContext): Promise<HttpAnswer> {
               ? 'the proxy wants credentials: put them in the proxy URL (http://user:password@proxy:port)'
               : `the proxy refused ${authority}: check NO_PROXY and the proxy's rules`;
           return finish(
-            new AttemptError('proxy refused', status >= 500, new EksAuthError(ExitCode.network, `the proxy ${proxy?.display} refused to open a tunnel to ${authority} (HTTP ${status})`, { hint, reason: 'proxy-refused' })),
+            new AttemptError(
+              'proxy refused',
+              status >= 500,
+              new EksAuthError(
+                ExitCode.network,
+                `the proxy ${proxy?.display} refused to open a tunnel to ${authority} (HTTP ${status})`,
+                { hint, reason: 'proxy-refused' },
+              ),
+            ),
           );
         }
         const rest = head.subarray(end + 4);
@@ -370,12 +451,24 @@ function attempt(ctx: AttemptContext): Promise<HttpAnswer> {
         res.on('data', (chunk: Buffer) => {
           size += chunk.length;
           if (size > maxBytes) {
-            finish(new AttemptError(`the answer of ${originOf(target)} is larger than ${maxBytes} bytes`, false, new EksAuthError(ExitCode.network, `the answer of ${originOf(target)} is larger than ${maxBytes} bytes, more than any AWS answer eks-auth asks for`, { hint: 'check the endpoint: it does not look like the AWS API', reason: 'answer-too-large' })));
+            finish(
+              new AttemptError(
+                `the answer of ${originOf(target)} is larger than ${maxBytes} bytes`,
+                false,
+                new EksAuthError(
+                  ExitCode.network,
+                  `the answer of ${originOf(target)} is larger than ${maxBytes} bytes, more than any AWS answer eks-auth asks for`,
+                  { hint: 'check the endpoint: it does not look like the AWS API', reason: 'answer-too-large' },
+                ),
+              ),
+            );
             return;
           }
           chunks.push(chunk);
         });
-        res.once('end', () => finish(undefined, { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.once('end', () =>
+          finish(undefined, { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
         res.once('error', (err) => socketFailed(err, 'target'));
       });
       req.end(spec.body);
@@ -388,9 +481,19 @@ function attempt(ctx: AttemptContext): Promise<HttpAnswer> {
 
 /** AWS error codes of throttling (botocore retryhandler / smithy's THROTTLING_ERROR_CODES). */
 const THROTTLING_CODES: ReadonlySet<string> = new Set([
-  'Throttling', 'ThrottlingException', 'ThrottledException', 'RequestThrottledException', 'TooManyRequestsException',
-  'ProvisionedThroughputExceededException', 'TransactionInProgressException', 'RequestLimitExceeded',
-  'BandwidthLimitExceeded', 'LimitExceededException', 'RequestThrottled', 'SlowDown', 'PriorRequestNotComplete',
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'RequestThrottledException',
+  'TooManyRequestsException',
+  'ProvisionedThroughputExceededException',
+  'TransactionInProgressException',
+  'RequestLimitExceeded',
+  'BandwidthLimitExceeded',
+  'LimitExceededException',
+  'RequestThrottled',
+  'SlowDown',
+  'PriorRequestNotComplete',
   'EC2ThrottledException',
 ]);
 
@@ -471,7 +574,9 @@ export async function sendHttp(spec: HttpRequestSpec, settings: HttpSettings): P
       throw finalError(lastError as AttemptError, settings, n, timeLeft <= 0);
     }
     const delay = Math.min(backoffMs(n - 1, answer ? isThrottling(answer) : false), Math.max(0, timeLeft));
-    settings.trace?.(`attempt ${n} of ${attempts} to ${originOf(target)} failed (${answer ? `HTTP ${answer.status}` : lastError?.message}); retrying in ${delay} ms`);
+    settings.trace?.(
+      `attempt ${n} of ${attempts} to ${originOf(target)} failed (${answer ? `HTTP ${answer.status}` : lastError?.message}); retrying in ${delay} ms`,
+    );
     await sleep(delay, spec.signal);
     if (callEnds - performance.now() <= 0) {
       if (answer) return answer;
@@ -484,9 +589,10 @@ export async function sendHttp(spec: HttpRequestSpec, settings: HttpSettings): P
 function finalError(err: AttemptError, settings: HttpSettings, attempts: number, callDeadline: boolean): EksAuthError {
   if (err.final) return err.final;
   const tries = attempts > 1 ? ` (${attempts} attempts)` : '';
-  const message = callDeadline && !err.message.includes('overall call deadline')
-    ? `${err.message}; the ${seconds(settings.callTimeoutMs)} overall call deadline passed${tries}`
-    : `${err.message}${tries}`;
+  const message =
+    callDeadline && !err.message.includes('overall call deadline')
+      ? `${err.message}; the ${seconds(settings.callTimeoutMs)} overall call deadline passed${tries}`
+      : `${err.message}${tries}`;
   const timedOut = err.code === 'ETIMEDOUT' || callDeadline;
   return new EksAuthError(ExitCode.network, message, {
     hint: timedOut
@@ -532,7 +638,10 @@ function queryString(query: SmithyRequest['query']): string {
 /** A smithy HttpHandler (what the SDK clients take as requestHandler) over sendHttp. */
 export interface SdkRequestHandler {
   metadata: { handlerProtocol: string };
-  handle(request: SmithyRequest, options?: { abortSignal?: AbortSignal }): Promise<{ response: { statusCode: number; reason?: string; headers: Record<string, string>; body: Uint8Array } }>;
+  handle(
+    request: SmithyRequest,
+    options?: { abortSignal?: AbortSignal },
+  ): Promise<{ response: { statusCode: number; reason?: string; headers: Record<string, string>; body: Uint8Array } }>;
   updateHttpClientConfig(key: never, value: never): void;
   httpHandlerConfigs(): Record<string, never>;
   destroy(): void;
@@ -562,7 +671,13 @@ export function createSdkRequestHandler(settings: HttpSettings): SdkRequestHandl
       }
       try {
         const answer = await sendHttp(
-          { method: request.method, url, headers: request.headers, ...(body ? { body } : {}), ...(options?.abortSignal ? { signal: options.abortSignal } : {}) },
+          {
+            method: request.method,
+            url,
+            headers: request.headers,
+            ...(body ? { body } : {}),
+            ...(options?.abortSignal ? { signal: options.abortSignal } : {}),
+          },
           settings,
         );
         const headers: Record<string, string> = {};

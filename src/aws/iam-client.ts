@@ -56,7 +56,8 @@ export function createIamPort(options: IamClientOptions): IamPort {
         if (name === 'AccessDenied' || name === 'AccessDeniedException' || e.$metadata?.httpStatusCode === 403) {
           throw new Error(`iam:GetRole was refused (${name || 'HTTP 403'})`);
         }
-        if (name === 'NoSuchEntity' || name === 'NoSuchEntityException') throw new Error(`IAM has no role ${roleName} in the credentials' account`);
+        if (name === 'NoSuchEntity' || name === 'NoSuchEntityException')
+          throw new Error(`IAM has no role ${roleName} in the credentials' account`);
         throw new Error(`iam:GetRole failed: ${name ? `${name}: ` : ''}${e.message ?? String(err)}`);
       }
     },

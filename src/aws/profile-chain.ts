@@ -71,7 +71,10 @@ export function hasEnvCredentials(env: Env): boolean {
 }
 
 /** Which profile is in effect: --profile, else AWS_PROFILE (or AWS_DEFAULT_PROFILE), else `default`. */
-export function selectProfile(profileFlag: string | undefined, env: Env): Pick<CredentialPlan, 'profile' | 'profileFrom'> {
+export function selectProfile(
+  profileFlag: string | undefined,
+  env: Env,
+): Pick<CredentialPlan, 'profile' | 'profileFrom'> {
   if (profileFlag) return { profile: profileFlag, profileFrom: '--profile' };
   const fromEnv = env.AWS_PROFILE || env.AWS_DEFAULT_PROFILE;
   if (fromEnv) return { profile: fromEnv, profileFrom: 'AWS_PROFILE' };
@@ -89,7 +92,15 @@ export function planCredentials(input: PlanInput): CredentialPlan {
   const explicit = profileFrom !== 'default';
   // With --profile the AWS CLI disables every environment provider (keys and web identity).
   const allowEnv = profileFrom !== '--profile';
-  const plan: CredentialPlan = { profile: profileName, profileFrom, sources: [], hops: [], visited: [], warnings: [], probing: false };
+  const plan: CredentialPlan = {
+    profile: profileName,
+    profileFrom,
+    sources: [],
+    hops: [],
+    visited: [],
+    warnings: [],
+    probing: false,
+  };
 
   if (allowEnv) checkPartialEnvKeys(env);
   const profile = explicit ? requireProfile(files, profileName) : findProfile(files, profileName);
@@ -135,17 +146,27 @@ function checkPartialEnvKeys(env: Env): void {
   const present = ENV_KEYS.filter((k) => env[k]);
   if (present.length === 1) {
     const missing = ENV_KEYS.find((k) => !env[k]);
-    throw new EksAuthError(ExitCode.config, `partial credentials found in the environment: ${present[0]} is set but ${missing} is not`, {
-      hint: `set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or unset ${present[0]}`,
-      reason: 'partial-credentials',
-    });
+    throw new EksAuthError(
+      ExitCode.config,
+      `partial credentials found in the environment: ${present[0]} is set but ${missing} is not`,
+      {
+        hint: `set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or unset ${present[0]}`,
+        reason: 'partial-credentials',
+      },
+    );
   }
 }
 
 function profileHasCredentials(profile: Profile): boolean {
-  return ['aws_access_key_id', 'role_arn', 'sso_session', 'sso_start_url', 'login_session', 'credential_process', 'web_identity_token_file'].some((k) =>
-    profile.has(k),
-  );
+  return [
+    'aws_access_key_id',
+    'role_arn',
+    'sso_session',
+    'sso_start_url',
+    'login_session',
+    'credential_process',
+    'web_identity_token_file',
+  ].some((k) => profile.has(k));
 }
 
 function hasStaticKeys(profile: Profile): boolean {
@@ -153,10 +174,14 @@ function hasStaticKeys(profile: Profile): boolean {
   const hasSecret = profile.has('aws_secret_access_key');
   if (hasId !== hasSecret) {
     const missing = hasId ? 'aws_secret_access_key' : 'aws_access_key_id';
-    throw new EksAuthError(ExitCode.config, `partial credentials found in profile "${profile.name}": ${missing} is missing`, {
-      hint: `add ${missing} to profile "${profile.name}" (${profile.definedIn.join(', ')})`,
-      reason: 'partial-credentials',
-    });
+    throw new EksAuthError(
+      ExitCode.config,
+      `partial credentials found in profile "${profile.name}": ${missing} is missing`,
+      {
+        hint: `add ${missing} to profile "${profile.name}" (${profile.definedIn.join(', ')})`,
+        reason: 'partial-credentials',
+      },
+    );
   }
   return hasId;
 }
@@ -173,7 +198,13 @@ function hasAssumeRoleConfig(profile: Profile): boolean {
 }
 
 /** The top-level profile providers in the AWS CLI's order; undefined when it holds no credentials. */
-function planProfile(profile: Profile, files: AwsConfigFiles, env: Env, allowEnv: boolean, visited: string[]): PlannedProfile | undefined {
+function planProfile(
+  profile: Profile,
+  files: AwsConfigFiles,
+  env: Env,
+  allowEnv: boolean,
+  visited: string[],
+): PlannedProfile | undefined {
   if (hasAssumeRoleConfig(profile)) return planAssumeRole(profile, files, env, visited);
   const leaf = planLeaf(profile, env, allowEnv);
   return leaf && { source: leaf, hops: [], visited };
@@ -220,7 +251,8 @@ function webIdentityOf(profile: Profile | undefined, env: Env, allowEnv: boolean
       reason: 'incomplete-web-identity',
     });
   }
-  const sessionName = (allowEnv ? env.AWS_ROLE_SESSION_NAME || undefined : undefined) ?? profile?.get('role_session_name');
+  const sessionName =
+    (allowEnv ? env.AWS_ROLE_SESSION_NAME || undefined : undefined) ?? profile?.get('role_session_name');
   const fromProfile = envTokenFile === undefined && profile !== undefined;
   const duration = fromProfile ? durationOf(profile) : undefined;
   return {
@@ -238,10 +270,14 @@ function durationOf(profile: Profile): number | undefined {
   if (raw === undefined) return undefined;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 900 || value > 43200) {
-    throw new EksAuthError(ExitCode.config, `profile "${profile.name}" has duration_seconds = ${raw}; it must be a whole number of seconds from 900 to 43200`, {
-      hint: `fix duration_seconds in profile "${profile.name}"`,
-      reason: 'bad-setting',
-    });
+    throw new EksAuthError(
+      ExitCode.config,
+      `profile "${profile.name}" has duration_seconds = ${raw}; it must be a whole number of seconds from 900 to 43200`,
+      {
+        hint: `fix duration_seconds in profile "${profile.name}"`,
+        reason: 'bad-setting',
+      },
+    );
   }
   return value;
 }
@@ -273,25 +309,37 @@ function planAssumeRole(profile: Profile, files: AwsConfigFiles, env: Env, visit
     return { source: credentialSourceOf(credentialSource, profile, env), hops: [hop], visited };
   }
   if (!sourceProfile) {
-    throw new EksAuthError(ExitCode.config, `profile "${profile.name}" has role_arn but no source_profile, credential_source or web_identity_token_file`, {
-      hint: `add source_profile = <profile with credentials> under [profile ${profile.name}] in ${profile.definedIn[0]}`,
-      reason: 'missing-source',
-    });
+    throw new EksAuthError(
+      ExitCode.config,
+      `profile "${profile.name}" has role_arn but no source_profile, credential_source or web_identity_token_file`,
+      {
+        hint: `add source_profile = <profile with credentials> under [profile ${profile.name}] in ${profile.definedIn[0]}`,
+        reason: 'missing-source',
+      },
+    );
   }
   // A profile may name itself as source only when it holds static keys (the AWS CLI's rule).
   const selfSourced = sourceProfile === profile.name && hasStaticKeys(profile);
   if (!selfSourced && visited.includes(sourceProfile)) {
-    throw new EksAuthError(ExitCode.config, `infinite loop in credential configuration detected: profile "${sourceProfile}" has already been visited (${[...visited, sourceProfile].join(' -> ')})`, {
-      hint: 'break the cycle of source_profile settings: the last profile of a chain needs its own credentials',
-      reason: 'profile-loop',
-    });
+    throw new EksAuthError(
+      ExitCode.config,
+      `infinite loop in credential configuration detected: profile "${sourceProfile}" has already been visited (${[...visited, sourceProfile].join(' -> ')})`,
+      {
+        hint: 'break the cycle of source_profile settings: the last profile of a chain needs its own credentials',
+        reason: 'profile-loop',
+      },
+    );
   }
   const source = selfSourced ? profile : findProfile(files, sourceProfile);
   if (!source) {
-    throw new EksAuthError(ExitCode.config, `the source_profile "${sourceProfile}" referenced in the profile "${profile.name}" does not exist`, {
-      hint: `define profile "${sourceProfile}" or fix source_profile in profile "${profile.name}"`,
-      reason: 'profile-not-found',
-    });
+    throw new EksAuthError(
+      ExitCode.config,
+      `the source_profile "${sourceProfile}" referenced in the profile "${profile.name}" does not exist`,
+      {
+        hint: `define profile "${sourceProfile}" or fix source_profile in profile "${profile.name}"`,
+        reason: 'profile-not-found',
+      },
+    );
   }
   const chain = selfSourced ? visited : [...visited, source.name];
   // botocore resolves a source profile with static keys, or without role_arn, through the same
@@ -303,10 +351,14 @@ function planAssumeRole(profile: Profile, files: AwsConfigFiles, env: Env, visit
   }
   const leaf = planLeaf(source, env, false);
   if (!leaf) {
-    throw new EksAuthError(ExitCode.config, `the source_profile "${source.name}" referenced in the profile "${profile.name}" has no credentials`, {
-      hint: `give profile "${source.name}" static keys, role_arn, sso_session, login_session, credential_process or web_identity_token_file`,
-      reason: 'no-credentials',
-    });
+    throw new EksAuthError(
+      ExitCode.config,
+      `the source_profile "${source.name}" referenced in the profile "${profile.name}" has no credentials`,
+      {
+        hint: `give profile "${source.name}" static keys, role_arn, sso_session, login_session, credential_process or web_identity_token_file`,
+        reason: 'no-credentials',
+      },
+    );
   }
   return { source: leaf, hops: [hop], visited: chain };
 }
@@ -315,10 +367,14 @@ function credentialSourceOf(value: string, profile: Profile, env: Env): Credenti
   switch (value) {
     case 'Environment':
       if (!hasEnvCredentials(env)) {
-        throw new EksAuthError(ExitCode.credentials, `profile "${profile.name}" has credential_source = Environment but AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY are not set`, {
-          hint: 'export the source keys, or change credential_source',
-          reason: 'no-credentials',
-        });
+        throw new EksAuthError(
+          ExitCode.credentials,
+          `profile "${profile.name}" has credential_source = Environment but AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY are not set`,
+          {
+            hint: 'export the source keys, or change credential_source',
+            reason: 'no-credentials',
+          },
+        );
       }
       return { kind: 'env' };
     case 'Ec2InstanceMetadata':
@@ -326,10 +382,14 @@ function credentialSourceOf(value: string, profile: Profile, env: Env): Credenti
     case 'EcsContainer':
       return { kind: 'container' };
     default:
-      throw new EksAuthError(ExitCode.config, `profile "${profile.name}" has credential_source = ${value}, which is not one of Environment, Ec2InstanceMetadata, EcsContainer`, {
-        hint: `fix credential_source in profile "${profile.name}"`,
-        reason: 'bad-setting',
-      });
+      throw new EksAuthError(
+        ExitCode.config,
+        `profile "${profile.name}" has credential_source = ${value}, which is not one of Environment, Ec2InstanceMetadata, EcsContainer`,
+        {
+          hint: `fix credential_source in profile "${profile.name}"`,
+          reason: 'bad-setting',
+        },
+      );
   }
 }
 

@@ -10,7 +10,13 @@ import type { HttpSettings } from './http';
 import { resolveHttpSettings } from './http-settings';
 import { defaultSessionName } from './session-name';
 import { describePlan, planCredentials, type CredentialPlan } from './profile-chain';
-import { resolveRegion, resolveServiceEndpointSettings, resolveServiceEndpointUrl, resolveStsSettings, type RegionChoice } from './settings';
+import {
+  resolveRegion,
+  resolveServiceEndpointSettings,
+  resolveServiceEndpointUrl,
+  resolveStsSettings,
+  type RegionChoice,
+} from './settings';
 
 /** The credential flags shared by token, whoami, explain and kubeconfig. */
 export interface AwsInput {
@@ -44,7 +50,10 @@ export interface AwsContext extends AwsTarget {
 }
 
 /** Plans the chain and picks region and endpoint; reads only the two config files. */
-export function resolveAwsTarget(input: AwsInput, deps: Pick<Deps, 'env' | 'homedir' | 'files' | 'log' | 'userName'>): AwsTarget {
+export function resolveAwsTarget(
+  input: AwsInput,
+  deps: Pick<Deps, 'env' | 'homedir' | 'files' | 'log' | 'userName'>,
+): AwsTarget {
   const files = loadAwsConfigFiles(deps);
   const plan = planCredentials({ profileFlag: input.profile, env: deps.env, files });
   if (input.roleArn) {
@@ -60,10 +69,17 @@ export function resolveAwsTarget(input: AwsInput, deps: Pick<Deps, 'env' | 'home
   const profile = findProfile(files, plan.profile);
   const region = resolveRegion(input.region, deps.env, profile);
   const http = resolveHttpSettings({ env: deps.env, profile, files: deps.files, homedir: deps.homedir, log: deps.log });
-  const stsEndpoint: StsEndpoint = { ...resolveStsEndpoint({ region: region.region, ...resolveStsSettings(deps.env, profile, files) }), http };
+  const stsEndpoint: StsEndpoint = {
+    ...resolveStsEndpoint({ region: region.region, ...resolveStsSettings(deps.env, profile, files) }),
+    http,
+  };
   for (const warning of plan.warnings) deps.log.warn(warning);
-  deps.log.verbose(`profile: ${plan.profile} (from ${plan.profileFrom})${plan.visited.length > 1 ? `, chain ${plan.visited.join(' -> ')}` : ''}`);
-  deps.log.verbose(`region: ${region.region} (from ${region.source}); STS ${stsEndpoint.url} signing for ${stsEndpoint.signingRegion}`);
+  deps.log.verbose(
+    `profile: ${plan.profile} (from ${plan.profileFrom})${plan.visited.length > 1 ? `, chain ${plan.visited.join(' -> ')}` : ''}`,
+  );
+  deps.log.verbose(
+    `region: ${region.region} (from ${region.source}); STS ${stsEndpoint.url} signing for ${stsEndpoint.signingRegion}`,
+  );
   deps.log.verbose(`credentials plan: ${describePlan(plan)}`);
   return {
     files,
@@ -72,7 +88,11 @@ export function resolveAwsTarget(input: AwsInput, deps: Pick<Deps, 'env' | 'home
     region,
     stsEndpoint,
     serviceEndpointUrl: (service) => resolveServiceEndpointUrl(service, deps.env, profile, files),
-    eksEndpoint: (eksRegion) => resolveEksEndpoint({ region: eksRegion ?? region.region, ...resolveServiceEndpointSettings('eks', deps.env, profile, files) }),
+    eksEndpoint: (eksRegion) =>
+      resolveEksEndpoint({
+        region: eksRegion ?? region.region,
+        ...resolveServiceEndpointSettings('eks', deps.env, profile, files),
+      }),
     http,
   };
 }
@@ -86,7 +106,8 @@ function nameSessions(plan: CredentialPlan, deps: Pick<Deps, 'env' | 'userName'>
   let name: string | undefined;
   const named = () => (name ??= defaultSessionName(deps));
   for (const hop of plan.hops) if (!hop.sessionName && !hop.forwardSessionName) hop.sessionName = named();
-  for (const source of plan.sources) if (source.kind === 'web-identity' && !source.sessionName) source.sessionName = named();
+  for (const source of plan.sources)
+    if (source.kind === 'web-identity' && !source.sessionName) source.sessionName = named();
 }
 
 /**

@@ -23,7 +23,12 @@ function toCredentials(c: SdkCredentials): AwsCredentials {
   if (c.sessionToken) out.sessionToken = c.sessionToken;
   if (c.expiration) {
     // The SDK passes `new Date(Expiration)` through unchecked; an Invalid Date would fail later, far from its cause.
-    if (Number.isNaN(c.expiration.getTime())) throw new EksAuthError(ExitCode.credentials, 'the credentials came with an Expiration that is not an ISO 8601 time', { reason: 'bad-expiration' });
+    if (Number.isNaN(c.expiration.getTime()))
+      throw new EksAuthError(
+        ExitCode.credentials,
+        'the credentials came with an Expiration that is not an ISO 8601 time',
+        { reason: 'bad-expiration' },
+      );
     out.expiration = c.expiration;
   }
   return out;
@@ -63,7 +68,9 @@ export function createSdkSourcesPort(io: { env: Env; files: FilePort }): SdkSour
     async fromLogin(profile, files) {
       // The SDK reads the session from $AWS_LOGIN_CACHE_DIRECTORY or ~/.aws/login/cache/<sha256 of
       // login_session>.json, as the AWS CLI writes it, and refreshes it there when it has 5 minutes left.
-      return toCredentials(await fromLoginCredentials({ profile, filepath: files.credentialsFile, configFilepath: files.configFile })());
+      return toCredentials(
+        await fromLoginCredentials({ profile, filepath: files.credentialsFile, configFilepath: files.configFile })(),
+      );
     },
     async fromContainer(http) {
       // ECS (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI) and EKS Pod Identity
@@ -75,12 +82,21 @@ export function createSdkSourcesPort(io: { env: Env; files: FilePort }): SdkSour
       let timer: ReturnType<typeof setTimeout> | undefined;
       const deadline = new Promise<never>((_, reject) => {
         timer = setTimeout(
-          () => reject(new EksAuthError(ExitCode.network, `no answer from the EC2 instance metadata service within ${IMDS_CALL_MS / 1000} s`, { reason: 'timeout' })),
+          () =>
+            reject(
+              new EksAuthError(
+                ExitCode.network,
+                `no answer from the EC2 instance metadata service within ${IMDS_CALL_MS / 1000} s`,
+                { reason: 'timeout' },
+              ),
+            ),
           IMDS_CALL_MS,
         );
       });
       try {
-        return toCredentials(await Promise.race([fromInstanceMetadata({ timeout: IMDS_TIMEOUT_MS, maxRetries: 0 })(), deadline]));
+        return toCredentials(
+          await Promise.race([fromInstanceMetadata({ timeout: IMDS_TIMEOUT_MS, maxRetries: 0 })(), deadline]),
+        );
       } finally {
         clearTimeout(timer);
       }

@@ -35,7 +35,11 @@ import { describeHop, describeSource, type CredentialPlan, type CredentialSource
  * Resolves the plan to credentials through the cache when deps has one and the chain has an STS
  * session worth caching; otherwise runs the plan as it is.
  */
-export async function executeCachedPlan(plan: CredentialPlan, options: ExecuteOptions, deps: Deps): Promise<AwsCredentials> {
+export async function executeCachedPlan(
+  plan: CredentialPlan,
+  options: ExecuteOptions,
+  deps: Deps,
+): Promise<AwsCredentials> {
   const steps = deps.cache ? cacheableSteps(plan, options, deps) : undefined;
   if (deps.cache && steps) return executeCachedChain(plan, steps, options, deps, deps.cache);
   return executePlan(plan, options, deps);
@@ -48,7 +52,11 @@ export async function executeCachedPlan(plan: CredentialPlan, options: ExecuteOp
  * cannot be known (a missing token file, a malformed setting): such a call is not cached, and the
  * uncached path reports the problem.
  */
-export function sourceIdentity(plan: CredentialPlan, files: AwsConfigFiles, deps: Pick<Deps, 'env' | 'files'>): unknown {
+export function sourceIdentity(
+  plan: CredentialPlan,
+  files: AwsConfigFiles,
+  deps: Pick<Deps, 'env' | 'files'>,
+): unknown {
   const identities: unknown[] = [];
   for (const source of plan.sources) {
     let identity: unknown;
@@ -68,25 +76,43 @@ function identityOf(source: CredentialSource, files: AwsConfigFiles, deps: Pick<
     case 'env':
       return { kind: 'env', keys: credentialsFingerprint(envCredentials(deps)) };
     case 'static':
-      return { kind: 'static', profile: source.profile, keys: credentialsFingerprint(staticCredentials(files, source.profile)) };
+      return {
+        kind: 'static',
+        profile: source.profile,
+        keys: credentialsFingerprint(staticCredentials(files, source.profile)),
+      };
     case 'process':
-      return { kind: 'process', profile: source.profile, command: findProfile(files, source.profile)?.get('credential_process') };
+      return {
+        kind: 'process',
+        profile: source.profile,
+        command: findProfile(files, source.profile)?.get('credential_process'),
+      };
     case 'sso': {
       const profile = findProfile(files, source.profile);
       const sessionName = profile?.get('sso_session');
       const session = sessionName ? findSsoSession(files, sessionName) : undefined;
-      const settings = ['sso_session', 'sso_start_url', 'sso_region', 'sso_account_id', 'sso_role_name'].map((k) => profile?.get(k) ?? null);
+      const settings = ['sso_session', 'sso_start_url', 'sso_region', 'sso_account_id', 'sso_role_name'].map(
+        (k) => profile?.get(k) ?? null,
+      );
       return { kind: 'sso', profile: source.profile, settings, session: session ?? null };
     }
     case 'login':
-      return { kind: 'login', profile: source.profile, session: findProfile(files, source.profile)?.get('login_session') ?? null };
+      return {
+        kind: 'login',
+        profile: source.profile,
+        session: findProfile(files, source.profile)?.get('login_session') ?? null,
+      };
     case 'web-identity': {
       const token = deps.files.readText(source.tokenFile)?.trim();
       if (!token) return undefined;
       return { ...source, token: contentFingerprint(token) };
     }
     case 'container':
-      return { kind: 'container', full: deps.env.AWS_CONTAINER_CREDENTIALS_FULL_URI ?? null, relative: deps.env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI ?? null };
+      return {
+        kind: 'container',
+        full: deps.env.AWS_CONTAINER_CREDENTIALS_FULL_URI ?? null,
+        relative: deps.env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI ?? null,
+      };
     case 'imds':
       return { kind: 'imds' };
   }
@@ -117,12 +143,20 @@ interface ChainStep {
  * The cache keys of the chain's STS sessions, source first, or undefined when nothing in it is
  * cached (no hops and no web identity, several probing sources, an unidentifiable source).
  */
-export function chainCacheKeys(plan: CredentialPlan, options: ExecuteOptions, deps: Pick<Deps, 'env' | 'files'>): string[] | undefined {
+export function chainCacheKeys(
+  plan: CredentialPlan,
+  options: ExecuteOptions,
+  deps: Pick<Deps, 'env' | 'files'>,
+): string[] | undefined {
   return cacheableSteps(plan, options, deps)?.map((step) => step.key);
 }
 
 /** The chain's cacheable steps, or undefined when nothing in it is worth caching or its source cannot be identified. */
-function cacheableSteps(plan: CredentialPlan, options: ExecuteOptions, deps: Pick<Deps, 'env' | 'files'>): ChainStep[] | undefined {
+function cacheableSteps(
+  plan: CredentialPlan,
+  options: ExecuteOptions,
+  deps: Pick<Deps, 'env' | 'files'>,
+): ChainStep[] | undefined {
   const source = plan.sources[0];
   // Several sources means the default chain's container / instance-metadata probes, with no hops.
   if (plan.sources.length !== 1 || !source) return undefined;
@@ -130,19 +164,32 @@ function cacheableSteps(plan: CredentialPlan, options: ExecuteOptions, deps: Pic
   if (!sourceIsSession && plan.hops.length === 0) return undefined;
   const identity = options.sourceIdentity ?? sourceIdentity(plan, options.files, deps);
   if (identity === undefined) return undefined;
-  const keys = chainStepKeys({ scope: credentialScope(options.endpoint), sourceIdentity: identity, sourceIsSession, hops: plan.hops });
+  const keys = chainStepKeys({
+    scope: credentialScope(options.endpoint),
+    sourceIdentity: identity,
+    sourceIsSession,
+    hops: plan.hops,
+  });
   const profiles: string[] = 'profile' in source && source.profile ? [source.profile] : [];
   const steps: ChainStep[] = [];
   if (source.kind === 'web-identity') {
     steps.push({
       key: keys[0] as string,
-      labels: { ...(source.profile ? { profile: source.profile } : {}), profiles: [...profiles], roleArn: source.roleArn },
+      labels: {
+        ...(source.profile ? { profile: source.profile } : {}),
+        profiles: [...profiles],
+        roleArn: source.roleArn,
+      },
     });
   }
   for (const hop of plan.hops) {
     const profile = hop.profile ?? plan.profile;
     if (!profiles.includes(profile)) profiles.push(profile);
-    steps.push({ key: keys[steps.length] as string, hop, labels: { profile, profiles: [...profiles], roleArn: hop.roleArn } });
+    steps.push({
+      key: keys[steps.length] as string,
+      hop,
+      labels: { profile, profiles: [...profiles], roleArn: hop.roleArn },
+    });
   }
   return steps;
 }
@@ -191,10 +238,14 @@ async function executeCachedChain(
   let credentials = found?.credentials;
   if (found) {
     protect(found.credentials, deps);
-    deps.log.verbose(`cache: reusing the session of ${describeStep(steps[start] as ChainStep, plan)} until ${found.expiresAt.toISOString()}`);
+    deps.log.verbose(
+      `cache: reusing the session of ${describeStep(steps[start] as ChainStep, plan)} until ${found.expiresAt.toISOString()}`,
+    );
   }
   for (let i = start + 1; i <= last; i++) {
-    credentials = await renewStep(plan, steps[i] as ChainStep, credentials, options, deps, cache, () => usable(i, marginOf(i)));
+    credentials = await renewStep(plan, steps[i] as ChainStep, credentials, options, deps, cache, () =>
+      usable(i, marginOf(i)),
+    );
   }
   return credentials as AwsCredentials;
 }
@@ -228,7 +279,14 @@ async function renewStep(
       protect(credentials, deps);
     }
     if (credentials.expiration) {
-      cache.write({ kind: 'credentials', key: step.key, createdAt: deps.now(), expiresAt: credentials.expiration, labels: step.labels, credentials });
+      cache.write({
+        kind: 'credentials',
+        key: step.key,
+        createdAt: deps.now(),
+        expiresAt: credentials.expiration,
+        labels: step.labels,
+        credentials,
+      });
     }
     return credentials;
   } finally {

@@ -25,7 +25,9 @@ export function resolveRegion(flag: string | undefined, env: Env, profile: Profi
   if (env.AWS_DEFAULT_REGION) return { region: env.AWS_DEFAULT_REGION, source: 'AWS_DEFAULT_REGION' };
   const fromProfile = profile?.get('region');
   if (fromProfile) return { region: fromProfile, source: profileName(profile?.name ?? '') };
-  const where = profile ? ` under [${profile.name === 'default' ? 'default' : `profile ${profile.name}`}] in your AWS config` : ' in your AWS config profile';
+  const where = profile
+    ? ` under [${profile.name === 'default' ? 'default' : `profile ${profile.name}`}] in your AWS config`
+    : ' in your AWS config profile';
   throw new EksAuthError(ExitCode.config, 'no AWS region is set', {
     hint: `pass --region (the cluster's region), set AWS_REGION, or add region = <region>${where}`,
     reason: 'no-region',
@@ -47,7 +49,9 @@ export function resolveServiceEndpointSettings(
   files: AwsConfigFiles,
 ): Omit<StsSettings, 'stsRegionalEndpoints'> {
   const settings: Omit<StsSettings, 'stsRegionalEndpoints'> = {};
-  const fips = readBoolean(env.AWS_USE_FIPS_ENDPOINT, 'AWS_USE_FIPS_ENDPOINT') ?? readBoolean(profile?.get('use_fips_endpoint'), 'use_fips_endpoint');
+  const fips =
+    readBoolean(env.AWS_USE_FIPS_ENDPOINT, 'AWS_USE_FIPS_ENDPOINT') ??
+    readBoolean(profile?.get('use_fips_endpoint'), 'use_fips_endpoint');
   if (fips !== undefined) settings.useFipsEndpoint = fips;
   const dualstack =
     readBoolean(env.AWS_USE_DUALSTACK_ENDPOINT, 'AWS_USE_DUALSTACK_ENDPOINT') ??
@@ -66,10 +70,14 @@ export function resolveStsSettings(env: Env, profile: Profile | undefined, files
   const regional = (env.AWS_STS_REGIONAL_ENDPOINTS || profile?.get('sts_regional_endpoints'))?.toLowerCase();
   if (regional !== undefined) {
     if (regional !== 'legacy' && regional !== 'regional') {
-      throw new EksAuthError(ExitCode.config, `sts_regional_endpoints must be "legacy" or "regional", not "${regional}"`, {
-        hint: 'fix AWS_STS_REGIONAL_ENDPOINTS or sts_regional_endpoints in your AWS config',
-        reason: 'bad-setting',
-      });
+      throw new EksAuthError(
+        ExitCode.config,
+        `sts_regional_endpoints must be "legacy" or "regional", not "${regional}"`,
+        {
+          hint: 'fix AWS_STS_REGIONAL_ENDPOINTS or sts_regional_endpoints in your AWS config',
+          reason: 'bad-setting',
+        },
+      );
     }
     settings.stsRegionalEndpoints = regional;
   }

@@ -37,14 +37,22 @@ function client(endpoint: StsEndpoint, handler: SdkRequestHandler, credentials?:
 }
 
 /** Runs one STS call through a fresh handler; failures become EksAuthError via stsError. */
-async function call<T>(endpoint: StsEndpoint, action: StsAction, run: (handler: SdkRequestHandler) => Promise<T>): Promise<T> {
+async function call<T>(
+  endpoint: StsEndpoint,
+  action: StsAction,
+  run: (handler: SdkRequestHandler) => Promise<T>,
+): Promise<T> {
   const handler = createSdkRequestHandler(endpoint.http ?? FALLBACK_HTTP);
   try {
     return await run(handler);
   } catch (err) {
     if (isEksAuthError(err) && err.exitCode === ExitCode.network && err.reason !== 'proxy-refused') {
       // The HTTP layer names the origin and the deadline; say which service that was.
-      throw new EksAuthError(ExitCode.network, `STS at ${endpoint.url} could not be reached: ${err.message}`, { hint: err.hint, cause: err, reason: 'sts-unreachable' });
+      throw new EksAuthError(ExitCode.network, `STS at ${endpoint.url} could not be reached: ${err.message}`, {
+        hint: err.hint,
+        cause: err,
+        reason: 'sts-unreachable',
+      });
     }
     if (isEksAuthError(err)) throw err;
     throw stsError(err, endpoint, action, handler.lastDate);
@@ -64,21 +72,35 @@ function toCredentials(credentials: StsCredentials | undefined, action: string):
 type StsAction = 'AssumeRole' | 'AssumeRoleWithWebIdentity' | 'GetCallerIdentity';
 
 /** Maps SDK and socket failures to our exit codes, keeping the STS error code and message. */
-export function stsError(err: unknown, endpoint: StsEndpoint, action: StsAction, dateHeader?: string, now: Date = new Date()): EksAuthError {
+export function stsError(
+  err: unknown,
+  endpoint: StsEndpoint,
+  action: StsAction,
+  dateHeader?: string,
+  now: Date = new Date(),
+): EksAuthError {
   const e = err as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   const status = e.$metadata?.httpStatusCode;
   const message = e.message ?? String(err);
   if (isSignatureTimeError(e.name, message)) {
     const skew = describeClockSkew(clockSkew(dateHeader, now), dateHeader);
     if (skew) {
-      return new EksAuthError(ExitCode.credentials, `STS refused ${action} because the signature's time is off: ${skew} (${e.name}: ${message})`, {
-        hint: CLOCK_HINT,
-        cause: err,
-        reason: 'clock-skew',
-      });
+      return new EksAuthError(
+        ExitCode.credentials,
+        `STS refused ${action} because the signature's time is off: ${skew} (${e.name}: ${message})`,
+        {
+          hint: CLOCK_HINT,
+          cause: err,
+          reason: 'clock-skew',
+        },
+      );
     }
   }
-  if ((e.code && NETWORK_CODES.has(e.code)) || e.name === 'TimeoutError' || /socket hang up|timed? ?out/i.test(message)) {
+  if (
+    (e.code && NETWORK_CODES.has(e.code)) ||
+    e.name === 'TimeoutError' ||
+    /socket hang up|timed? ?out/i.test(message)
+  ) {
     return new EksAuthError(ExitCode.network, `STS at ${endpoint.url} could not be reached: ${message}`, {
       hint: 'check your network, proxy and the STS endpoint (AWS_ENDPOINT_URL_STS, --region)',
       cause: err,
@@ -86,23 +108,32 @@ export function stsError(err: unknown, endpoint: StsEndpoint, action: StsAction,
     });
   }
   if (e.name === 'Throttling' || e.name === 'ThrottlingException' || e.name === 'RequestLimitExceeded') {
-    return new EksAuthError(ExitCode.network, `STS at ${endpoint.url} kept throttling ${action} after retries: ${message}`, {
-      hint: 'retry in a few seconds; parallel callers share cached sessions once one call succeeds',
-      cause: err,
-      reason: 'sts-throttled',
-    });
+    return new EksAuthError(
+      ExitCode.network,
+      `STS at ${endpoint.url} kept throttling ${action} after retries: ${message}`,
+      {
+        hint: 'retry in a few seconds; parallel callers share cached sessions once one call succeeds',
+        cause: err,
+        reason: 'sts-throttled',
+      },
+    );
   }
   if (status !== undefined && status >= 500) {
-    return new EksAuthError(ExitCode.network, `STS at ${endpoint.url} failed with HTTP ${status} after retries: ${e.name}: ${message}`, {
-      cause: err,
-      reason: 'sts-unavailable',
-    });
+    return new EksAuthError(
+      ExitCode.network,
+      `STS at ${endpoint.url} failed with HTTP ${status} after retries: ${e.name}: ${message}`,
+      {
+        cause: err,
+        reason: 'sts-unavailable',
+      },
+    );
   }
   const hints: Record<string, string> = {
     ExpiredToken: 'the source credentials have expired: refresh them (aws sso login, new keys) and retry',
     InvalidClientTokenId: 'the access key is not valid in this partition/region: check the keys and --region',
     SignatureDoesNotMatch: 'the secret access key does not match the access key id',
-    RegionDisabledException: 'STS is not activated in this region: activate it in IAM account settings, or use another --region',
+    RegionDisabledException:
+      'STS is not activated in this region: activate it in IAM account settings, or use another --region',
     // Only AssumeRole is governed by a trust policy; GetCallerIdentity is denied by an SCP or boundary, if ever.
     AccessDenied:
       action === 'GetCallerIdentity'

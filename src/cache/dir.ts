@@ -23,7 +23,10 @@ export function cacheDisabledByEnv(env: Env): { disabled: boolean; problem?: str
   if (OFF.has(value)) return { disabled: true };
   if (ON.has(value)) return { disabled: false };
   // A typo must not silently leave a cache on that the user meant to turn off.
-  return { disabled: true, problem: `EKS_AUTH_NO_CACHE=${raw.slice(0, 20)} is not 1/true or 0/false; the cache is off` };
+  return {
+    disabled: true,
+    problem: `EKS_AUTH_NO_CACHE=${raw.slice(0, 20)} is not 1/true or 0/false; the cache is off`,
+  };
 }
 
 /**
@@ -31,7 +34,12 @@ export function cacheDisabledByEnv(env: Env): { disabled: boolean; problem?: str
  * permission bit for group or others, or the wrong file type. `uid` is undefined where POSIX
  * ownership does not exist (Windows), and then only the type is checked.
  */
-export function unsafeReason(stat: Stats, path: string, uid: number | undefined, expect: 'directory' | 'file'): string | undefined {
+export function unsafeReason(
+  stat: Stats,
+  path: string,
+  uid: number | undefined,
+  expect: 'directory' | 'file',
+): string | undefined {
   if (expect === 'directory' ? !stat.isDirectory() : !stat.isFile()) return `${path} is not a ${expect}`;
   if (uid === undefined) return undefined;
   if (stat.uid !== uid) return `${path} is owned by another user (uid ${stat.uid})`;
@@ -48,7 +56,8 @@ export function checkDirectory(path: string, uid: number | undefined): string | 
   const stat = lstatSync(path, { throwIfNoEntry: false });
   if (stat === undefined) return 'missing';
   // The token path refuses a link at the directory's name (openDirectory): say so here too.
-  if (stat.isSymbolicLink()) return `${path} is a symbolic link; replace it with the directory itself, or set KUBECACHEDIR`;
+  if (stat.isSymbolicLink())
+    return `${path} is a symbolic link; replace it with the directory itself, or set KUBECACHEDIR`;
   return unsafeReason(stat, path, uid, 'directory');
 }
 
@@ -70,7 +79,11 @@ export interface OpenDirectory {
  * parent directory, such as a symlinked ~/.kube, is followed). Returns its problem as a string,
  * `missing` when it does not exist and `create` is false.
  */
-export function openDirectory(path: string, uid: number | undefined, create: boolean): OpenDirectory | 'missing' | string {
+export function openDirectory(
+  path: string,
+  uid: number | undefined,
+  create: boolean,
+): OpenDirectory | 'missing' | string {
   if (create) mkdirSync(path, { recursive: true, mode: 0o700 });
   let fd: number;
   try {
@@ -110,7 +123,8 @@ export function openDirectory(path: string, uid: number | undefined, create: boo
 
 function byPath(path: string, uid: number | undefined): OpenDirectory | string {
   const stat = lstatSync(path);
-  if (stat.isSymbolicLink()) return `${path} is a symbolic link; replace it with the directory itself, or set KUBECACHEDIR`;
+  if (stat.isSymbolicLink())
+    return `${path} is a symbolic link; replace it with the directory itself, or set KUBECACHEDIR`;
   const problem = unsafeReason(stat, path, uid, 'directory');
   if (problem) return problem;
   return {

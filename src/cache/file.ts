@@ -15,7 +15,10 @@ export const MAX_ENTRY_BYTES = 64 * 1024;
 /** A lock holds one line of JSON (pid, host, time, nonce). */
 export const MAX_LOCK_BYTES = 4 * 1024;
 
-type FileRead = { kind: 'text'; text: string; stat: Stats } | { kind: 'missing' } | { kind: 'refused'; problem: string };
+type FileRead =
+  | { kind: 'text'; text: string; stat: Stats }
+  | { kind: 'missing' }
+  | { kind: 'refused'; problem: string };
 
 /** What kind of thing a non-regular file is, for messages: `a symbolic link`, `a FIFO`, … */
 function describeType(stat: Stats): string {

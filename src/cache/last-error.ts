@@ -37,7 +37,10 @@ export function writeLastError(dir: string, record: LastError, uid: number | und
     const opened = openDirectory(dir, uid, true);
     if (opened === 'missing') return `${dir} could not be created`;
     if (typeof opened === 'string') return opened;
-    temp = join(opened.base, `.${LAST_ERROR_FILE}.${Date.now().toString(16)}.${Math.random().toString(16).slice(2, 10)}.tmp`);
+    temp = join(
+      opened.base,
+      `.${LAST_ERROR_FILE}.${Date.now().toString(16)}.${Math.random().toString(16).slice(2, 10)}.tmp`,
+    );
     // `wx` refuses a file (or planted symlink) already at the temp path; rename replaces a link, never follows it.
     writeFileSync(temp, `${JSON.stringify(record)}\n`, { mode: 0o600, flag: 'wx' });
     renameSync(temp, join(opened.base, LAST_ERROR_FILE));
@@ -83,7 +86,12 @@ export function readLastError(dir: string, uid: number | undefined): LastError |
   } catch (err) {
     return { problem: `${file} is not readable JSON: ${(err as Error).message}` };
   }
-  if (!isRecord(value) || typeof value.error !== 'string' || typeof value.time !== 'string' || typeof value.exitCode !== 'number') {
+  if (
+    !isRecord(value) ||
+    typeof value.error !== 'string' ||
+    typeof value.time !== 'string' ||
+    typeof value.exitCode !== 'number'
+  ) {
     return { problem: `${file} is not a last-error record` };
   }
   const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);

@@ -57,7 +57,9 @@ export class LockBusyError extends Error {
     readonly holderPid: number | undefined,
     waitedMs: number,
   ) {
-    super(`${path} is still held${holderPid === undefined ? '' : ` by pid ${holderPid}`} after ${Math.round(waitedMs / 1000)} s`);
+    super(
+      `${path} is still held${holderPid === undefined ? '' : ` by pid ${holderPid}`} after ${Math.round(waitedMs / 1000)} s`,
+    );
     this.name = 'LockBusyError';
   }
 }
@@ -84,22 +86,34 @@ export async function acquireLock(path: string, options: LockOptions, acquire: A
   let lastSign = started;
   let lastTouch: number | undefined;
   for (;;) {
-    const content = JSON.stringify({ pid: options.pid, host: options.host, at: options.now(), nonce: uniqueSuffix() } satisfies LockContent);
+    const content = JSON.stringify({
+      pid: options.pid,
+      host: options.host,
+      at: options.now(),
+      nonce: uniqueSuffix(),
+    } satisfies LockContent);
     if (tryCreate(path, content, options.pid)) return hold(path, content, options);
     const held = readHolder(path);
-    if (held.kind === 'refused') throw new Error(`${held.problem}, not a lock file; remove it (\`eks-auth cache clean\`)`);
+    if (held.kind === 'refused')
+      throw new Error(`${held.problem}, not a lock file; remove it (\`eks-auth cache clean\`)`);
     const waited = options.now() - started;
     if (held.kind === 'missing') {
       // Released between our attempt and the read: try again, at once the first time, then after a
       // pause, so a path that keeps "existing" for create and "missing" for read cannot spin.
       vanished++;
-      if (waited >= options.maxWaitMs) throw new Error(`${path} could not be created or read for ${Math.round(waited / 1000)} s`);
+      if (waited >= options.maxWaitMs)
+        throw new Error(`${path} could not be created or read for ${Math.round(waited / 1000)} s`);
       if (vanished > 1) await options.sleep(options.pollMs);
       continue;
     }
     if (lastTouch !== undefined && held.touchedAt !== lastTouch) lastSign = options.now();
     lastTouch = held.touchedAt;
-    const stale = staleReason(held.content, options, waited, acquire.patientMs === undefined ? undefined : { patientMs: acquire.patientMs, lastSign });
+    const stale = staleReason(
+      held.content,
+      options,
+      waited,
+      acquire.patientMs === undefined ? undefined : { patientMs: acquire.patientMs, lastSign },
+    );
     if (stale === 'busy') throw new LockBusyError(path, held.content?.pid, waited);
     if (stale) {
       removeIf(path, held.text);
@@ -123,7 +137,8 @@ function staleReason(
   if (here && patience) {
     // A live holder renews its lock (hold below) while it works or waits for a person: wait for
     // it, however old its lock, until it stops renewing (suspended, hung) or patience runs out.
-    if (now - patience.lastSign >= options.maxWaitMs) return `its holder (pid ${content.pid}) has not renewed it for ${Math.round((now - patience.lastSign) / 1000)} s`;
+    if (now - patience.lastSign >= options.maxWaitMs)
+      return `its holder (pid ${content.pid}) has not renewed it for ${Math.round((now - patience.lastSign) / 1000)} s`;
     return waited >= patience.patientMs ? 'busy' : undefined;
   }
   if (content && now - content.at >= options.maxWaitMs) return `it is ${Math.round((now - content.at) / 1000)} s old`;
@@ -139,15 +154,19 @@ function staleReason(
  * (killed, suspended) is broken once the bound has passed since it was last renewed.
  */
 function hold(path: string, content: string, options: LockOptions): HeldLock {
-  const timer = setInterval(() => {
-    try {
-      const current = readRegularFile(path, MAX_LOCK_BYTES);
-      // Waiters look only for a change of mtime, so the clock used here does not matter.
-      if (current.kind === 'text' && current.text === content) utimesSync(path, current.stat.atime, new Date(current.stat.mtimeMs + 1000));
-    } catch {
-      // a lock that cannot be renewed is at worst broken by a waiter: one extra STS call
-    }
-  }, Math.max(1, Math.floor(options.maxWaitMs / 4)));
+  const timer = setInterval(
+    () => {
+      try {
+        const current = readRegularFile(path, MAX_LOCK_BYTES);
+        // Waiters look only for a change of mtime, so the clock used here does not matter.
+        if (current.kind === 'text' && current.text === content)
+          utimesSync(path, current.stat.atime, new Date(current.stat.mtimeMs + 1000));
+      } catch {
+        // a lock that cannot be renewed is at worst broken by a waiter: one extra STS call
+      }
+    },
+    Math.max(1, Math.floor(options.maxWaitMs / 4)),
+  );
   timer.unref();
   return {
     release: () => {
@@ -178,7 +197,8 @@ function tryCreate(path: string, content: string, pid: number): boolean {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') return false;
     // File systems without hard links (some FUSE and SMB mounts): create in place instead.
-    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS') return createInPlace(path, content);
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS')
+      return createInPlace(path, content);
     throw err;
   } finally {
     unlinkQuietly(temp);
@@ -196,7 +216,8 @@ function createInPlace(path: string, content: string): boolean {
   }
   try {
     const written = writeSync(fd, content);
-    if (written !== Buffer.byteLength(content)) throw new Error(`short write to ${path} (${written} bytes): is the disk full?`);
+    if (written !== Buffer.byteLength(content))
+      throw new Error(`short write to ${path} (${written} bytes): is the disk full?`);
   } catch (err) {
     closeSync(fd);
     unlinkQuietly(path);
@@ -216,7 +237,8 @@ function unlinkQuietly(path: string): void {
 
 type Holder =
   | { kind: 'text'; text: string; content: LockContent | undefined; touchedAt: number }
-   | { kind: 'missing' } | { kind: 'refused'; problem: string };
+  | { kind: 'missing' }
+  | { kind: 'refused'; problem: string };
 
 function readHolder(path: string): Holder {
   const read = readRegularFile(path, MAX_LOCK_BYTES);
@@ -227,7 +249,12 @@ function readHolder(path: string): Holder {
 function parseContent(text: string): LockContent | undefined {
   try {
     const value = JSON.parse(text) as Partial<LockContent>;
-    if (typeof value.pid === 'number' && typeof value.host === 'string' && typeof value.at === 'number' && typeof value.nonce === 'string') {
+    if (
+      typeof value.pid === 'number' &&
+      typeof value.host === 'string' &&
+      typeof value.at === 'number' &&
+      typeof value.nonce === 'string'
+    ) {
       return value as LockContent;
     }
   } catch {
@@ -252,5 +279,7 @@ function removeIf(path: string, expected: string): void {
 
 /** A suffix that tells this attempt's lock or temp file from any other's; not a secret, so no node:crypto. */
 export function uniqueSuffix(): string {
-  return Math.floor(Math.random() * 2 ** 48).toString(16).padStart(12, '0');
+  return Math.floor(Math.random() * 2 ** 48)
+    .toString(16)
+    .padStart(12, '0');
 }

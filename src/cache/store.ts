@@ -20,7 +20,6 @@ const TEMP_FILE = /^\.[0-9a-f]{64}\.\d+\.[0-9a-f]+\.tmp$/;
 // Not on Windows, where it does not exist: there a symlinked entry is merely followed.
 const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
 
-
 /** What the cache needs from the process; tests override any of it. */
 export interface StoreOptions {
   dir: string;
@@ -142,14 +141,19 @@ export function openCache(deps: Pick<Deps, 'log'>, options: StoreOptions): Cache
       try {
         const held = await acquireLock(
           under(`${key}.lock`),
-          { ...options.lock, onBreak: (reason) => deps.log.verbose(`cache: broke the lock of ${key.slice(0, 12)}: ${reason}`) },
+          {
+            ...options.lock,
+            onBreak: (reason) => deps.log.verbose(`cache: broke the lock of ${key.slice(0, 12)}: ${reason}`),
+          },
           lockOptions,
         );
         return () => {
           try {
             held.release();
           } catch (err) {
-            deps.log.verbose(`cache: could not release the lock of ${key.slice(0, 12)}: ${plain((err as Error).message)}`);
+            deps.log.verbose(
+              `cache: could not release the lock of ${key.slice(0, 12)}: ${plain((err as Error).message)}`,
+            );
           }
         };
       } catch (err) {
@@ -198,7 +202,11 @@ export function listCacheFiles(dir: string): CacheFile[] {
       } catch (err) {
         parsed = `cannot read it: ${(err as Error).message}`;
       }
-      files.push(typeof parsed === 'string' ? { name, path, type: 'entry', problem: parsed } : { name, path, type: 'entry', entry: parsed });
+      files.push(
+        typeof parsed === 'string'
+          ? { name, path, type: 'entry', problem: parsed }
+          : { name, path, type: 'entry', entry: parsed },
+      );
     } else if (LOCK_FILE.test(name)) {
       files.push({ name, path, type: 'lock' });
     } else if (TEMP_FILE.test(name)) {

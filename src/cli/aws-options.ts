@@ -6,7 +6,15 @@
 import type { Options } from 'yargs';
 import { TOKEN_FLAGS, type TokenFlagName } from './token-args';
 
-const AWS_FLAGS = ['region', 'profile', 'role-arn', 'external-id', 'session-name', 'forward-session-name', 'duration'] as const;
+const AWS_FLAGS = [
+  'region',
+  'profile',
+  'role-arn',
+  'external-id',
+  'session-name',
+  'forward-session-name',
+  'duration',
+] as const;
 
 export interface AwsArgs {
   region?: string;
@@ -25,7 +33,8 @@ export interface AwsArgs {
  */
 export const SESSION_CACHE_OPTION: Options = {
   type: 'boolean',
-  describe: 'Reuse the role sessions that token and login cached (on by default; --no-cache or EKS_AUTH_NO_CACHE=1 turns it off)',
+  describe:
+    'Reuse the role sessions that token and login cached (on by default; --no-cache or EKS_AUTH_NO_CACHE=1 turns it off)',
   group: 'AWS credentials:',
 };
 

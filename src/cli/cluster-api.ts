@@ -17,7 +17,11 @@ export async function openClusterApi(aws: AwsInput, deps: Deps): Promise<Cluster
   const region = context.region.region;
   const eksEndpoint = context.serviceEndpointUrl('eks');
   deps.log.verbose(`EKS API in ${region}${eksEndpoint ? ` at ${eksEndpoint}` : ''}`);
-  const eks = createEksPort({ region, credentials: context.credentials, ...(eksEndpoint ? { endpoint: eksEndpoint } : {}) });
+  const eks = createEksPort({
+    region,
+    credentials: context.credentials,
+    ...(eksEndpoint ? { endpoint: eksEndpoint } : {}),
+  });
   let iam: IamPort | undefined;
   return {
     eks,

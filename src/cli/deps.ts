@@ -9,7 +9,17 @@ import { cacheDirectory, cacheDisabledByEnv } from '../cache/dir';
 import { LOCK_POLL_MS, LOCK_WAIT_MS } from '../cache/lock';
 import { openCache, type StoreOptions } from '../cache/store';
 import { EksAuthError, ExitCode } from '../errors';
-import type { CachePort, Deps, FilePort, HttpSettings, Logger, LookupCluster, PromptPort, SdkSourcesPort, StsPort } from '../ports';
+import type {
+  CachePort,
+  Deps,
+  FilePort,
+  HttpSettings,
+  Logger,
+  LookupCluster,
+  PromptPort,
+  SdkSourcesPort,
+  StsPort,
+} from '../ports';
 import type { ClusterLookupInput, EksCluster } from '../types';
 import { registerSecret, writeStderr } from './stdio';
 
@@ -30,7 +40,8 @@ export const nodeFiles: FilePort = {
     try {
       const st = fstatSync(fd);
       if (!st.isFile()) throw new Error('it is not a regular file');
-      if (st.size > MAX_INPUT_FILE_BYTES) throw new Error(`it is ${st.size} bytes, more than the ${MAX_INPUT_FILE_BYTES} eks-auth reads`);
+      if (st.size > MAX_INPUT_FILE_BYTES)
+        throw new Error(`it is ${st.size} bytes, more than the ${MAX_INPUT_FILE_BYTES} eks-auth reads`);
       const buf = Buffer.alloc(Math.min(st.size + 1, MAX_INPUT_FILE_BYTES + 1));
       let length = 0;
       while (length < buf.length) {
@@ -38,7 +49,8 @@ export const nodeFiles: FilePort = {
         if (n === 0) break;
         length += n;
       }
-      if (length > MAX_INPUT_FILE_BYTES) throw new Error(`it is more than the ${MAX_INPUT_FILE_BYTES} bytes eks-auth reads`);
+      if (length > MAX_INPUT_FILE_BYTES)
+        throw new Error(`it is more than the ${MAX_INPUT_FILE_BYTES} bytes eks-auth reads`);
       return buf.subarray(0, length).toString('utf8');
     } finally {
       closeSync(fd);
@@ -64,7 +76,9 @@ function loadSts(): Promise<StsPort> {
 }
 
 function loadSdkSources(): Promise<SdkSourcesPort> {
-  sdkSourcesPort ??= import('../aws/sdk-sources').then((m) => m.createSdkSourcesPort({ env: process.env, files: nodeFiles }));
+  sdkSourcesPort ??= import('../aws/sdk-sources').then((m) =>
+    m.createSdkSourcesPort({ env: process.env, files: nodeFiles }),
+  );
   return sdkSourcesPort;
 }
 
@@ -77,7 +91,9 @@ function terminalPrompt(): PromptPort {
       try {
         return await new Promise<string>((resolve, reject) => {
           // stdin may close before an answer (kubectl killed, Ctrl-D): fail instead of hanging.
-          rl.once('close', () => reject(new EksAuthError(ExitCode.credentials, 'no MFA code was entered', { reason: 'mfa-invalid' })));
+          rl.once('close', () =>
+            reject(new EksAuthError(ExitCode.credentials, 'no MFA code was entered', { reason: 'mfa-invalid' })),
+          );
           rl.question(question, resolve);
         });
       } finally {
@@ -210,7 +226,13 @@ export async function lookupCluster(name: string, aws: ClusterLookupInput, deps:
   const endpoint = context.serviceEndpointUrl('eks');
   const resolved = context.eksEndpoint();
   deps.log.verbose(`DescribeCluster ${name} in ${region} at ${resolved.url}`);
-  const eks = createEksPort({ region, credentials: context.credentials, ...(endpoint ? { endpoint } : {}), resolved, http: context.http });
+  const eks = createEksPort({
+    region,
+    credentials: context.credentials,
+    ...(endpoint ? { endpoint } : {}),
+    resolved,
+    http: context.http,
+  });
   let cluster: EksCluster;
   try {
     cluster = await eks.describeCluster(name);
@@ -228,5 +250,12 @@ export async function lookupCluster(name: string, aws: ClusterLookupInput, deps:
 export function verifierHttpSettings(deps: Deps): HttpSettings {
   const files = loadAwsConfigFiles(deps);
   const profile = findProfile(files, deps.env.AWS_PROFILE || 'default');
-  return resolveHttpSettings({ env: deps.env, profile, files: deps.files, homedir: deps.homedir, log: deps.log, alwaysVerify: true });
+  return resolveHttpSettings({
+    env: deps.env,
+    profile,
+    files: deps.files,
+    homedir: deps.homedir,
+    log: deps.log,
+    alwaysVerify: true,
+  });
 }

@@ -24,7 +24,11 @@ import { doctorCommand } from './commands/doctor';
  * `--verbose`/`-v`, for every command (commands do not declare it again: yargs would list `-v, -v`).
  * No default: unset stays undefined, as in token's fast parser, and commands test `=== true`.
  */
-export const VERBOSE_OPTION: Options = { type: 'boolean', alias: 'v', describe: 'Trace credential resolution and show error causes on stderr' };
+export const VERBOSE_OPTION: Options = {
+  type: 'boolean',
+  alias: 'v',
+  describe: 'Trace credential resolution and show error causes on stderr',
+};
 
 export async function main(args: string[]): Promise<void> {
   const name = commandName();

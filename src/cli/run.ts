@@ -42,10 +42,7 @@ function printCauses(err: Error): void {
  * `action` may return a number to choose a non-zero exit code itself (e.g. `verify` on rejection
  * after printing its own --json result).
  */
-export async function runAction(
-  verbose: boolean,
-  action: () => Promise<string | number | undefined>,
-): Promise<void> {
+export async function runAction(verbose: boolean, action: () => Promise<string | number | undefined>): Promise<void> {
   try {
     const result = await action();
     if (typeof result === 'string') writeStdout(result.endsWith('\n') ? result : `${result}\n`);

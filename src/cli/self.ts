@@ -84,9 +84,13 @@ export function runningExecutable(): { command: string; launchArgs: string[] } {
       return native ? { command: native, launchArgs: [] } : { command: node, launchArgs: [script] };
     }
   }
-  throw new EksAuthError(ExitCode.usage, `--absolute-command: cannot tell the path of the running eks-auth (${process.argv[1] ?? process.execPath})`, {
-    hint: 'run the installed eks-auth, or leave out --absolute-command',
-  });
+  throw new EksAuthError(
+    ExitCode.usage,
+    `--absolute-command: cannot tell the path of the running eks-auth (${process.argv[1] ?? process.execPath})`,
+    {
+      hint: 'run the installed eks-auth, or leave out --absolute-command',
+    },
+  );
 }
 
 function safeRealpath(path: string): string | undefined {

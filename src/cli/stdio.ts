@@ -100,7 +100,10 @@ export function registerSecret(value: string | undefined): void {
 
 /** Removes tokens, presigned query credentials and every registered secret from a line of text. */
 export function redact(text: string): string {
-  return redactSecrets(text.replace(TOKEN_PATTERN, 'k8s-aws-v1.[redacted]').replace(SIGNED_QUERY_PATTERN, '$1[redacted]'), secrets);
+  return redactSecrets(
+    text.replace(TOKEN_PATTERN, 'k8s-aws-v1.[redacted]').replace(SIGNED_QUERY_PATTERN, '$1[redacted]'),
+    secrets,
+  );
 }
 
 /** Writes a message to stderr, redacted, with control characters shown as `\uXXXX` (never sent to the terminal). */

@@ -21,9 +21,21 @@ export const TOKEN_FLAGS = {
     aliases: ['cluster-name', 'cluster-id', 'i'],
     describe: 'EKS cluster name, or id for local clusters on Outposts (signed as x-k8s-aws-id)',
   },
-  region: { type: 'string', aliases: [], describe: "The cluster's region (else AWS_REGION, AWS_DEFAULT_REGION, the profile's region)" },
-  profile: { type: 'string', aliases: [], describe: 'AWS profile (beats AWS_PROFILE and ignores environment keys, as with the AWS CLI)' },
-  'role-arn': { type: 'string', aliases: ['role', 'r'], describe: 'Assume this role on top of the profile credentials' },
+  region: {
+    type: 'string',
+    aliases: [],
+    describe: "The cluster's region (else AWS_REGION, AWS_DEFAULT_REGION, the profile's region)",
+  },
+  profile: {
+    type: 'string',
+    aliases: [],
+    describe: 'AWS profile (beats AWS_PROFILE and ignores environment keys, as with the AWS CLI)',
+  },
+  'role-arn': {
+    type: 'string',
+    aliases: ['role', 'r'],
+    describe: 'Assume this role on top of the profile credentials',
+  },
   'external-id': { type: 'string', aliases: ['e'], describe: 'External id for --role-arn' },
   'session-name': {
     type: 'string',
@@ -33,29 +45,56 @@ export const TOKEN_FLAGS = {
   'forward-session-name': {
     type: 'boolean',
     aliases: [],
-    describe: "Assume --role-arn under the caller's own session name (from its assumed-role ARN), as aws-iam-authenticator does",
+    describe:
+      "Assume --role-arn under the caller's own session name (from its assumed-role ARN), as aws-iam-authenticator does",
   },
   duration: { type: 'number', aliases: [], describe: 'Session duration in seconds for --role-arn (900-43200)' },
   'token-only': { type: 'boolean', aliases: [], describe: 'Print only the token (same as --output token)' },
-  output: { type: 'string', aliases: ['o'], describe: 'json: ExecCredential (default); token: the bare token', choices: ['json', 'token'] },
+  output: {
+    type: 'string',
+    aliases: ['o'],
+    describe: 'json: ExecCredential (default); token: the bare token',
+    choices: ['json', 'token'],
+  },
   verbose: { type: 'boolean', aliases: ['v'], describe: 'Trace credential resolution on stderr' },
-  cache: { type: 'boolean', aliases: [], describe: 'Reuse cached tokens and role sessions (on by default; --no-cache or EKS_AUTH_NO_CACHE=1 turns it off)' },
+  cache: {
+    type: 'boolean',
+    aliases: [],
+    describe: 'Reuse cached tokens and role sessions (on by default; --no-cache or EKS_AUTH_NO_CACHE=1 turns it off)',
+  },
   // aws-iam-authenticator's global flags (cmd/aws-iam-authenticator/root.go), read so that its
   // entries only change `command`. Its `-v` takes a level: authenticatorArgv rewrites `-v debug`.
   'log-verbosity': {
     type: 'string',
     aliases: [],
-    describe: "aws-iam-authenticator's log level (also AWS_IAM_AUTHENTICATOR_LOG_VERBOSITY): debug or trace means --verbose",
+    describe:
+      "aws-iam-authenticator's log level (also AWS_IAM_AUTHENTICATOR_LOG_VERBOSITY): debug or trace means --verbose",
   },
-  'log-format': { type: 'string', aliases: ['l'], describe: "aws-iam-authenticator's log format: accepted and ignored (stderr is text)" },
-  'feature-gates': { type: 'string', aliases: [], describe: "aws-iam-authenticator's server feature gates: accepted and ignored" },
-  config: { type: 'string', aliases: ['c'], describe: "aws-iam-authenticator's config file: refused, give its clusterID as --cluster" },
+  'log-format': {
+    type: 'string',
+    aliases: ['l'],
+    describe: "aws-iam-authenticator's log format: accepted and ignored (stderr is text)",
+  },
+  'feature-gates': {
+    type: 'string',
+    aliases: [],
+    describe: "aws-iam-authenticator's server feature gates: accepted and ignored",
+  },
+  config: {
+    type: 'string',
+    aliases: ['c'],
+    describe: "aws-iam-authenticator's config file: refused, give its clusterID as --cluster",
+  },
 } as const satisfies Record<string, FlagSpec>;
 
 type Flags = typeof TOKEN_FLAGS;
 export type TokenFlagName = keyof Flags;
 export type TokenArgs = {
-  [K in TokenFlagName]?: Flags[K]['type'] extends 'boolean' ? boolean : Flags[K]['type'] extends 'number' ? number : string;
+  [K in TokenFlagName]?: Flags[K]['type'] extends 'boolean'
+    ? boolean
+    : Flags[K]['type'] extends 'number'
+      ? number
+      : string;
 };
 
 const BY_SPELLING = new Map<string, TokenFlagName>();
@@ -107,7 +146,8 @@ export interface AuthenticatorEnv {
 export function withAuthenticatorEnv(args: TokenArgs, env: AuthenticatorEnv): TokenArgs {
   const out: TokenArgs = { ...args };
   if (out['role-arn'] === undefined && env.DEFAULT_ROLE) out['role-arn'] = env.DEFAULT_ROLE;
-  if (out.cluster === undefined && env.KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID) out.cluster = env.KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID;
+  if (out.cluster === undefined && env.KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID)
+    out.cluster = env.KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID;
   if (out['log-verbosity'] === undefined && env.AWS_IAM_AUTHENTICATOR_LOG_VERBOSITY) {
     out['log-verbosity'] = env.AWS_IAM_AUTHENTICATOR_LOG_VERBOSITY;
   }
@@ -214,36 +254,58 @@ export function toTokenOptions(args: TokenArgs): TokenCommandOptions {
     });
   }
   if (args['log-verbosity'] !== undefined && !isLogLevel(args['log-verbosity'])) {
-    throw new EksAuthError(ExitCode.usage, `--log-verbosity (or AWS_IAM_AUTHENTICATOR_LOG_VERBOSITY) must be one of ${LOG_LEVELS.join(', ')}`, {
-      hint: 'in eks-auth, --verbose (-v) turns tracing on',
-      reason: 'usage',
-    });
+    throw new EksAuthError(
+      ExitCode.usage,
+      `--log-verbosity (or AWS_IAM_AUTHENTICATOR_LOG_VERBOSITY) must be one of ${LOG_LEVELS.join(', ')}`,
+      {
+        hint: 'in eks-auth, --verbose (-v) turns tracing on',
+        reason: 'usage',
+      },
+    );
   }
   const tokenOnly = args['token-only'] === true || args.output === 'token';
-  const options: TokenCommandOptions = { clusterId: args.cluster, output: tokenOnly ? 'token' : 'json', verbose: tokenVerbose(args) };
+  const options: TokenCommandOptions = {
+    clusterId: args.cluster,
+    output: tokenOnly ? 'token' : 'json',
+    verbose: tokenVerbose(args),
+  };
   return { ...toAwsInput(args), ...options };
 }
 
 /** The credential flags every command shares (`--region`, `--profile`, `--role-arn`, …), checked. */
 export function toAwsInput(
-  args: Pick<TokenArgs, 'region' | 'profile' | 'role-arn' | 'external-id' | 'session-name' | 'forward-session-name' | 'duration'>,
+  args: Pick<
+    TokenArgs,
+    'region' | 'profile' | 'role-arn' | 'external-id' | 'session-name' | 'forward-session-name' | 'duration'
+  >,
 ): AwsInput {
   if (args['forward-session-name'] === true && args['session-name']) {
     // aws-iam-authenticator refuses the pair too (token.go).
     throw new EksAuthError(ExitCode.usage, '--forward-session-name and --session-name cannot both be given', {
-      hint: 'keep one: --session-name <name> names the session, --forward-session-name reuses the caller\'s own',
+      hint: "keep one: --session-name <name> names the session, --forward-session-name reuses the caller's own",
       reason: 'usage',
     });
   }
-  if (args.duration !== undefined && (!Number.isInteger(args.duration) || args.duration < 900 || args.duration > 43200)) {
+  if (
+    args.duration !== undefined &&
+    (!Number.isInteger(args.duration) || args.duration < 900 || args.duration > 43200)
+  ) {
     const given = Number.isNaN(args.duration) ? 'a number' : `${args.duration}`;
-    throw new EksAuthError(ExitCode.usage, `--duration must be a whole number of seconds from 900 to 43200, not ${given}`, { reason: 'usage' });
+    throw new EksAuthError(
+      ExitCode.usage,
+      `--duration must be a whole number of seconds from 900 to 43200, not ${given}`,
+      { reason: 'usage' },
+    );
   }
   if (!args['role-arn'] && (args['external-id'] || args['session-name'] || args.duration !== undefined)) {
-    throw new EksAuthError(ExitCode.usage, '--external-id, --session-name and --duration apply to --role-arn, which is not given', {
-      hint: 'add --role-arn <arn>, or set these in the profile (external_id, role_session_name, duration_seconds)',
-      reason: 'usage',
-    });
+    throw new EksAuthError(
+      ExitCode.usage,
+      '--external-id, --session-name and --duration apply to --role-arn, which is not given',
+      {
+        hint: 'add --role-arn <arn>, or set these in the profile (external_id, role_session_name, duration_seconds)',
+        reason: 'usage',
+      },
+    );
   }
   const input: AwsInput = {};
   if (args.region) input.region = args.region;

@@ -44,11 +44,16 @@ export function runToken(parsed: TokenArgs, command: 'token' | 'eks get-token'):
  */
 function recordFailure(err: unknown, args: TokenArgs, deps: Deps): void {
   const known = isEksAuthError(err);
-  const message = known ? err.message : `unexpected failure: ${err instanceof Error ? err.message : String(err)} (eks-auth ${version()})`;
+  const message = known
+    ? err.message
+    : `unexpected failure: ${err instanceof Error ? err.message : String(err)} (eks-auth ${version()})`;
   const problem = writeLastError(
     cacheDirectory(deps.env, deps.homedir),
     {
-      time: deps.now().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      time: deps
+        .now()
+        .toISOString()
+        .replace(/\.\d{3}Z$/, 'Z'),
       command: 'token',
       cluster: typeof args.cluster === 'string' ? redact(args.cluster) : null,
       exitCode: known ? err.exitCode : 1,

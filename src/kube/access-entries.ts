@@ -44,7 +44,14 @@ export interface ClusterIdentity extends MappingIdentity {
 
 export type MatchedBy = 'accessEntry' | 'mapRoles' | 'mapUsers' | 'mapAccounts';
 
-type AccessEntryNearMissKind = 'recreated' | 'assumed-role' | 'instance-profile' | 'account' | 'partition' | 'typo' | 'ignored-by-mode';
+type AccessEntryNearMissKind =
+  | 'recreated'
+  | 'assumed-role'
+  | 'instance-profile'
+  | 'account'
+  | 'partition'
+  | 'typo'
+  | 'ignored-by-mode';
 
 /** An access entry (or, for `ignored-by-mode`, an aws-auth entry) that came close, and why it does not map. */
 export interface AccessEntryNearMiss {
@@ -121,7 +128,10 @@ const sameKey = (a: PrincipalKey, b: PrincipalKey): boolean =>
  * The listed principal ARN whose entry EKS applies to the caller: same partition, account, kind and
  * name (case-insensitive, any path). Undefined when none matches.
  */
-export function matchAccessEntry(principalArns: readonly string[], identity: Pick<ClusterIdentity, 'canonicalArn'>): string | undefined {
+export function matchAccessEntry(
+  principalArns: readonly string[],
+  identity: Pick<ClusterIdentity, 'canonicalArn'>,
+): string | undefined {
   const want = principalKey(identity.canonicalArn);
   if (!want) return undefined;
   return principalArns.find((arn) => {
@@ -158,7 +168,8 @@ const POLICY_WORDS: Record<string, string> = {
   AmazonEKSClusterAdminPolicy: 'everything: every verb on every resource and non-resource URL (like cluster-admin)',
   AmazonEKSAdminPolicy:
     'most resources, Roles and RoleBindings included (the Kubernetes admin role): read and write, grant access in its namespaces',
-  AmazonEKSEditPolicy: 'create, change and delete most objects, Secrets included (the Kubernetes edit role); no Roles or RoleBindings',
+  AmazonEKSEditPolicy:
+    'create, change and delete most objects, Secrets included (the Kubernetes edit role); no Roles or RoleBindings',
   AmazonEKSViewPolicy: 'read most objects (the Kubernetes view role); not Secrets',
   AmazonEKSAdminViewPolicy: 'read (get, list, watch) every resource, Secrets included',
   AmazonEKSSecretReaderPolicy: 'read (get, list, watch) Secrets',
@@ -185,7 +196,11 @@ export function describeAccessPolicy(policy: AssociatedAccessPolicy): string {
   return `${short} ${describeAccessScope(policy.accessScope)}: ${words}`;
 }
 
-function nearMissOf(arn: string, identity: ClusterIdentity, want: PrincipalKey): (AccessEntryNearMiss & { rank: number; distance: number }) | undefined {
+function nearMissOf(
+  arn: string,
+  identity: ClusterIdentity,
+  want: PrincipalKey,
+): (AccessEntryNearMiss & { rank: number; distance: number }) | undefined {
   const p = parseArn(arn);
   if (!p) return undefined;
   const segments = p.resource.split('/');
@@ -197,14 +212,26 @@ function nearMissOf(arn: string, identity: ClusterIdentity, want: PrincipalKey):
   if (want.kind === 'role' && p.service === 'sts' && type === 'assumed-role' && segments.length >= 3 && sameAccount) {
     if (segments.slice(1, -1).join('/').toLowerCase() === want.name) {
       return {
-        kind: 'assumed-role', arn, rank: 1, distance,
+        kind: 'assumed-role',
+        arn,
+        rank: 1,
+        distance,
         message: `${entry} names a role session; an entry's principal is the role: ${identity.canonicalArn}`,
       };
     }
   }
-  if (want.kind === 'role' && p.service === 'iam' && type === 'instance-profile' && sameAccount && (last === want.name || distance <= 8)) {
+  if (
+    want.kind === 'role' &&
+    p.service === 'iam' &&
+    type === 'instance-profile' &&
+    sameAccount &&
+    (last === want.name || distance <= 8)
+  ) {
     return {
-      kind: 'instance-profile', arn, rank: 1, distance,
+      kind: 'instance-profile',
+      arn,
+      rank: 1,
+      distance,
       message: `${entry} names an instance profile; instances sign in as the role inside it: ${identity.canonicalArn}`,
     };
   }
@@ -212,25 +239,40 @@ function nearMissOf(arn: string, identity: ClusterIdentity, want: PrincipalKey):
   if (have && have.kind === want.kind && have.name === want.name) {
     if (have.partition === want.partition && have.account !== want.account) {
       return {
-        kind: 'account', arn, rank: 2, distance,
+        kind: 'account',
+        arn,
+        rank: 2,
+        distance,
         message: `${entry} has the same ${want.kind} name in account ${have.account}, but this identity is in account ${want.account}`,
       };
     }
     if (have.partition !== want.partition && have.account === want.account) {
       return {
-        kind: 'partition', arn, rank: 2, distance,
+        kind: 'partition',
+        arn,
+        rank: 2,
+        distance,
         message: `${entry} is in partition ${have.partition}, but this identity is in partition ${want.partition}`,
       };
     }
   }
   if (distance <= Math.max(3, Math.floor(identity.canonicalArn.length / 12))) {
-    return { kind: 'typo', arn, rank: 3, distance, message: `${entry} is ${distance} character(s) away from ${identity.canonicalArn}: a typo?` };
+    return {
+      kind: 'typo',
+      arn,
+      rank: 3,
+      distance,
+      message: `${entry} is ${distance} character(s) away from ${identity.canonicalArn}: a typo?`,
+    };
   }
   return undefined;
 }
 
 /** Every access entry that comes close to the caller without matching, best first. */
-export function accessEntryNearMisses(principalArns: readonly string[], identity: ClusterIdentity): AccessEntryNearMiss[] {
+export function accessEntryNearMisses(
+  principalArns: readonly string[],
+  identity: ClusterIdentity,
+): AccessEntryNearMiss[] {
   const want = principalKey(identity.canonicalArn);
   if (!want) return [];
   const misses = principalArns
@@ -241,7 +283,15 @@ export function accessEntryNearMisses(principalArns: readonly string[], identity
 }
 
 type EntryOutcome =
-  | { kind: 'mapped'; username: string; groups: string[]; entry: AccessEntry; policies: AssociatedAccessPolicy[]; notes: string[]; warnings: string[] }
+  | {
+      kind: 'mapped';
+      username: string;
+      groups: string[];
+      entry: AccessEntry;
+      policies: AssociatedAccessPolicy[];
+      notes: string[];
+      warnings: string[];
+    }
   | { kind: 'template-error'; message: string; notes: string[] }
   | { kind: 'recreated'; nearMiss: AccessEntryNearMiss }
   | { kind: 'none' };
@@ -265,22 +315,34 @@ function applyEntry(record: AccessEntryRecord, identity: ClusterIdentity, age: P
       },
     };
   }
-  if (age && 'unchecked' in age) notes.push(`could not check whether ${record.principalArn} was created again after its access entry: ${age.unchecked}`);
+  if (age && 'unchecked' in age)
+    notes.push(
+      `could not check whether ${record.principalArn} was created again after its access entry: ${age.unchecked}`,
+    );
   const templateNotes = new Set<string>();
   const template = entry.username ?? defaultUsername(entry.type, record.principalArn);
   let username: string;
   try {
     username = renderTemplate(template, identity, templateNotes);
   } catch (why) {
-    return { kind: 'template-error', message: `the access entry for ${record.principalArn} matches, but ${String(why)}`, notes: [...templateNotes] };
+    return {
+      kind: 'template-error',
+      message: `the access entry for ${record.principalArn} matches, but ${String(why)}`,
+      notes: [...templateNotes],
+    };
   }
-  if (entry.username === undefined) notes.push(`the access entry has no username of its own: EKS uses the default of type ${entry.type ?? 'STANDARD'}, ${template}`);
+  if (entry.username === undefined)
+    notes.push(
+      `the access entry has no username of its own: EKS uses the default of type ${entry.type ?? 'STANDARD'}, ${template}`,
+    );
   notes.push(...templateNotes);
   const groups = [...(entry.kubernetesGroups ?? [])];
   const policies = [...(record.policies ?? [])];
   const type = entry.type ?? 'STANDARD';
   if (type !== 'STANDARD') {
-    notes.push(`a ${type} access entry makes its principal a node: EKS adds the node groups, and the entry takes no Kubernetes groups or access policies`);
+    notes.push(
+      `a ${type} access entry makes its principal a node: EKS adds the node groups, and the entry takes no Kubernetes groups or access policies`,
+    );
   } else if (record.entry && record.policies && groups.length === 0 && policies.length === 0) {
     warnings.push(
       `the access entry for ${record.principalArn} grants nothing: no Kubernetes groups and no access policies; the caller signs in, then every request is Forbidden unless RBAC binds the username ${username}`,
@@ -305,8 +367,16 @@ export function mapClusterIdentity(input: ClusterMappingInput): ClusterMapping {
   const entriesApply = mode === 'API' || mode === 'API_AND_CONFIG_MAP';
   const awsAuthApplies = mode !== 'API';
   const result = (fields: Partial<ClusterMapping>): ClusterMapping => ({
-    mapped: false, matchedBy: null, username: null, groups: [], accessEntry: null, accessPolicies: [], grants: [],
-    warnings, notes, ...fields,
+    mapped: false,
+    matchedBy: null,
+    username: null,
+    groups: [],
+    accessEntry: null,
+    accessPolicies: [],
+    grants: [],
+    warnings,
+    notes,
+    ...fields,
   });
 
   const key = principalKey(identity.canonicalArn);
@@ -329,9 +399,14 @@ export function mapClusterIdentity(input: ClusterMappingInput): ClusterMapping {
     if (record) entryOutcome = applyEntry(record, identity, input.principalAge);
     if (entryOutcome.kind === 'recreated') entryNearMiss = entryOutcome.nearMiss;
     else if (entryOutcome.kind === 'none') entryNearMiss = accessEntryNearMisses(arns, identity)[0];
-    if (!key) notes.push(`${identity.canonicalArn} is not an IAM role or user: access entries never name it (only aws-auth mapUsers and mapAccounts can)`);
+    if (!key)
+      notes.push(
+        `${identity.canonicalArn} is not an IAM role or user: access entries never name it (only aws-auth mapUsers and mapAccounts can)`,
+      );
   } else if (mode === 'CONFIG_MAP') {
-    notes.push('the cluster\'s authentication mode is CONFIG_MAP: EKS reads aws-auth only, and access entries are not used');
+    notes.push(
+      "the cluster's authentication mode is CONFIG_MAP: EKS reads aws-auth only, and access entries are not used",
+    );
   }
 
   const awsAuthResult = input.awsAuth ? mapIdentity(identity, input.awsAuth.config) : undefined;
@@ -350,13 +425,23 @@ export function mapClusterIdentity(input: ClusterMappingInput): ClusterMapping {
       );
     }
     return result({
-      mapped: true, matchedBy: 'accessEntry', username, groups, accessEntry: entry, accessPolicies: policies,
-      grants: policies.map(describeAccessPolicy), ...(awsAuthResult ? { awsAuth: awsAuthResult } : {}),
+      mapped: true,
+      matchedBy: 'accessEntry',
+      username,
+      groups,
+      accessEntry: entry,
+      accessPolicies: policies,
+      grants: policies.map(describeAccessPolicy),
+      ...(awsAuthResult ? { awsAuth: awsAuthResult } : {}),
     });
   }
   if (entryOutcome.kind === 'template-error') {
     notes.push(...entryOutcome.notes);
-    return result({ reason: 'template-error', message: entryOutcome.message, ...(awsAuthResult ? { awsAuth: awsAuthResult } : {}) });
+    return result({
+      reason: 'template-error',
+      message: entryOutcome.message,
+      ...(awsAuthResult ? { awsAuth: awsAuthResult } : {}),
+    });
   }
 
   const entryMessage = entriesApply
@@ -370,12 +455,19 @@ export function mapClusterIdentity(input: ClusterMappingInput): ClusterMapping {
     if (awsAuthResult.mapped) {
       if (entryNearMiss) notes.push(entryNearMiss.message);
       return result({
-        mapped: true, matchedBy: awsAuthResult.via, username: awsAuthResult.username, groups: awsAuthResult.groups, awsAuth: awsAuthResult,
+        mapped: true,
+        matchedBy: awsAuthResult.via,
+        username: awsAuthResult.username,
+        groups: awsAuthResult.groups,
+        awsAuth: awsAuthResult,
       });
     }
     return result({
       reason: awsAuthResult.reason,
-      message: entryMessage === undefined ? awsAuthResult.message : `${entryMessage}; ${awsAuthSource}: ${awsAuthResult.message}`,
+      message:
+        entryMessage === undefined
+          ? awsAuthResult.message
+          : `${entryMessage}; ${awsAuthSource}: ${awsAuthResult.message}`,
       awsAuth: awsAuthResult,
       ...(entryNearMiss ? { accessEntryNearMiss: entryNearMiss } : {}),
     });
@@ -397,7 +489,8 @@ export function mapClusterIdentity(input: ClusterMappingInput): ClusterMapping {
     if (!nearMiss || awsAuthResult.mapped) nearMiss = ignored;
   }
   const parts = [entryMessage];
-  if (mode === 'API_AND_CONFIG_MAP' && !input.awsAuth) parts.push('aws-auth was not read (pass --from-cluster or --aws-auth FILE to check it too)');
+  if (mode === 'API_AND_CONFIG_MAP' && !input.awsAuth)
+    parts.push('aws-auth was not read (pass --from-cluster or --aws-auth FILE to check it too)');
   return result({
     reason: 'not-mapped',
     message: parts.filter((m) => m !== undefined).join('; ') || `${identity.canonicalArn} is not mapped`,

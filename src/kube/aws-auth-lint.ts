@@ -69,38 +69,80 @@ function lintEntry(entry: AwsAuthEntry, findings: AwsAuthProblem[]): void {
     if (problem) add(arnLine, 'error', problem.code, `${where}: ${problem.message}`);
     const type = arnType(entry.arn);
     if (!problem && entry.section === 'mapRoles' && type === 'user') {
-      add(arnLine, 'warning', 'user-in-maproles', `${where}: ${entry.arn} is a user ARN under mapRoles; it matches, but belongs in mapUsers as userarn`);
+      add(
+        arnLine,
+        'warning',
+        'user-in-maproles',
+        `${where}: ${entry.arn} is a user ARN under mapRoles; it matches, but belongs in mapUsers as userarn`,
+      );
     }
     if (!problem && entry.section === 'mapUsers' && type === 'role') {
-      add(arnLine, 'warning', 'role-in-mapusers', `${where}: ${entry.arn} is a role ARN under mapUsers; it matches, but belongs in mapRoles as rolearn`);
+      add(
+        arnLine,
+        'warning',
+        'role-in-mapusers',
+        `${where}: ${entry.arn} is a role ARN under mapUsers; it matches, but belongs in mapRoles as rolearn`,
+      );
     }
   }
 
   const templated: { text: string; line: number; what: 'username' | 'group' }[] = [];
-  if (entry.username !== undefined) templated.push({ text: entry.username, line: entry.lines.username ?? entry.line, what: 'username' });
-  for (const [i, g] of entry.groups.entries()) templated.push({ text: g, line: entry.lines.groups[i] ?? entry.line, what: 'group' });
+  if (entry.username !== undefined)
+    templated.push({ text: entry.username, line: entry.lines.username ?? entry.line, what: 'username' });
+  for (const [i, g] of entry.groups.entries())
+    templated.push({ text: g, line: entry.lines.groups[i] ?? entry.line, what: 'group' });
   for (const { text, line, what } of templated) {
     for (const [, name = ''] of text.matchAll(/\{\{([^}]*)\}\}/g)) {
       if (!KNOWN_PLACEHOLDERS.includes(name)) {
-        add(line, 'warning', 'unknown-placeholder', `${where}: {{${name}}} is not a template the server knows; it stays literal (known: ${KNOWN_PLACEHOLDERS.join(', ')})`);
+        add(
+          line,
+          'warning',
+          'unknown-placeholder',
+          `${where}: {{${name}}} is not a template the server knows; it stays literal (known: ${KNOWN_PLACEHOLDERS.join(', ')})`,
+        );
       }
     }
     if (SESSION_NAME.test(text)) {
       // Session names are chosen by whoever calls AssumeRole (aws-iam-authenticator Identity.SessionName).
       if (what === 'group') {
-        add(line, 'error', 'session-name-group', `${where}: group "${text}" uses the session name, which the caller chooses: anyone who can assume the role picks their own groups`);
+        add(
+          line,
+          'error',
+          'session-name-group',
+          `${where}: group "${text}" uses the session name, which the caller chooses: anyone who can assume the role picks their own groups`,
+        );
       } else {
-        add(line, 'warning', 'session-name-username', `${where}: username "${text}" uses the session name, which the caller chooses when assuming the role; it identifies nobody unless only a trusted system (SSO, EC2) can assume it`);
+        add(
+          line,
+          'warning',
+          'session-name-username',
+          `${where}: username "${text}" uses the session name, which the caller chooses when assuming the role; it identifies nobody unless only a trusted system (SSO, EC2) can assume it`,
+        );
       }
     }
     if (text.includes('{{EC2PrivateDNSName}}') && entry.section === 'mapUsers') {
-      add(line, 'error', 'ec2-template-user', `${where}: {{EC2PrivateDNSName}} needs an EC2 instance session; an IAM user has none, so the server refuses every sign-in through this entry`);
+      add(
+        line,
+        'error',
+        'ec2-template-user',
+        `${where}: {{EC2PrivateDNSName}} needs an EC2 instance session; an IAM user has none, so the server refuses every sign-in through this entry`,
+      );
     }
     if (what === 'group' && text === 'system:masters') {
-      add(line, 'warning', 'system-masters', `${where}: grants system:masters, which no RBAC rule can restrict or revoke; prefer a group bound to a ClusterRole, or an EKS access policy`);
+      add(
+        line,
+        'warning',
+        'system-masters',
+        `${where}: grants system:masters, which no RBAC rule can restrict or revoke; prefer a group bound to a ClusterRole, or an EKS access policy`,
+      );
     }
     if (what === 'group' && /\s/.test(text)) {
-      add(line, 'warning', 'group-whitespace', `${where}: group "${text}" contains whitespace${text.includes(' - ') ? ': a mis-indented list item?' : ''}`);
+      add(
+        line,
+        'warning',
+        'group-whitespace',
+        `${where}: group "${text}" contains whitespace${text.includes(' - ') ? ': a mis-indented list item?' : ''}`,
+      );
     }
   }
 }
@@ -134,34 +176,42 @@ export function lintAwsAuth(text: string): AwsAuthProblem[] {
   // Only entries with the same rough fold can be EqualFold-equal: compare within those groups.
   const groups = new Map<string, AwsAuthEntry[]>();
   for (const entry of stored.values()) {
-    const rough = [...(entry.arn ?? '')].map((c) => (c === '\u212a' ? 'k' : c === '\u017f' ? 's' : c < '\u0080' ? c.toLowerCase() : '?')).join('');
+    const rough = [...(entry.arn ?? '')]
+      .map((c) => (c === '\u212a' ? 'k' : c === '\u017f' ? 's' : c < '\u0080' ? c.toLowerCase() : '?'))
+      .join('');
     groups.set(rough, [...(groups.get(rough) ?? []), entry]);
   }
-  for (const group of groups.values()) group.forEach((entry, i) => {
-    for (const other of group.slice(0, i)) {
-      if (!goEqualFold(entry.arn ?? '', other.arn ?? '')) continue;
-      if (other.section === entry.section) {
-        findings.push({
-          line: entry.lines.arn ?? entry.line,
-          severity: 'error',
-          code: 'ambiguous',
-          message: `${entry.section} entry ${entry.index + 1}: ${entry.arn} and entry ${other.index + 1} (line ${other.line}, ${other.arn}) match the same identities; the server answers with either, at random`,
-        });
-      } else if (entry.section === 'mapUsers') {
-        findings.push({
-          line: entry.lines.arn ?? entry.line,
-          severity: 'warning',
-          code: 'duplicate',
-          message: `mapUsers entry ${entry.index + 1}: ${entry.arn} is also in mapRoles (line ${other.line}), which the server checks first; this entry is never used`,
-        });
+  for (const group of groups.values())
+    group.forEach((entry, i) => {
+      for (const other of group.slice(0, i)) {
+        if (!goEqualFold(entry.arn ?? '', other.arn ?? '')) continue;
+        if (other.section === entry.section) {
+          findings.push({
+            line: entry.lines.arn ?? entry.line,
+            severity: 'error',
+            code: 'ambiguous',
+            message: `${entry.section} entry ${entry.index + 1}: ${entry.arn} and entry ${other.index + 1} (line ${other.line}, ${other.arn}) match the same identities; the server answers with either, at random`,
+          });
+        } else if (entry.section === 'mapUsers') {
+          findings.push({
+            line: entry.lines.arn ?? entry.line,
+            severity: 'warning',
+            code: 'duplicate',
+            message: `mapUsers entry ${entry.index + 1}: ${entry.arn} is also in mapRoles (line ${other.line}), which the server checks first; this entry is never used`,
+          });
+        }
       }
-    }
-  });
+    });
 
   const accounts = new Map<string, number>();
   for (const { account, line, quoted } of awsAuth.accounts) {
     if (!/^\d{12}$/.test(account)) {
-      findings.push({ line, severity: 'error', code: 'account', message: `mapAccounts: "${account}" is not a 12-digit account id; it never matches` });
+      findings.push({
+        line,
+        severity: 'error',
+        code: 'account',
+        message: `mapAccounts: "${account}" is not a 12-digit account id; it never matches`,
+      });
     } else if (!quoted) {
       findings.push({
         line,
@@ -172,7 +222,12 @@ export function lintAwsAuth(text: string): AwsAuthProblem[] {
     }
     const seen = accounts.get(account);
     if (seen !== undefined) {
-      findings.push({ line, severity: 'warning', code: 'duplicate', message: `mapAccounts: ${account} is listed again (line ${seen})` });
+      findings.push({
+        line,
+        severity: 'warning',
+        code: 'duplicate',
+        message: `mapAccounts: ${account} is listed again (line ${seen})`,
+      });
     }
     accounts.set(account, line);
   }

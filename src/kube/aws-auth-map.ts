@@ -20,7 +20,15 @@ import { serverArnMatches, storeKey } from './aws-auth-yaml';
 
 /** What is wrong with an ARN written in mapRoles/mapUsers, if it can never match a signed-in identity. */
 export interface MappingArnProblem {
-  code: 'not-arn' | 'partition' | 'account' | 'role-path' | 'instance-profile' | 'assumed-role' | 'group' | 'not-principal';
+  code:
+    | 'not-arn'
+    | 'partition'
+    | 'account'
+    | 'role-path'
+    | 'instance-profile'
+    | 'assumed-role'
+    | 'group'
+    | 'not-principal';
   message: string;
   /** The ARN to write instead, when it is known. */
   suggestion?: string;
@@ -41,7 +49,9 @@ export function mappingArnProblem(arn: string): MappingArnProblem | undefined {
     const suggestion = stripRolePath(arn);
     const permissionSet = ssoPermissionSet(rest[rest.length - 1] ?? '');
     const sso =
-      permissionSet === undefined ? '' : `; it is the IAM Identity Center role of permission set ${permissionSet}, which an EKS access entry takes with or without the path`;
+      permissionSet === undefined
+        ? ''
+        : `; it is the IAM Identity Center role of permission set ${permissionSet}, which an EKS access entry takes with or without the path`;
     return {
       code: 'role-path',
       message: `${arn} has a path; EKS matches the role session's ARN, which carries no path, so this never matches (aws-iam-authenticator#268)${sso}; use ${suggestion}`,
@@ -57,7 +67,8 @@ export function mappingArnProblem(arn: string): MappingArnProblem | undefined {
   if (p.service === 'sts' && type === 'assumed-role' && rest.length >= 2) {
     const suggestion = `arn:${p.partition}:iam::${p.account}:role/${rest.slice(0, -1).join('/')}`;
     const permissionSet = ssoPermissionSet(rest[rest.length - 2] ?? '');
-    const sso = permissionSet === undefined ? '' : ` of the IAM Identity Center role of permission set ${permissionSet}`;
+    const sso =
+      permissionSet === undefined ? '' : ` of the IAM Identity Center role of permission set ${permissionSet}`;
     return {
       code: 'assumed-role',
       message: `${arn} is an assumed-role (session) ARN${sso}; EKS maps sessions by their role: use ${suggestion}`,
@@ -65,13 +76,18 @@ export function mappingArnProblem(arn: string): MappingArnProblem | undefined {
     };
   }
   if (p.service === 'iam' && type === 'group') {
-    return { code: 'group', message: `${arn} is an IAM group ARN; groups never sign in: map the users, or a role they assume` };
+    return {
+      code: 'group',
+      message: `${arn} is an IAM group ARN; groups never sign in: map the users, or a role they assume`,
+    };
   }
   // User ARNs keep their path (STS reports it); role paths were handled above.
   const principal =
-    (p.service === 'iam' && (p.resource === 'root' || ((type === 'role' || type === 'user') && rest.length >= 1 && !rest.includes('')))) ||
+    (p.service === 'iam' &&
+      (p.resource === 'root' || ((type === 'role' || type === 'user') && rest.length >= 1 && !rest.includes('')))) ||
     (p.service === 'sts' && type === 'federated-user' && rest.length === 1 && rest[0] !== '');
-  if (!principal) return { code: 'not-principal', message: `${arn} is not a role, user or root ARN; the entry never matches` };
+  if (!principal)
+    return { code: 'not-principal', message: `${arn} is not a role, user or root ARN; the entry never matches` };
   return undefined;
 }
 
@@ -83,7 +99,15 @@ export interface MappingIdentity {
   accessKeyId?: string;
 }
 
-type NearMissKind = 'dropped' | 'role-path' | 'assumed-role' | 'instance-profile' | 'account' | 'partition' | 'typo' | 'closest';
+type NearMissKind =
+  | 'dropped'
+  | 'role-path'
+  | 'assumed-role'
+  | 'instance-profile'
+  | 'account'
+  | 'partition'
+  | 'typo'
+  | 'closest';
 
 /** The entry that came closest to matching, and why it did not. */
 export interface NearMiss {
@@ -121,7 +145,9 @@ export function renderTemplate(template: string, id: MappingIdentity, notes: Set
     if (id.sessionName !== undefined && !INSTANCE_ID.test(id.sessionName)) {
       throw `{{EC2PrivateDNSName}} needs a session name that is an EC2 instance id, and "${id.sessionName}" is not one; the server refuses the mapping`;
     }
-    notes.add('{{EC2PrivateDNSName}} is looked up by the server through EC2 DescribeInstances; it cannot be evaluated offline');
+    notes.add(
+      '{{EC2PrivateDNSName}} is looked up by the server through EC2 DescribeInstances; it cannot be evaluated offline',
+    );
   }
   out = out.replaceAll('{{AccountID}}', id.account);
   if (/\{\{SessionName(Raw)?\}\}/.test(out)) {
@@ -134,7 +160,8 @@ export function renderTemplate(template: string, id: MappingIdentity, notes: Set
     }
   }
   if (out.includes('{{AccessKeyID}}')) {
-    if (id.accessKeyId === undefined) notes.add('{{AccessKeyID}} is unknown without a token; pass --token to evaluate it');
+    if (id.accessKeyId === undefined)
+      notes.add('{{AccessKeyID}} is unknown without a token; pass --token to evaluate it');
     else out = out.replaceAll('{{AccessKeyID}}', id.accessKeyId);
   }
   return out;
@@ -157,12 +184,19 @@ function storedEntries(entries: readonly AwsAuthEntry[]): AwsAuthEntry[] {
  * any of them. `sso` entries are left out: they match through a feature gate the ConfigMap does
  * not show.
  */
-export function serverCandidates(awsAuth: Pick<AwsAuth, 'roles' | 'users'>, canonicalArn: string): { roles: AwsAuthEntry[]; users: AwsAuthEntry[] } {
-  const matching = (entries: readonly AwsAuthEntry[]) => storedEntries(entries).filter((e) => serverArnMatches(e.arn ?? '', canonicalArn));
+export function serverCandidates(
+  awsAuth: Pick<AwsAuth, 'roles' | 'users'>,
+  canonicalArn: string,
+): { roles: AwsAuthEntry[]; users: AwsAuthEntry[] } {
+  const matching = (entries: readonly AwsAuthEntry[]) =>
+    storedEntries(entries).filter((e) => serverArnMatches(e.arn ?? '', canonicalArn));
   return { roles: matching(awsAuth.roles), users: matching(awsAuth.users) };
 }
 
-function nearMissOf(entry: AwsAuthEntry, canonicalArn: string): { kind: NearMissKind; rank: number; distance: number; message: string } | undefined {
+function nearMissOf(
+  entry: AwsAuthEntry,
+  canonicalArn: string,
+): { kind: NearMissKind; rank: number; distance: number; message: string } | undefined {
   const arn = entry.arn;
   if (!arn) return undefined;
   const want = canonicalArn.toLowerCase();
@@ -170,33 +204,68 @@ function nearMissOf(entry: AwsAuthEntry, canonicalArn: string): { kind: NearMiss
   const at = `${entry.section} entry ${entry.index + 1} (line ${entry.line})`;
   const distance = editDistance(have, want);
   if (have === want || serverArnMatches(arn, canonicalArn)) {
-    return { kind: 'dropped', rank: 0, distance, message: `${at} names this ARN, but the server drops it: ${entry.dropped ?? ''}` };
+    return {
+      kind: 'dropped',
+      rank: 0,
+      distance,
+      message: `${at} names this ARN, but the server drops it: ${entry.dropped ?? ''}`,
+    };
   }
   const problem = mappingArnProblem(arn);
-  if (problem?.suggestion?.toLowerCase() === want && (problem.code === 'role-path' || problem.code === 'assumed-role')) {
+  if (
+    problem?.suggestion?.toLowerCase() === want &&
+    (problem.code === 'role-path' || problem.code === 'assumed-role')
+  ) {
     return { kind: problem.code, rank: 1, distance, message: `${at}: ${problem.message}` };
   }
   const a = parseArn(have);
   const b = parseArn(want);
   if (a && b) {
-    if (a.service === 'iam' && a.resource.startsWith('instance-profile/') && b.resource.startsWith('role/') && a.account === b.account) {
+    if (
+      a.service === 'iam' &&
+      a.resource.startsWith('instance-profile/') &&
+      b.resource.startsWith('role/') &&
+      a.account === b.account
+    ) {
       const sameName = a.resource.split('/').pop() === b.resource.split('/').pop();
       if (sameName || distance <= 8) {
-        return { kind: 'instance-profile', rank: 1, distance, message: `${at}: ${problem?.message ?? ''}; this identity is ${canonicalArn}` };
+        return {
+          kind: 'instance-profile',
+          rank: 1,
+          distance,
+          message: `${at}: ${problem?.message ?? ''}; this identity is ${canonicalArn}`,
+        };
       }
     }
     const sameExcept = (field: 'account' | 'partition'): boolean =>
-      a[field] !== b[field] && a.service === b.service && a.resource === b.resource &&
+      a[field] !== b[field] &&
+      a.service === b.service &&
+      a.resource === b.resource &&
       (field === 'account' ? a.partition === b.partition : a.account === b.account);
     if (sameExcept('account')) {
-      return { kind: 'account', rank: 2, distance, message: `${at} maps ${arn}: the same name in account ${a.account}, but this identity is in account ${b.account}` };
+      return {
+        kind: 'account',
+        rank: 2,
+        distance,
+        message: `${at} maps ${arn}: the same name in account ${a.account}, but this identity is in account ${b.account}`,
+      };
     }
     if (sameExcept('partition')) {
-      return { kind: 'partition', rank: 2, distance, message: `${at} maps ${arn}: partition ${a.partition}, but this identity is in partition ${b.partition}` };
+      return {
+        kind: 'partition',
+        rank: 2,
+        distance,
+        message: `${at} maps ${arn}: partition ${a.partition}, but this identity is in partition ${b.partition}`,
+      };
     }
   }
   if (distance <= Math.max(3, Math.floor(want.length / 12))) {
-    return { kind: 'typo', rank: 3, distance, message: `${at} maps ${arn}, ${distance} character(s) away from ${canonicalArn}: a typo?` };
+    return {
+      kind: 'typo',
+      rank: 3,
+      distance,
+      message: `${at} maps ${arn}, ${distance} character(s) away from ${canonicalArn}: a typo?`,
+    };
   }
   if (distance <= Math.floor(want.length * 0.4)) {
     return { kind: 'closest', rank: 4, distance, message: `the closest entry is ${at}: ${arn}` };
@@ -235,7 +304,11 @@ export function mapIdentity(identity: MappingIdentity, awsAuth: AwsAuth): Mappin
       mapped: false,
       reason: 'not-mapped',
       message: `${entry.section} entry ${entry.index + 1} (line ${entry.line}) matches ${identity.canonicalArn}, but ${entry.dropped}`,
-      nearMiss: { kind: 'dropped', entry, message: `${entry.section} entry ${entry.index + 1} (line ${entry.line}) names this ARN, but ${entry.dropped}` },
+      nearMiss: {
+        kind: 'dropped',
+        entry,
+        message: `${entry.section} entry ${entry.index + 1} (line ${entry.line}) names this ARN, but ${entry.dropped}`,
+      },
       notes: [...notes],
     };
   }
@@ -262,7 +335,9 @@ export function mapIdentity(identity: MappingIdentity, awsAuth: AwsAuth): Mappin
       notes: [`account ${identity.account} is in mapAccounts: the username is the canonical ARN, with no groups`],
     };
   }
-  const ignored = Object.entries(awsAuth.ignored).map(([section, why]) => `${section} is ignored by the server (${why})`);
+  const ignored = Object.entries(awsAuth.ignored).map(
+    ([section, why]) => `${section} is ignored by the server (${why})`,
+  );
   const message = [
     `${identity.canonicalArn} matches no mapRoles or mapUsers entry and account ${identity.account} is not in mapAccounts`,
     ...ignored,

@@ -19,7 +19,18 @@
  * Kelvin sign for k) as encoding/json does, and its slice reuse. The test suite checks all of
  * this against a Go program built with those libraries (test/oracle/aws-auth).
  */
-import { type Alias, isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Document, type Node, type Pair } from 'yaml';
+import {
+  type Alias,
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  parseAllDocuments,
+  type Document,
+  type Node,
+  type Pair,
+} from 'yaml';
 
 /** A value as yaml.v2 decodes it into `interface{}`, with the node it came from. */
 type GoValue =
@@ -124,28 +135,35 @@ function resolvePlain(tag: string, text: string): Resolved {
     const known = RESOLVE_MAP.get(text);
     if (known) {
       if (known.value === 'null') return { tag: known.tag, kind: 'null' };
-      if (known.value === 'nonfinite') return { tag: known.tag, kind: 'number', finite: false, key: text, unsigned64: false };
+      if (known.value === 'nonfinite')
+        return { tag: known.tag, kind: 'number', finite: false, key: text, unsigned64: false };
       return { tag: known.tag, kind: 'bool', value: known.value === 'true' };
     }
     if (hint === '.') {
       const f = parseGoFloat(text);
-      if (f !== undefined) return { tag: `${TAG}float`, kind: 'number', finite: true, key: `f:${f}`, unsigned64: false };
+      if (f !== undefined)
+        return { tag: `${TAG}float`, kind: 'number', finite: true, key: `f:${f}`, unsigned64: false };
     } else if (hint === 'D' || hint === 'S') {
       // Timestamps (dddd-…) come back as their text when decoded into interface{} or string.
-      if (/^[0-9]{4}-/.test(text) && looksLikeTimestamp(text)) return { tag: `${TAG}timestamp`, kind: 'string', value: text };
+      if (/^[0-9]{4}-/.test(text) && looksLikeTimestamp(text))
+        return { tag: `${TAG}timestamp`, kind: 'string', value: text };
       const plain = text.replaceAll('_', '');
       const int = parseGoInteger(plain, true);
-      if (int !== undefined) return { tag: `${TAG}int`, kind: 'number', finite: true, key: `i:${int}`, unsigned64: false };
+      if (int !== undefined)
+        return { tag: `${TAG}int`, kind: 'number', finite: true, key: `i:${int}`, unsigned64: false };
       const uint = parseGoInteger(plain, false);
-      if (uint !== undefined) return { tag: `${TAG}int`, kind: 'number', finite: true, key: `u:${uint}`, unsigned64: true };
+      if (uint !== undefined)
+        return { tag: `${TAG}int`, kind: 'number', finite: true, key: `u:${uint}`, unsigned64: true };
       if (YAML_STYLE_FLOAT.test(plain)) {
         const f = parseGoFloat(plain);
-        if (f !== undefined) return { tag: `${TAG}float`, kind: 'number', finite: true, key: `f:${f}`, unsigned64: false };
+        if (f !== undefined)
+          return { tag: `${TAG}float`, kind: 'number', finite: true, key: `f:${f}`, unsigned64: false };
       }
       const binary = /^(-?)0b([01]+)$/.exec(plain);
       if (binary) {
         const v = BigInt(`0b${binary[2]}`) * (binary[1] === '-' ? -1n : 1n);
-        if (v < 2n ** 64n) return { tag: `${TAG}int`, kind: 'number', finite: true, key: `i:${v}`, unsigned64: v >= 2n ** 63n };
+        if (v < 2n ** 64n)
+          return { tag: `${TAG}int`, kind: 'number', finite: true, key: `i:${v}`, unsigned64: v >= 2n ** 63n };
       }
     }
   }
@@ -154,7 +172,9 @@ function resolvePlain(tag: string, text: string): Resolved {
 
 /** yaml.v2 parseTimestamp's layouts, as far as their shape goes. */
 function looksLikeTimestamp(text: string): boolean {
-  return /^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(([Tt]|[ ])[0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})?)?$/.test(text);
+  return /^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(([Tt]|[ ])[0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})?)?$/.test(
+    text,
+  );
 }
 
 /** Characters libyaml's reader refuses anywhere in the input ("control characters are not allowed"). */
@@ -181,7 +201,10 @@ class Decoder {
   }
 
   /** Decodes a whole document into `[]string`. */
-  documentStrings(doc: Document, typeErrors: Array<{ message: string; node: Node | null }>): Array<{ value: string; node: Node | null }> {
+  documentStrings(
+    doc: Document,
+    typeErrors: Array<{ message: string; node: Node | null }>,
+  ): Array<{ value: string; node: Node | null }> {
     this.count(null);
     return this.strings((doc.contents as Node | null) ?? null, typeErrors) ?? [];
   }
@@ -190,14 +213,19 @@ class Decoder {
   private count(node: Node | null): void {
     this.decodeCount++;
     if (this.aliasDepth > 0) this.aliasCount++;
-    if (this.aliasCount > 100 && this.decodeCount > 1000 && this.aliasCount / this.decodeCount > allowedAliasRatio(this.decodeCount)) {
+    if (
+      this.aliasCount > 100 &&
+      this.decodeCount > 1000 &&
+      this.aliasCount / this.decodeCount > allowedAliasRatio(this.decodeCount)
+    ) {
       throw new SectionFailure('document contains excessive aliasing', node?.range?.[0]);
     }
   }
 
   /** Follows an alias as yaml.v2 does; `into` receives the target's decoding. */
   private viaAlias<T>(alias: Alias, into: (target: Node | null) => T): T {
-    if (this.active.has(alias)) throw new SectionFailure(`anchor '${alias.source}' value contains itself`, alias.range?.[0]);
+    if (this.active.has(alias))
+      throw new SectionFailure(`anchor '${alias.source}' value contains itself`, alias.range?.[0]);
     this.active.add(alias);
     this.aliasDepth++;
     try {
@@ -224,7 +252,10 @@ class Decoder {
 
   private scalar(node: Node | null): GoValue {
     const s = scalarOf(node);
-    const r = s.plainUntagged || s.tag !== '' ? resolveTagged(s.tag, s.text) : ({ tag: STR, kind: 'string', value: s.text } as const);
+    const r =
+      s.plainUntagged || s.tag !== ''
+        ? resolveTagged(s.tag, s.text)
+        : ({ tag: STR, kind: 'string', value: s.text } as const);
     if (r.kind === 'null') return { t: 'null', node };
     if (r.kind === 'string') return { t: 'string', v: r.value, node };
     if (r.kind === 'bool') return { t: 'bool', v: r.value, node };
@@ -259,8 +290,10 @@ class Decoder {
   }
 
   private merge(node: Node | null, m: GoValue & { t: 'map' }): void {
-    const wantMap = () => new SectionFailure('map merge requires map or sequence of maps as the value', node?.range?.[0]);
-    const isMapOrAliasOfMap = (n: Node | null): boolean => (isAlias(n) ? isMap(this.options.aliases.get(n) ?? null) : isMap(n));
+    const wantMap = () =>
+      new SectionFailure('map merge requires map or sequence of maps as the value', node?.range?.[0]);
+    const isMapOrAliasOfMap = (n: Node | null): boolean =>
+      isAlias(n) ? isMap(this.options.aliases.get(n) ?? null) : isMap(n);
     if (isMap(node) || isAlias(node)) {
       if (!isMapOrAliasOfMap(node)) throw wantMap();
       this.mapInto(node, m);
@@ -277,7 +310,10 @@ class Decoder {
   }
 
   /** Decodes a node into `[]string` (mapAccounts). Type errors are collected; failures throw. */
-  private strings(node: Node | null, typeErrors: Array<{ message: string; node: Node | null }>): Array<{ value: string; node: Node | null }> | undefined {
+  private strings(
+    node: Node | null,
+    typeErrors: Array<{ message: string; node: Node | null }>,
+  ): Array<{ value: string; node: Node | null }> | undefined {
     this.count(node);
     if (isAlias(node)) return this.viaAlias(node, (target) => this.strings(target, typeErrors));
     if (isSeq(node)) {
@@ -415,9 +451,16 @@ function toJsonValue(v: GoValue, depth: number): JsonValue {
         }
         // Only string keys can name a field; others get a name no field has.
         const name = key.t === 'string' ? key.v : `\u0000${goKeyIdentity(key)}`;
-        byKey.set(name, { key: name, value: toJsonValue(value, depth + 1), keyNode, ...(replaced ? { replaced } : {}) });
+        byKey.set(name, {
+          key: name,
+          value: toJsonValue(value, depth + 1),
+          keyNode,
+          ...(replaced ? { replaced } : {}),
+        });
       }
-      const members = [...byKey.values()].sort((a, b) => Buffer.compare(Buffer.from(a.key, 'utf8'), Buffer.from(b.key, 'utf8')));
+      const members = [...byKey.values()].sort((a, b) =>
+        Buffer.compare(Buffer.from(a.key, 'utf8'), Buffer.from(b.key, 'utf8')),
+      );
       return { t: 'object', members, node: v.node };
     }
   }
@@ -444,7 +487,9 @@ export interface DecodedEntry {
   /** undefined: never set; null: JSON null (a nil slice). */
   groups?: Located<Array<Located<string>>> | { value: null; node: Node | null };
   /** The SSO matcher (mapRoles only): whether it is set, and its fields. */
-  sso?: Located<{ permissionSetName: string; accountID: string; partition: string }> | { value: null; node: Node | null };
+  sso?:
+    | Located<{ permissionSetName: string; accountID: string; partition: string }>
+    | { value: null; node: Node | null };
   /** Keys no field takes (the server ignores them), with their nodes. */
   unknownKeys: Array<Located<string>>;
   /** Keys that set a field an earlier key (in encoding/json's order) had set. */
@@ -499,7 +544,8 @@ function parseFirstDocument(text: string): { doc: Document | undefined; aliases:
   const doc = list[0];
   if (!doc) return { doc: undefined, aliases: new Map() };
   const error = doc.errors.find((e) => e.code !== 'TAG_RESOLVE_FAILED');
-  if (error && /Maximum call stack size exceeded/.test(error.message)) throw new SectionFailure(TOO_DEEP, error.pos[0], true);
+  if (error && /Maximum call stack size exceeded/.test(error.message))
+    throw new SectionFailure(TOO_DEEP, error.pos[0], true);
   if (error) throw new SectionFailure(error.message.split('\n')[0] ?? 'YAML error', error.pos[0]);
   return { doc, aliases: bindAliases(doc) };
 }
@@ -589,7 +635,10 @@ const SSO_FIELDS = ['permissionSetName', 'accountID', 'partition'] as const;
 function fieldFor<T extends string>(key: string, fields: readonly T[]): T | undefined {
   const exact = fields.find((f) => f === key);
   if (exact) return exact;
-  const folded = key.replace(/[A-Z]/g, (c) => c.toLowerCase()).replaceAll('\u017f', 's').replaceAll('\u212a', 'k');
+  const folded = key
+    .replace(/[A-Z]/g, (c) => c.toLowerCase())
+    .replaceAll('\u017f', 's')
+    .replaceAll('\u212a', 'k');
   return fields.find((f) => f.toLowerCase() === folded);
 }
 
@@ -597,7 +646,8 @@ function decodeEntry(item: JsonValue, arnKey: 'rolearn' | 'userarn'): DecodedEnt
   const entry: DecodedEntry = { node: item.node, unknownKeys: [], overridden: [], typeErrors: [] };
   if (item.t !== 'object') {
     entry.notObject = item.t === 'null' ? 'null' : 'other';
-    if (item.t !== 'null') entry.typeErrors.push({ field: '', node: item.node, message: `a ${item.t} is not a mapping` });
+    if (item.t !== 'null')
+      entry.typeErrors.push({ field: '', node: item.node, message: `a ${item.t} is not a mapping` });
     return entry;
   }
   const fields = arnKey === 'rolearn' ? ROLE_FIELDS : USER_FIELDS;
@@ -608,7 +658,8 @@ function decodeEntry(item: JsonValue, arnKey: 'rolearn' | 'userarn'): DecodedEnt
   for (const { key, value, keyNode, replaced } of item.members) {
     const field = fieldFor(key, fields as readonly string[]);
     const keyAt: Located<string> = { value: key, node: keyNode };
-    for (const earlier of replaced ?? []) entry.overridden.push({ field: field ?? key, key: { value: key, node: earlier }, by: keyAt });
+    for (const earlier of replaced ?? [])
+      entry.overridden.push({ field: field ?? key, key: { value: key, node: earlier }, by: keyAt });
     if (!field) {
       entry.unknownKeys.push(keyAt);
       continue;
@@ -665,12 +716,16 @@ function decodeEntry(item: JsonValue, arnKey: 'rolearn' | 'userarn'): DecodedEnt
         // encoding/json allocates the pointer before it finds the type wrong: sso is set, and empty.
         typeError(`sso is a ${value.t}, not a mapping`);
         noteSet();
-        if (!entry.sso || entry.sso.value === null) entry.sso = { value: { permissionSetName: '', accountID: '', partition: '' }, node: keyNode };
+        if (!entry.sso || entry.sso.value === null)
+          entry.sso = { value: { permissionSetName: '', accountID: '', partition: '' }, node: keyNode };
         continue;
       }
       noteSet();
       // A pointer already set is decoded into again, keeping fields the new object lacks.
-      const sso = entry.sso && entry.sso.value !== null ? { ...entry.sso.value } : { permissionSetName: '', accountID: '', partition: '' };
+      const sso =
+        entry.sso && entry.sso.value !== null
+          ? { ...entry.sso.value }
+          : { permissionSetName: '', accountID: '', partition: '' };
       for (const m of value.members) {
         const f = fieldFor(m.key, SSO_FIELDS);
         if (!f) continue;
@@ -754,7 +809,11 @@ const ACCOUNT_ID = /^[0-9]{12}$/;
 const PERMISSION_SET_NAME = /^[A-Za-z0-9_+=,.@-]{1,32}$/;
 
 /** Why the server's Validate refuses a decoded entry; undefined when it keeps it. */
-export function validateEntry(entry: DecodedEntry, section: 'mapRoles' | 'mapUsers', partitions: readonly string[]): string | undefined {
+export function validateEntry(
+  entry: DecodedEntry,
+  section: 'mapRoles' | 'mapUsers',
+  partitions: readonly string[],
+): string | undefined {
   const arn = entry.arn?.value ?? '';
   if (section === 'mapUsers') return arn === '' ? 'it has no userarn' : undefined;
   const sso = entry.sso?.value ?? undefined;
@@ -762,8 +821,10 @@ export function validateEntry(entry: DecodedEntry, section: 'mapRoles' | 'mapUse
   if (arn !== '' && sso) return 'it has both rolearn and sso, and the server accepts only one';
   if (sso) {
     if (!ACCOUNT_ID.test(sso.accountID)) return `its sso accountID "${sso.accountID}" is not 12 digits`;
-    if (!PERMISSION_SET_NAME.test(sso.permissionSetName)) return `its sso permissionSetName "${sso.permissionSetName}" is not a permission set name`;
-    if (sso.partition !== '' && !partitions.includes(sso.partition)) return `its sso partition "${sso.partition}" is unknown`;
+    if (!PERMISSION_SET_NAME.test(sso.permissionSetName))
+      return `its sso permissionSetName "${sso.permissionSetName}" is not a permission set name`;
+    if (sso.partition !== '' && !partitions.includes(sso.partition))
+      return `its sso partition "${sso.partition}" is unknown`;
   }
   return undefined;
 }

@@ -176,7 +176,8 @@ class Reader {
     for (const root of roots) {
       if (kindOf(root) === 'ConfigMap') configMaps.push(root);
       const items = kindOf(root) === 'List' ? root.get('items') : undefined;
-      if (isSeq(items)) configMaps.push(...items.items.filter((i): i is YAMLMap => isMap(i) && kindOf(i) === 'ConfigMap'));
+      if (isSeq(items))
+        configMaps.push(...items.items.filter((i): i is YAMLMap => isMap(i) && kindOf(i) === 'ConfigMap'));
     }
     const configMap = configMaps.find((m) => nameOf(m) === 'aws-auth') ?? configMaps[0];
     if (configMap) {
@@ -193,11 +194,21 @@ class Reader {
       }
       const data = configMap.get('data', true);
       if (data === undefined || data === null || (isScalar(data) && data.value === null)) {
-        this.problem(this.lineOf(configMap), 'warning', 'no-data', 'the ConfigMap has no data: it maps nobody (only the cluster creator and access entries get in)');
+        this.problem(
+          this.lineOf(configMap),
+          'warning',
+          'no-data',
+          'the ConfigMap has no data: it maps nobody (only the cluster creator and access entries get in)',
+        );
         return undefined;
       }
       if (!isMap(data)) {
-        this.problem(this.lineOf(data as Node), 'error', 'data-not-map', 'data must be a map of strings; kubectl apply rejects the ConfigMap');
+        this.problem(
+          this.lineOf(data as Node),
+          'error',
+          'data-not-map',
+          'data must be a map of strings; kubectl apply rejects the ConfigMap',
+        );
         for (const s of SECTIONS) this.result.ignored[s] = 'data is not a map';
         return undefined;
       }
@@ -207,7 +218,9 @@ class Reader {
     const untyped = roots.find((r) => kindOf(r) === undefined && isMap(r.get('data')));
     if (untyped) return { node: untyped.get('data') as YAMLMap, bare: false };
     const bare = roots.find((r) =>
-      r.items.some(({ key }) => isScalar(key) && SECTIONS.some((s) => s.toLowerCase() === String(key.value).toLowerCase())),
+      r.items.some(
+        ({ key }) => isScalar(key) && SECTIONS.some((s) => s.toLowerCase() === String(key.value).toLowerCase()),
+      ),
     );
     if (bare) return { node: bare, bare: true };
     const other = roots.find((r) => kindOf(r) !== undefined);
@@ -230,9 +243,16 @@ class Reader {
       const keyLine = this.lineOf(pair.key);
       const section = SECTIONS.find((s) => s === key);
       if (!section) {
-        const intended = SECTIONS.find((s) => s.toLowerCase() === key.toLowerCase() || editDistance(s.toLowerCase(), key.toLowerCase()) <= 2);
+        const intended = SECTIONS.find(
+          (s) => s.toLowerCase() === key.toLowerCase() || editDistance(s.toLowerCase(), key.toLowerCase()) <= 2,
+        );
         if (intended) {
-          this.problem(keyLine, 'error', 'section-key', `data key "${key}" is ignored: the server reads "${intended}" (case-sensitive)`);
+          this.problem(
+            keyLine,
+            'error',
+            'section-key',
+            `data key "${key}" is ignored: the server reads "${intended}" (case-sensitive)`,
+          );
         }
         continue;
       }
@@ -289,20 +309,35 @@ class Reader {
     const decoded = decodeMappingSection(inner, ARN_KEY[section]);
     if (decoded.failure?.beyondEksAuth) {
       const at = toOuter(decoded.failure.offset ?? 0);
-      this.problem(at, 'error', 'too-deep', `${section}: ${decoded.failure.message}; what the server keeps of ${section} cannot be shown`);
+      this.problem(
+        at,
+        'error',
+        'too-deep',
+        `${section}: ${decoded.failure.message}; what the server keeps of ${section} cannot be shown`,
+      );
       state.unreadable = decoded.failure.message;
       return;
     }
     if (decoded.failure) {
       const at = toOuter(decoded.failure.offset ?? 0);
       const what = /aliasing|contains itself/.test(decoded.failure.message) ? 'an alias error' : 'a YAML error';
-      this.problem(at, 'error', 'yaml', `${section}: ${what}: ${firstLine(decoded.failure.message)}; the server ignores all of ${section}`);
+      this.problem(
+        at,
+        'error',
+        'yaml',
+        `${section}: ${what}: ${firstLine(decoded.failure.message)}; the server ignores all of ${section}`,
+      );
       state.dropped = decoded.failure.message;
       this.result.ignored[section] = `${section} has ${what} (line ${at})`;
       return;
     }
     if (decoded.notList !== undefined) {
-      this.problem(line(decoded.doc?.contents as Node | null), 'error', 'section-not-list', `${section} must be a YAML list: ${decoded.notList}; the server ignores it`);
+      this.problem(
+        line(decoded.doc?.contents as Node | null),
+        'error',
+        'section-not-list',
+        `${section} must be a YAML list: ${decoded.notList}; the server ignores it`,
+      );
       state.typeError = decoded.notList;
       this.result.ignored[section] = `${section} is not a list`;
       return;
@@ -312,15 +347,30 @@ class Reader {
     });
   }
 
-  private readAccounts(decoded: DecodedAccounts, state: SectionState, line: (n: Node | null | undefined) => number, toOuter: (offset: number) => number): void {
+  private readAccounts(
+    decoded: DecodedAccounts,
+    state: SectionState,
+    line: (n: Node | null | undefined) => number,
+    toOuter: (offset: number) => number,
+  ): void {
     if (decoded.failure?.beyondEksAuth) {
-      this.problem(toOuter(decoded.failure.offset ?? 0), 'error', 'too-deep', `mapAccounts: ${decoded.failure.message}; what the server keeps of mapAccounts cannot be shown`);
+      this.problem(
+        toOuter(decoded.failure.offset ?? 0),
+        'error',
+        'too-deep',
+        `mapAccounts: ${decoded.failure.message}; what the server keeps of mapAccounts cannot be shown`,
+      );
       state.unreadable = decoded.failure.message;
       return;
     }
     if (decoded.failure) {
       const at = toOuter(decoded.failure.offset ?? 0);
-      this.problem(at, 'error', 'yaml', `mapAccounts: YAML error: ${firstLine(decoded.failure.message)}; the server ignores all of mapAccounts`);
+      this.problem(
+        at,
+        'error',
+        'yaml',
+        `mapAccounts: YAML error: ${firstLine(decoded.failure.message)}; the server ignores all of mapAccounts`,
+      );
       state.dropped = decoded.failure.message;
       this.result.ignored.mapAccounts = `mapAccounts has a YAML error (line ${at})`;
       return;
@@ -335,7 +385,13 @@ class Reader {
     }
   }
 
-  private readEntry(section: MappingSection, d: DecodedEntry, index: number, line: (n: Node | null | undefined) => number, state: SectionState): void {
+  private readEntry(
+    section: MappingSection,
+    d: DecodedEntry,
+    index: number,
+    line: (n: Node | null | undefined) => number,
+    state: SectionState,
+  ): void {
     const entry: AwsAuthEntry = { section, index, line: line(d.node), groups: [], lines: { groups: [] } };
     (section === 'mapRoles' ? this.result.roles : this.result.users).push(entry);
     const where = `${section} entry ${index + 1}`;
@@ -352,7 +408,12 @@ class Reader {
       const lower = key.value.toLowerCase();
       const other = section === 'mapRoles' ? 'userarn' : 'rolearn';
       const why = lower === other ? `; ${section} entries use ${ARN_KEY[section]}` : '';
-      this.problem(line(key.node), 'warning', 'unknown-key', `${where}: unknown key "${key.value}" is ignored by the server${why}`);
+      this.problem(
+        line(key.node),
+        'warning',
+        'unknown-key',
+        `${where}: unknown key "${key.value}" is ignored by the server${why}`,
+      );
     }
     for (const { key, by } of d.overridden) {
       const same = key.value === by.value;
@@ -368,11 +429,26 @@ class Reader {
     for (const err of d.typeErrors) {
       state.typeError ??= err.message;
       if (err.field === 'groups' && /^a group/.test(err.message)) {
-        this.problem(line(err.node), 'error', 'group-not-string', `${where}: ${err.message}; the server keeps an empty group in its place: quote it`);
+        this.problem(
+          line(err.node),
+          'error',
+          'group-not-string',
+          `${where}: ${err.message}; the server keeps an empty group in its place: quote it`,
+        );
       } else if (err.field === 'groups') {
-        this.problem(line(err.node), 'error', 'groups-not-list', `${where}: groups must be a list; the server reads no groups for this entry`);
+        this.problem(
+          line(err.node),
+          'error',
+          'groups-not-list',
+          `${where}: groups must be a list; the server reads no groups for this entry`,
+        );
       } else {
-        this.problem(line(err.node), 'error', 'not-string', `${where}: ${err.message} (the server ignores the value); quote it`);
+        this.problem(
+          line(err.node),
+          'error',
+          'not-string',
+          `${where}: ${err.message} (the server ignores the value); quote it`,
+        );
       }
     }
     if (d.arn) {
@@ -400,7 +476,12 @@ class Reader {
       }
     } else if (!entry.username) {
       entry.dropped = 'it has no username';
-      this.problem(entry.line, 'error', 'missing-username', `${where} (${entry.arn ?? 'sso'}) has no username; nobody can sign in through it`);
+      this.problem(
+        entry.line,
+        'error',
+        'missing-username',
+        `${where} (${entry.arn ?? 'sso'}) has no username; nobody can sign in through it`,
+      );
     }
   }
 }

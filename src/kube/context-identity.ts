@@ -22,7 +22,11 @@ export type ContextIdentity =
   | { context: string | undefined; user?: string; why: string };
 
 /** kubectl merges KUBECONFIG files first-wins: the first file that defines an entry is the one used. */
-function firstEntry(files: readonly KubeconfigFile[], kind: 'contexts' | 'users', name: string): Record<string, unknown> | undefined {
+function firstEntry(
+  files: readonly KubeconfigFile[],
+  kind: 'contexts' | 'users',
+  name: string,
+): Record<string, unknown> | undefined {
   for (const file of files) {
     const entry = findEntry(file, kind, name);
     if (entry) return entry;
@@ -52,7 +56,8 @@ function eksAuthSettings(args: readonly string[], env: unknown): ContextAws {
   }
   if (Array.isArray(env)) {
     for (const e of env) {
-      if (isRecord(e) && e.name === 'AWS_PROFILE' && typeof e.value === 'string' && out.profile === undefined) out.profile = e.value;
+      if (isRecord(e) && e.name === 'AWS_PROFILE' && typeof e.value === 'string' && out.profile === undefined)
+        out.profile = e.value;
     }
   }
   return out;
@@ -67,13 +72,18 @@ export function contextIdentity(files: readonly KubeconfigFile[], contextName?: 
   const name = contextName ?? files.map(currentContext).find((c) => c !== undefined);
   if (!name) return { context: undefined, why: 'no current context is set' };
   const context = firstEntry(files, 'contexts', name);
-  const userName = isRecord(context?.context) && typeof context.context.user === 'string' ? context.context.user : undefined;
+  const userName =
+    isRecord(context?.context) && typeof context.context.user === 'string' ? context.context.user : undefined;
   if (!context) return { context: name, why: `there is no context named ${name}` };
   if (!userName) return { context: name, why: `context ${name} names no user` };
   const user = firstEntry(files, 'users', userName);
   const exec = isRecord(user?.user) ? user.user.exec : undefined;
   if (!isRecord(exec) || typeof exec.command !== 'string') {
-    return { context: name, user: userName, why: `user ${userName} of context ${name} does not sign in with an exec plugin` };
+    return {
+      context: name,
+      user: userName,
+      why: `user ${userName} of context ${name} does not sign in with an exec plugin`,
+    };
   }
   let args = Array.isArray(exec.args) ? exec.args.map(String) : [];
   let command = exec.command.split(/[\\/]/).pop() ?? '';
@@ -87,7 +97,11 @@ export function contextIdentity(files: readonly KubeconfigFile[], contextName?: 
   }
   const recognised = recogniseExec(exec);
   if (!recognised || 'unsupported' in recognised) {
-    return { context: name, user: userName, why: `user ${userName} of context ${name} runs ${command}, which is not an EKS token command` };
+    return {
+      context: name,
+      user: userName,
+      why: `user ${userName} of context ${name} runs ${command}, which is not an EKS token command`,
+    };
   }
   const s = recognised.settings;
   const aws: ContextAws = {};

@@ -30,7 +30,11 @@ export function parseExecInfo(raw: string | undefined): ExecInfo {
   try {
     parsed = JSON.parse(raw);
   } catch {
-    return { apiVersion: DEFAULT_EXEC_API_VERSION, interactive: undefined, problem: 'KUBERNETES_EXEC_INFO is not JSON' };
+    return {
+      apiVersion: DEFAULT_EXEC_API_VERSION,
+      interactive: undefined,
+      problem: 'KUBERNETES_EXEC_INFO is not JSON',
+    };
   }
   const info = (parsed ?? {}) as { apiVersion?: unknown; spec?: { interactive?: unknown } };
   const interactive = typeof info.spec?.interactive === 'boolean' ? info.spec.interactive : undefined;

@@ -104,14 +104,19 @@ export function recogniseExec(exec: unknown): RecognisedExec | undefined {
   const env = readEnv(exec.env);
   const name = baseName(exec.command);
   // interactiveMode: Never says the user must not be prompted (an IDE, a CI job): keep it.
-  const mode = typeof exec.interactiveMode === 'string' && INTERACTIVE_MODES.includes(exec.interactiveMode) ? (exec.interactiveMode as InteractiveMode) : undefined;
+  const mode =
+    typeof exec.interactiveMode === 'string' && INTERACTIVE_MODES.includes(exec.interactiveMode)
+      ? (exec.interactiveMode as InteractiveMode)
+      : undefined;
   if (name === 'aws') return withVersion(recogniseAwsCli(args, env), apiVersion, mode);
   if (name === 'aws-iam-authenticator' || name === 'heptio-authenticator-aws') {
     return withVersion(recogniseAuthenticator(args, env), apiVersion, mode);
   }
-  if ((name === 'eks-auth' || name === 'kubectl-eks_auth') && args[0] === 'token') return { tool: 'eks-auth', apiVersion, unsupported: 'already eks-auth' };
+  if ((name === 'eks-auth' || name === 'kubectl-eks_auth') && args[0] === 'token')
+    return { tool: 'eks-auth', apiVersion, unsupported: 'already eks-auth' };
   // The kubectl plugin: `kubectl eks-auth token …`.
-  if (name === 'kubectl' && args[0] === 'eks-auth' && args[1] === 'token') return { tool: 'eks-auth', apiVersion, unsupported: 'already eks-auth' };
+  if (name === 'kubectl' && args[0] === 'eks-auth' && args[1] === 'token')
+    return { tool: 'eks-auth', apiVersion, unsupported: 'already eks-auth' };
   return undefined;
 }
 
@@ -125,9 +130,15 @@ export function describeExec(exec: unknown): string {
   return `${words.join(' ')} (${version})`;
 }
 
-type Recognised = Omit<Extract<RecognisedExec, { settings: EksExecSettings }>, 'apiVersion'> | Omit<Extract<RecognisedExec, { unsupported: string }>, 'apiVersion'>;
+type Recognised =
+  | Omit<Extract<RecognisedExec, { settings: EksExecSettings }>, 'apiVersion'>
+  | Omit<Extract<RecognisedExec, { unsupported: string }>, 'apiVersion'>;
 
-function withVersion(r: Recognised | undefined, apiVersion: string, mode: InteractiveMode | undefined): RecognisedExec | undefined {
+function withVersion(
+  r: Recognised | undefined,
+  apiVersion: string,
+  mode: InteractiveMode | undefined,
+): RecognisedExec | undefined {
   if (r === undefined) return undefined;
   if ('settings' in r && mode) r.settings.interactiveMode = mode;
   return { ...r, apiVersion } as RecognisedExec;
@@ -169,7 +180,9 @@ function recogniseAwsCli(args: string[], env: ExecEnvVar[]): Recognised | undefi
     if (option in AWS_IGNORED_OPTIONS) {
       if (AWS_IGNORED_OPTIONS[option] && eq < 0) i++;
       if (option === '--endpoint-url') {
-        notes.push('--endpoint-url dropped: aws eks get-token never used it for STS (set AWS_ENDPOINT_URL_STS for a local STS)');
+        notes.push(
+          '--endpoint-url dropped: aws eks get-token never used it for STS (set AWS_ENDPOINT_URL_STS for a local STS)',
+        );
       }
       continue;
     }
@@ -262,7 +275,8 @@ function recogniseAuthenticator(args: string[], env: ExecEnvVar[]): Recognised |
   }
   if (positional[0] !== 'token') return undefined;
   if (positional.length > 1) return { tool, unsupported: `unexpected argument ${positional[1]}` };
-  if (values.config !== undefined) return { tool, unsupported: `--config ${values.config} (settings in a config file)` };
+  if (values.config !== undefined)
+    return { tool, unsupported: `--config ${values.config} (settings in a config file)` };
   if (values.tokenOnly === 'true') return { tool, unsupported: '--token-only does not print an ExecCredential' };
   // Flags win over the environment variables aws-iam-authenticator also reads (viper precedence).
   const fromEnv = (name: string): string | undefined => env.find((e) => e.name === name)?.value;
@@ -297,7 +311,8 @@ function readEnv(env: unknown): ExecEnvVar[] {
   if (!Array.isArray(env)) return [];
   const out: ExecEnvVar[] = [];
   for (const entry of env) {
-    if (isRecord(entry) && typeof entry.name === 'string') out.push({ name: entry.name, value: String(entry.value ?? '') });
+    if (isRecord(entry) && typeof entry.name === 'string')
+      out.push({ name: entry.name, value: String(entry.value ?? '') });
   }
   return out;
 }

@@ -53,7 +53,8 @@ const STRINGIFY_OPTIONS = { lineWidth: 0, indentSeq: false, flowCollectionPaddin
  * empty elements skipped), else ~/.kube/config.
  */
 export function kubeconfigPaths(options: { explicit?: string; env: Env; homedir: string }): string[] {
-  const expand = (p: string): string => resolve(p === '~' || p.startsWith('~/') ? join(options.homedir, p.slice(1)) : p);
+  const expand = (p: string): string =>
+    resolve(p === '~' || p.startsWith('~/') ? join(options.homedir, p.slice(1)) : p);
   if (options.explicit) return [expand(options.explicit)];
   const fromEnv = (options.env.KUBECONFIG ?? '')
     .split(delimiter)
@@ -69,7 +70,8 @@ export function readKubeconfig(path: string): KubeconfigFile {
   try {
     bytes = readBounded(path, MAX_KUBECONFIG_BYTES);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { path, exists: false, doc: newKubeconfigDocument(), extraDocuments: [] };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      return { path, exists: false, doc: newKubeconfigDocument(), extraDocuments: [] };
     if (err instanceof EksAuthError) throw err;
     throw new EksAuthError(ExitCode.config, `cannot read kubeconfig ${path}: ${(err as Error).message}`, {
       hint: 'check the file permissions, or choose another file with --kubeconfig',
@@ -103,10 +105,14 @@ function readBounded(path: string, limit: number): Buffer {
       });
     }
     if (st.size > limit) {
-      throw new EksAuthError(ExitCode.config, `kubeconfig ${path} is ${st.size} bytes, more than the ${limit} eks-auth reads`, {
-        hint: 'is this the right file? choose another one with --kubeconfig',
-        reason: 'kubeconfig-too-large',
-      });
+      throw new EksAuthError(
+        ExitCode.config,
+        `kubeconfig ${path} is ${st.size} bytes, more than the ${limit} eks-auth reads`,
+        {
+          hint: 'is this the right file? choose another one with --kubeconfig',
+          reason: 'kubeconfig-too-large',
+        },
+      );
     }
     const buf = Buffer.alloc(Math.min(limit + 1, Math.max(st.size + 1, 64 * 1024)));
     let length = 0;
@@ -179,7 +185,10 @@ export function currentContextFile(files: KubeconfigFile[], fallback: Kubeconfig
 }
 
 /** The named entries of a kind, as plain values. */
-export function listEntries(file: KubeconfigFile, kind: EntryKind): Array<{ name: string; value: Record<string, unknown> }> {
+export function listEntries(
+  file: KubeconfigFile,
+  kind: EntryKind,
+): Array<{ name: string; value: Record<string, unknown> }> {
   const seq = file.doc.get(kind);
   if (!isSeq(seq)) return [];
   const out: Array<{ name: string; value: Record<string, unknown> }> = [];
@@ -200,7 +209,11 @@ export function findEntry(file: KubeconfigFile, kind: EntryKind, name: string): 
  * Adds or updates a named entry to equal `value`. Only keys that change are rewritten, so the
  * rest keeps its formatting and comments. An unchanged entry is left alone.
  */
-export function setEntry(file: KubeconfigFile, kind: EntryKind, value: Record<string, unknown> & { name: string }): Change {
+export function setEntry(
+  file: KubeconfigFile,
+  kind: EntryKind,
+  value: Record<string, unknown> & { name: string },
+): Change {
   const doc = file.doc;
   let seq = doc.get(kind);
   if (!isSeq(seq)) {
@@ -229,7 +242,12 @@ export function setEntry(file: KubeconfigFile, kind: EntryKind, value: Record<st
 }
 
 /** Replaces the body of an existing entry (`users[].user` ...). */
-export function setEntryBody(file: KubeconfigFile, kind: EntryKind, name: string, body: Record<string, unknown>): Change {
+export function setEntryBody(
+  file: KubeconfigFile,
+  kind: EntryKind,
+  name: string,
+  body: Record<string, unknown>,
+): Change {
   return setEntry(file, kind, { ...findEntry(file, kind, name), name, [ENTRY_BODY[kind]]: body });
 }
 
@@ -385,7 +403,8 @@ function patchMap(doc: Document, map: YAMLMap, value: Record<string, unknown>): 
   }
   for (const [key, next] of Object.entries(value)) {
     const current = map.get(key, true) as Node | undefined;
-    const currentValue: unknown = current === undefined ? undefined : isScalar(current) ? current.value : current.toJS(doc);
+    const currentValue: unknown =
+      current === undefined ? undefined : isScalar(current) ? current.value : current.toJS(doc);
     if (current !== undefined && isDeepStrictEqual(currentValue, next)) continue;
     if (isMap(current) && isRecord(next)) patchMap(doc, current, next);
     else map.set(key, doc.createNode(next));

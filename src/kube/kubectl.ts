@@ -13,10 +13,14 @@ export const kubectlFromPath: KubectlPort = {
       execFile('kubectl', [...args], { maxBuffer: 16 * 1024 * 1024, timeout: 60_000 }, (err, stdout, stderr) => {
         if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') {
           reject(
-            new EksAuthError(ExitCode.config, 'kubectl is not on PATH; --from-cluster runs kubectl get configmap aws-auth', {
-              reason: 'no-kubectl',
-              hint: 'install kubectl, or save the ConfigMap elsewhere and pass it with --aws-auth FILE',
-            }),
+            new EksAuthError(
+              ExitCode.config,
+              'kubectl is not on PATH; --from-cluster runs kubectl get configmap aws-auth',
+              {
+                reason: 'no-kubectl',
+                hint: 'install kubectl, or save the ConfigMap elsewhere and pass it with --aws-auth FILE',
+              },
+            ),
           );
           return;
         }
@@ -42,7 +46,9 @@ export function kubectlFailure(exitCode: number, stderr: string): EksAuthError {
     });
   }
   if (/Unable to connect|connection refused|no such host|i\/o timeout/i.test(stderr)) {
-    return new EksAuthError(ExitCode.network, `kubectl could not reach the cluster: ${said}`, { reason: 'kubectl-network' });
+    return new EksAuthError(ExitCode.network, `kubectl could not reach the cluster: ${said}`, {
+      reason: 'kubectl-network',
+    });
   }
   return new EksAuthError(ExitCode.config, `kubectl get configmap aws-auth failed (exit ${exitCode}): ${said}`, {
     reason: 'kubectl-failed',

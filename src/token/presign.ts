@@ -59,13 +59,10 @@ export function presignGetCallerIdentity(input: PresignInput): string {
     SIGNED_HEADERS,
     EMPTY_PAYLOAD_SHA256,
   ].join('\n');
-  const stringToSign = [
-    'AWS4-HMAC-SHA256',
-    amzDate,
-    scope,
-    toHex(sha256(canonicalRequest)),
-  ].join('\n');
-  const signature = toHex(hmacSha256(signingKey(credentials.secretAccessKey, shortDate, endpoint.signingRegion), stringToSign));
+  const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, toHex(sha256(canonicalRequest))].join('\n');
+  const signature = toHex(
+    hmacSha256(signingKey(credentials.secretAccessKey, shortDate, endpoint.signingRegion), stringToSign),
+  );
 
   const query = token === undefined ? `${head}&${signedHeaders}` : `${head}&${signedHeaders}&${token}`;
   return `${endpoint.url}/?${query}&X-Amz-Signature=${signature}`;
@@ -83,7 +80,12 @@ export function uriEncode(value: string): string {
   const encoded = encodeURIComponent(value);
   // Key ids, scopes and session tokens never hold the five: the regular expression (compiled on
   // first use) runs only when one is there.
-  const reserved = encoded.includes('!') || encoded.includes("'") || encoded.includes('(') || encoded.includes(')') || encoded.includes('*');
+  const reserved =
+    encoded.includes('!') ||
+    encoded.includes("'") ||
+    encoded.includes('(') ||
+    encoded.includes(')') ||
+    encoded.includes('*');
   return reserved ? encoded.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`) : encoded;
 }
 
@@ -94,7 +96,10 @@ function canonicalHeaderValue(value: string): string {
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
     if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) {
-      return value.replace(/[\r\n]/g, ' ').replace(/[ \t]+/g, ' ').replace(/^ | $/g, '');
+      return value
+        .replace(/[\r\n]/g, ' ')
+        .replace(/[ \t]+/g, ' ')
+        .replace(/^ | $/g, '');
     }
   }
   return value;

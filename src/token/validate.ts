@@ -184,7 +184,10 @@ function parseUrl(url: string, extraHosts: readonly string[]): ParsedUrl {
   let sts: StsHost | undefined;
   if (!extraHosts.includes(host)) {
     if (host.includes('@')) {
-      throw tokenRejected('host', `pre-signed URL host ${quote(host)} carries userinfo; the request would go to the host after "@"`);
+      throw tokenRejected(
+        'host',
+        `pre-signed URL host ${quote(host)} carries userinfo; the request would go to the host after "@"`,
+      );
     }
     sts = stsHostInfo(host);
     if (!sts) {
@@ -297,7 +300,11 @@ export function validateToken(token: string, options: ValidateOptions): Validate
     url = decodeToken(token);
   } catch (err) {
     if (err instanceof EksAuthError && err.reason) {
-      throw tokenRejected(err.reason, err.message, 'a token is k8s-aws-v1. followed by unpadded base64url, at most 4096 bytes');
+      throw tokenRejected(
+        err.reason,
+        err.message,
+        'a token is k8s-aws-v1. followed by unpadded base64url, at most 4096 bytes',
+      );
     }
     throw err;
   }
@@ -310,7 +317,10 @@ export function validateToken(token: string, options: ValidateOptions): Validate
   const get = (key: string): string | undefined => params.get(key)?.value;
 
   if (get('action') !== 'GetCallerIdentity') {
-    throw tokenRejected('action', `unexpected action ${quote(get('action') ?? '')} in pre-signed URL (must be GetCallerIdentity)`);
+    throw tokenRejected(
+      'action',
+      `unexpected action ${quote(get('action') ?? '')} in pre-signed URL (must be GetCallerIdentity)`,
+    );
   }
   const signedHeaders = get('x-amz-signedheaders') ?? '';
   if (!signedHeaders.split(';').some((h) => asciiLower(h) === CLUSTER_ID_HEADER)) {
@@ -338,7 +348,7 @@ export function validateToken(token: string, options: ValidateOptions): Validate
     throw tokenRejected(
       'expired',
       `X-Amz-Date ${dateText} is ${formatDuration(age)} old; STS honours a pre-signed URL for 15 minutes`,
-      'get a fresh token (kubectl does this by itself when the exec plugin reports the right expiry); check this machine\'s clock',
+      "get a fresh token (kubectl does this by itself when the exec plugin reports the right expiry); check this machine's clock",
     );
   }
 
@@ -355,7 +365,10 @@ export function validateToken(token: string, options: ValidateOptions): Validate
     throw tokenRejected('credential', 'X-Amz-Credential is not ACCESS_KEY_ID/yyyymmdd/REGION/sts/aws4_request');
   }
   if (scopeDate !== dateText.slice(0, 8)) {
-    throw tokenRejected('credential', `the credential scope date ${quote(scopeDate ?? '')} is not the day of X-Amz-Date`);
+    throw tokenRejected(
+      'credential',
+      `the credential scope date ${quote(scopeDate ?? '')} is not the day of X-Amz-Date`,
+    );
   }
   if (service !== 'sts') {
     throw tokenRejected('credential-scope', `the credential scope names service ${quote(service ?? '')}, not sts`);

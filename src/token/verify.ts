@@ -39,7 +39,9 @@ export interface VerifiedIdentity {
  * are always checked here, whatever NODE_TLS_REJECT_UNAUTHORIZED says: a verifier that trusts any
  * STS would verify nothing. `limits.timeoutMs` caps the whole call and each attempt.
  */
-export function createHttpsGet(settings: HttpSettings = { ...DEFAULT_HTTP, proxy: {}, rejectUnauthorized: true }): HttpGet {
+export function createHttpsGet(
+  settings: HttpSettings = { ...DEFAULT_HTTP, proxy: {}, rejectUnauthorized: true },
+): HttpGet {
   return async (url, headers, limits) => {
     const bounded: HttpSettings = {
       ...settings,
@@ -72,8 +74,10 @@ const STS_HINTS: Readonly<Record<string, string>> = {
   SignatureDoesNotMatch:
     'the token was signed for another cluster id than --cluster, altered after signing, or signed with a wrong secret key',
   IncompleteSignature: 'the token was altered after signing',
-  ExpiredToken: 'the temporary credentials that signed the token have expired; refresh them (aws sso login, re-assume the role)',
-  InvalidClientTokenId: 'the access key id does not exist in this partition (deleted key, or credentials for another partition)',
+  ExpiredToken:
+    'the temporary credentials that signed the token have expired; refresh them (aws sso login, re-assume the role)',
+  InvalidClientTokenId:
+    'the access key id does not exist in this partition (deleted key, or credentials for another partition)',
   AccessDenied: 'an SCP or permissions boundary may deny sts:GetCallerIdentity for this principal',
 };
 
@@ -156,15 +160,25 @@ export async function replayToSts(
     // A certificate that is not accepted has one exit code in every command.
     if (isEksAuthError(err) && err.exitCode === ExitCode.tls) throw err;
     const detail = err instanceof Error ? err.message : String(err);
-    throw unreachable(token.host, redactSecrets(detail, token.secrets).slice(0, 300), isEksAuthError(err) ? err.hint : undefined);
+    throw unreachable(
+      token.host,
+      redactSecrets(detail, token.secrets).slice(0, 300),
+      isEksAuthError(err) ? err.hint : undefined,
+    );
   }
   const { status, body } = response;
   if (status === 200) return identityFrom(body, token);
 
   const { code, message } = stsErrorOf(body);
-  const said = redactSecrets([code, message.split('\n')[0] ?? ''].filter(Boolean).join(': '), token.secrets).slice(0, 300);
+  const said = redactSecrets([code, message.split('\n')[0] ?? ''].filter(Boolean).join(': '), token.secrets).slice(
+    0,
+    300,
+  );
   if (status >= 300 && status < 400) {
-    throw tokenRejected('sts-redirect', `STS answered with a redirect (HTTP ${status}), which a verifier never follows`);
+    throw tokenRejected(
+      'sts-redirect',
+      `STS answered with a redirect (HTTP ${status}), which a verifier never follows`,
+    );
   }
   if (code === 'Throttling' || status === 429) {
     throw new EksAuthError(ExitCode.network, `STS throttled the request (HTTP ${status})`, {
@@ -181,7 +195,11 @@ export async function replayToSts(
   if (isSignatureTimeError(code, message)) {
     const skew = describeClockSkew(clockSkew(response.date, now ?? new Date()), response.date);
     if (skew) {
-      throw tokenRejected('clock-skew', `STS refused the token as expired or not yet valid (HTTP ${status}${said ? `, ${said}` : ''}): ${skew}`, CLOCK_HINT);
+      throw tokenRejected(
+        'clock-skew',
+        `STS refused the token as expired or not yet valid (HTTP ${status}${said ? `, ${said}` : ''}): ${skew}`,
+        CLOCK_HINT,
+      );
     }
   }
   throw tokenRejected(

@@ -34,9 +34,13 @@ export async function awsAuthCheck(input: AwsAuthCheckInput, deps: AwsAuthCheckD
   try {
     text ??= deps.files.readText(input.file);
   } catch (err) {
-    throw new EksAuthError(ExitCode.config, `could not read ${input.file}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new EksAuthError(
+      ExitCode.config,
+      `could not read ${input.file}: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
-  if (text === undefined) throw new EksAuthError(ExitCode.config, `${input.file} does not exist`, { reason: 'no-file' });
+  if (text === undefined)
+    throw new EksAuthError(ExitCode.config, `${input.file} does not exist`, { reason: 'no-file' });
   const findings = lintAwsAuth(text);
   const errors = findings.filter((f) => f.severity === 'error').length;
   const warnings = findings.length - errors;

@@ -38,7 +38,8 @@ export interface CacheListing {
 export async function listCache(input: CacheListInput, deps: CacheDeps): Promise<string> {
   const { dir, uid } = deps.store;
   const problem = checkDirectory(dir, uid);
-  if (problem && problem !== 'missing') deps.log.warn(`${problem}; eks-auth token does not use this cache until that is fixed`);
+  if (problem && problem !== 'missing')
+    deps.log.warn(`${problem}; eks-auth token does not use this cache until that is fixed`);
   const now = deps.now();
   const listings = listCacheFiles(dir).flatMap((file) => (file.type === 'entry' ? [toListing(file, now)] : []));
   if (input.json) return `${JSON.stringify({ directory: dir, entries: listings }, null, 2)}\n`;
@@ -111,7 +112,10 @@ export async function cleanCache(input: CacheCleanInput, deps: CacheDeps): Promi
     if (filtered && !(file.entry && matches(file.entry.labels, input))) continue;
     if (remove(file.path)) entries++;
   }
-  const what = [input.profile !== undefined ? `profile "${input.profile}"` : '', input.cluster !== undefined ? `cluster "${input.cluster}"` : '']
+  const what = [
+    input.profile !== undefined ? `profile "${input.profile}"` : '',
+    input.cluster !== undefined ? `cluster "${input.cluster}"` : '',
+  ]
     .filter(Boolean)
     .join(' and ');
   const extra = others > 0 ? ` and ${others} lock/temp file${others === 1 ? '' : 's'}` : '';
@@ -119,7 +123,8 @@ export async function cleanCache(input: CacheCleanInput, deps: CacheDeps): Promi
 }
 
 function matches(labels: CacheLabels, input: CacheCleanInput): boolean {
-  if (input.profile !== undefined && labels.profile !== input.profile && !labels.profiles?.includes(input.profile)) return false;
+  if (input.profile !== undefined && labels.profile !== input.profile && !labels.profiles?.includes(input.profile))
+    return false;
   if (input.cluster !== undefined && labels.cluster !== input.cluster) return false;
   return true;
 }

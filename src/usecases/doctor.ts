@@ -16,7 +16,13 @@ import { CLOCK_HINT, clockSkew, describeClockSkew } from '../aws/clock-skew';
 import type { EksCluster } from '../types';
 import { EksAuthError, ExitCode, isEksAuthError } from '../errors';
 import { recogniseExec } from '../kube/exec-entry';
-import { currentContext, kubeconfigPaths, listEntries, loadKubeconfigs, type KubeconfigFile } from '../kube/kubeconfig-file';
+import {
+  currentContext,
+  kubeconfigPaths,
+  listEntries,
+  loadKubeconfigs,
+  type KubeconfigFile,
+} from '../kube/kubeconfig-file';
 import { isRecord } from '../util/is-record';
 import type { AwsCredentials, Deps, Env } from '../ports';
 import { profileName } from '../util/quote';
@@ -117,7 +123,10 @@ export interface DoctorDeps extends Deps {
   serverDate(url: string): Promise<string | undefined>;
   /** The verifier's STS call (verify use case). */
   httpGet: HttpGet;
-  describeCluster(name: string, aws: { region: string; credentials: AwsCredentials; endpoint?: string }): Promise<EksCluster>;
+  describeCluster(
+    name: string,
+    aws: { region: string; credentials: AwsCredentials; endpoint?: string },
+  ): Promise<EksCluster>;
   kubeApi: KubeApiPort;
   /** The explain use case behind a narrow interface. */
   explain(request: DoctorExplainRequest): Promise<DoctorExplainVerdict>;
@@ -174,16 +183,25 @@ export async function doctor(input: DoctorInput, deps: DoctorDeps): Promise<Doct
 
     const runDeps: Deps = { ...deps, env: facts.env };
     const aws = await checkCredentials(facts, input, runDeps);
-    ok('credentials', `${describePlan(aws.plan)}; ${profileName(aws.plan.profile)} (from ${aws.plan.profileFrom}), region ${aws.region.region} (from ${aws.region.source})`);
+    ok(
+      'credentials',
+      `${describePlan(aws.plan)}; ${profileName(aws.plan.profile)} (from ${aws.plan.profileFrom}), region ${aws.region.region} (from ${aws.region.source})`,
+    );
 
     const token = makeToken(facts, aws, deps);
-    ok('token', `signed for cluster ${facts.aws.clusterId} at ${aws.stsEndpoint.host}, ${token.length} bytes (EKS accepts up to ${MAX_TOKEN_BYTES})`);
+    ok(
+      'token',
+      `signed for cluster ${facts.aws.clusterId} at ${aws.stsEndpoint.host}, ${token.length} bytes (EKS accepts up to ${MAX_TOKEN_BYTES})`,
+    );
 
     const clock = await checkClock(aws.stsEndpoint.url, deps);
     ok('clock', clock.message, clock.status, clock.hint);
 
     const identity = await checkSts(token, facts, aws, deps);
-    ok('sts', `STS accepts the token for cluster ${facts.aws.clusterId}: ${identity.arn} (account ${identity.account})`);
+    ok(
+      'sts',
+      `STS accepts the token for cluster ${facts.aws.clusterId}: ${identity.arn} (account ${identity.account})`,
+    );
 
     const cluster = await checkClusterName(facts, aws, deps);
     ok('cluster-name', cluster.message, cluster.status, cluster.hint);
@@ -202,7 +220,12 @@ export async function doctor(input: DoctorInput, deps: DoctorDeps): Promise<Doct
       if (mapping.status === 'failed') broken = 'mapping';
     } else {
       ok('authentication', auth.message, auth.status, auth.hint);
-      ok('mapping', auth.username === undefined ? 'the API server authenticates the caller' : `the cluster maps ${identity.canonicalArn} to ${auth.username}`);
+      ok(
+        'mapping',
+        auth.username === undefined
+          ? 'the API server authenticates the caller'
+          : `the cluster maps ${identity.canonicalArn} to ${auth.username}`,
+      );
       const authz = await checkAuthorization(facts, token, input, identity, aws, deps);
       ok('authorization', authz.message, authz.status, authz.hint);
       if (authz.status === 'failed') broken = 'authorization';
@@ -213,7 +236,8 @@ export async function doctor(input: DoctorInput, deps: DoctorDeps): Promise<Doct
     broken = err.step;
   }
   for (const step of DOCTOR_STEPS) {
-    if (!steps.some((s) => s.step === step)) steps.push({ step, status: 'skipped', message: `not checked: ${broken} is broken`, hint: null });
+    if (!steps.some((s) => s.step === step))
+      steps.push({ step, status: 'skipped', message: `not checked: ${broken} is broken`, hint: null });
   }
   return { context: contextName, ok: broken === null, brokenLink: broken, steps };
 }
@@ -247,9 +271,14 @@ function readContext(input: DoctorInput, deps: DoctorDeps): ContextFacts {
     throw brokenBy('kubeconfig', err, 'cannot read the kubeconfig');
   }
   const existing = files.filter((f) => f.exists);
-  if (existing.length === 0) fail(`no kubeconfig: ${paths.join(', ')} does not exist`, 'write one with eks-auth kubeconfig --cluster NAME, or pass --kubeconfig');
+  if (existing.length === 0)
+    fail(
+      `no kubeconfig: ${paths.join(', ')} does not exist`,
+      'write one with eks-auth kubeconfig --cluster NAME, or pass --kubeconfig',
+    );
   const name = input.context ?? existing.map(currentContext).find((c) => c !== undefined);
-  if (name === undefined) fail(`${paths.join(', ')} sets no current-context`, 'pass --context NAME, or run kubectl config use-context NAME');
+  if (name === undefined)
+    fail(`${paths.join(', ')} sets no current-context`, 'pass --context NAME, or run kubectl config use-context NAME');
   const context = findMerged(existing, 'contexts', name as string);
   if (!context) fail(`context ${name} is not in ${paths.join(', ')}`, 'kubectl config get-contexts lists the contexts');
   const body = (context as { value: Record<string, unknown> }).value.context;
@@ -257,16 +286,32 @@ function readContext(input: DoctorInput, deps: DoctorDeps): ContextFacts {
   const clusterName = typeof body.cluster === 'string' ? body.cluster : '';
   const userName = typeof body.user === 'string' ? body.user : '';
   const cluster = findMerged(existing, 'clusters', clusterName);
-  if (!cluster || !isRecord(cluster.value.cluster)) return fail(`context ${name} names cluster "${clusterName}", which is not in the kubeconfig`, 'add it with eks-auth kubeconfig --cluster NAME (or aws eks update-kubeconfig)');
+  if (!cluster || !isRecord(cluster.value.cluster))
+    return fail(
+      `context ${name} names cluster "${clusterName}", which is not in the kubeconfig`,
+      'add it with eks-auth kubeconfig --cluster NAME (or aws eks update-kubeconfig)',
+    );
   const user = findMerged(existing, 'users', userName);
-  if (!user || !isRecord(user.value.user)) return fail(`context ${name} names user "${userName}", which is not in the kubeconfig`, 'add it with eks-auth kubeconfig --cluster NAME');
+  if (!user || !isRecord(user.value.user))
+    return fail(
+      `context ${name} names user "${userName}", which is not in the kubeconfig`,
+      'add it with eks-auth kubeconfig --cluster NAME',
+    );
   const clusterBody = cluster.value.cluster as Record<string, unknown>;
   const server = typeof clusterBody.server === 'string' ? clusterBody.server : '';
-  if (!/^https:\/\//i.test(server)) fail(`cluster ${clusterName} has no https server (${server === '' ? 'none' : server})`, 'set clusters[].cluster.server to the endpoint from aws eks describe-cluster');
+  if (!/^https:\/\//i.test(server))
+    fail(
+      `cluster ${clusterName} has no https server (${server === '' ? 'none' : server})`,
+      'set clusters[].cluster.server to the endpoint from aws eks describe-cluster',
+    );
   const caPem = clusterCa(clusterName, clusterBody, cluster.file, deps, fail);
 
   const exec = (user.value.user as Record<string, unknown>).exec;
-  if (!isRecord(exec)) return fail(`user ${userName} has no exec entry: doctor checks EKS exec-credential users`, 'write one with eks-auth kubeconfig --cluster NAME');
+  if (!isRecord(exec))
+    return fail(
+      `user ${userName} has no exec entry: doctor checks EKS exec-credential users`,
+      'write one with eks-auth kubeconfig --cluster NAME',
+    );
   const apiVersion = typeof exec.apiVersion === 'string' ? exec.apiVersion : '';
   if (!EXEC_VERSIONS.includes(apiVersion)) {
     fail(
@@ -275,25 +320,35 @@ function readContext(input: DoctorInput, deps: DoctorDeps): ContextFacts {
     );
   }
   if (exec.interactiveMode !== undefined && !INTERACTIVE_MODES.includes(String(exec.interactiveMode))) {
-    fail(`user ${userName}: interactiveMode ${String(exec.interactiveMode)} is not Never, IfAvailable or Always`, 'set interactiveMode: IfAvailable');
+    fail(
+      `user ${userName}: interactiveMode ${String(exec.interactiveMode)} is not Never, IfAvailable or Always`,
+      'set interactiveMode: IfAvailable',
+    );
   }
   if (apiVersion === EXEC_VERSIONS[0] && exec.interactiveMode === undefined) {
     // client-go's exec validation: "interactiveMode must be specified for … to use exec authentication plugin".
-    fail(`user ${userName}: an exec entry of apiVersion v1 needs interactiveMode, or kubectl refuses it`, 'add interactiveMode: IfAvailable to the exec entry');
+    fail(
+      `user ${userName}: an exec entry of apiVersion v1 needs interactiveMode, or kubectl refuses it`,
+      'add interactiveMode: IfAvailable to the exec entry',
+    );
   }
   const command = typeof exec.command === 'string' ? exec.command : '';
   if (command === '') return fail(`user ${userName}: the exec entry has no command`, 'set command: eks-auth');
   // client-go resolves a relative command with a path separator against the kubeconfig's directory.
   const lookup = command.includes('/') && !isAbsolute(command) ? resolve(dirname(user.file.path), command) : command;
   if (deps.findCommand(lookup) === undefined) {
-    fail(`user ${userName}: the command ${command} is not ${command.includes('/') ? 'an executable file' : 'on PATH'}`, `install it, or put its directory on PATH (kubectl runs it as ${command})`);
+    fail(
+      `user ${userName}: the command ${command} is not ${command.includes('/') ? 'an executable file' : 'on PATH'}`,
+      `install it, or put its directory on PATH (kubectl runs it as ${command})`,
+    );
   }
   const args = Array.isArray(exec.args) ? exec.args.map(String) : [];
   const entryEnv = readEnv(exec.env);
   // kubectl runs the plugin with its own environment plus the entry's env (the entry wins).
   const env: Env = { ...deps.env, ...Object.fromEntries(entryEnv.map((e) => [e.name, e.value])) };
   const aws = execToAws(command, args, exec, deps, fail);
-  const namespace = input.namespace ?? (typeof body.namespace === 'string' && body.namespace !== '' ? body.namespace : 'default');
+  const namespace =
+    input.namespace ?? (typeof body.namespace === 'string' && body.namespace !== '' ? body.namespace : 'default');
   const envNames = entryEnv.length > 0 ? `, env ${entryEnv.map((e) => e.name).join(' ')}` : '';
   return {
     name: name as string,
@@ -318,7 +373,11 @@ function clusterCa(
   const data = body['certificate-authority-data'];
   if (typeof data === 'string' && data !== '') {
     const pem = Buffer.from(data, 'base64').toString('utf8');
-    if (!pem.includes('-----BEGIN CERTIFICATE-----')) fail(`cluster ${name}: certificate-authority-data is not a base64 PEM certificate`, 'copy certificateAuthority.data from aws eks describe-cluster');
+    if (!pem.includes('-----BEGIN CERTIFICATE-----'))
+      fail(
+        `cluster ${name}: certificate-authority-data is not a base64 PEM certificate`,
+        'copy certificateAuthority.data from aws eks describe-cluster',
+      );
     return pem;
   }
   const path = body['certificate-authority'];
@@ -330,7 +389,11 @@ function clusterCa(
     } catch (err) {
       fail(`cluster ${name}: cannot read certificate-authority ${full}: ${(err as Error).message}`, 'check the file');
     }
-    if (text === undefined) fail(`cluster ${name}: certificate-authority ${full} does not exist`, 'set certificate-authority-data from aws eks describe-cluster');
+    if (text === undefined)
+      fail(
+        `cluster ${name}: certificate-authority ${full} does not exist`,
+        'set certificate-authority-data from aws eks describe-cluster',
+      );
     return text;
   }
   return undefined;
@@ -338,7 +401,10 @@ function clusterCa(
 
 function readEnv(env: unknown): { name: string; value: string }[] {
   if (!Array.isArray(env)) return [];
-  return env.filter(isRecord).filter((e) => typeof e.name === 'string').map((e) => ({ name: e.name as string, value: String(e.value ?? '') }));
+  return env
+    .filter(isRecord)
+    .filter((e) => typeof e.name === 'string')
+    .map((e) => ({ name: e.name as string, value: String(e.value ?? '') }));
 }
 
 function execToAws(
@@ -348,7 +414,10 @@ function execToAws(
   deps: DoctorDeps,
   fail: (message: string, hint: string | null) => never,
 ): AwsInput & { clusterId: string } {
-  const base = command.split(/[\\/]/).pop()?.replace(/\.(exe|cmd|bat)$/i, '');
+  const base = command
+    .split(/[\\/]/)
+    .pop()
+    ?.replace(/\.(exe|cmd|bat)$/i, '');
   if (base === 'eks-auth') {
     try {
       return deps.parseTokenArgs(args);
@@ -358,9 +427,16 @@ function execToAws(
   }
   const recognised = recogniseExec(exec);
   if (recognised === undefined) {
-    return fail(`the exec command ${command} is not an EKS token plugin doctor knows (eks-auth, aws eks get-token, aws-iam-authenticator)`, 'switch the entry to eks-auth: eks-auth kubeconfig migrate');
+    return fail(
+      `the exec command ${command} is not an EKS token plugin doctor knows (eks-auth, aws eks get-token, aws-iam-authenticator)`,
+      'switch the entry to eks-auth: eks-auth kubeconfig migrate',
+    );
   }
-  if ('unsupported' in recognised) return fail(`the ${recognised.tool} entry cannot be reproduced: ${recognised.unsupported}`, 'switch the entry to eks-auth: eks-auth kubeconfig migrate');
+  if ('unsupported' in recognised)
+    return fail(
+      `the ${recognised.tool} entry cannot be reproduced: ${recognised.unsupported}`,
+      'switch the entry to eks-auth: eks-auth kubeconfig migrate',
+    );
   const s = recognised.settings;
   const aws: AwsInput & { clusterId: string } = { clusterId: s.cluster };
   if (s.region) aws.region = s.region;
@@ -387,11 +463,22 @@ function makeToken(facts: ContextFacts, aws: AwsContext, deps: DoctorDeps): stri
   const signedAt = deps.now();
   const { credentials } = aws;
   if (credentials.expiration && credentials.expiration.getTime() <= signedAt.getTime()) {
-    throw new Broken('token', `the signing credentials expired at ${credentials.expiration.toISOString()}`, 'refresh them (aws sso login, new keys) and retry');
+    throw new Broken(
+      'token',
+      `the signing credentials expired at ${credentials.expiration.toISOString()}`,
+      'refresh them (aws sso login, new keys) and retry',
+    );
   }
   let token: string;
   try {
-    token = encodeToken(presignGetCallerIdentity({ credentials, endpoint: aws.stsEndpoint, clusterId: facts.aws.clusterId, signingDate: signedAt }));
+    token = encodeToken(
+      presignGetCallerIdentity({
+        credentials,
+        endpoint: aws.stsEndpoint,
+        clusterId: facts.aws.clusterId,
+        signingDate: signedAt,
+      }),
+    );
   } catch (err) {
     throw brokenBy('token', err, 'cannot sign the token');
   }
@@ -408,7 +495,10 @@ function makeToken(facts: ContextFacts, aws: AwsContext, deps: DoctorDeps): stri
 
 // ---- 4. clock ----
 
-async function checkClock(stsUrl: string, deps: DoctorDeps): Promise<{ status: StepStatus; message: string; hint: string | null }> {
+async function checkClock(
+  stsUrl: string,
+  deps: DoctorDeps,
+): Promise<{ status: StepStatus; message: string; hint: string | null }> {
   let header: string | undefined;
   try {
     header = await deps.serverDate(stsUrl);
@@ -416,14 +506,20 @@ async function checkClock(stsUrl: string, deps: DoctorDeps): Promise<{ status: S
     const detail = err instanceof Error ? err.message : String(err);
     // Certificates are valid from a date: one "not yet valid" by this clock points at the clock, not at STS.
     if (/not yet valid/i.test(detail)) {
-      throw new Broken('clock', `STS's certificate is not yet valid by this machine's clock (${detail}): the clock is behind`, CLOCK_HINT);
+      throw new Broken(
+        'clock',
+        `STS's certificate is not yet valid by this machine's clock (${detail}): the clock is behind`,
+        CLOCK_HINT,
+      );
     }
     return { status: 'warning', message: `could not read the time from ${stsUrl}: ${detail}`, hint: null };
   }
   const skew = clockSkew(header, deps.now());
-  if (skew === undefined) return { status: 'warning', message: `${stsUrl} sent no usable Date header; clock not compared`, hint: null };
+  if (skew === undefined)
+    return { status: 'warning', message: `${stsUrl} sent no usable Date header; clock not compared`, hint: null };
   const described = describeClockSkew(skew);
-  if (described === undefined) return { status: 'ok', message: 'this machine agrees with STS (within a minute)', hint: null };
+  if (described === undefined)
+    return { status: 'ok', message: 'this machine agrees with STS (within a minute)', hint: null };
   if (Math.abs(skew.skewMs) > MAX_CLOCK_SKEW_MS) {
     throw new Broken(
       'clock',
@@ -477,12 +573,20 @@ async function checkClusterName(
   const name = facts.aws.clusterId;
   const region = aws.region.region;
   if (CLUSTER_ID.test(name)) {
-    return { status: 'warning', message: `${name} is a cluster id (a local cluster on AWS Outposts): DescribeCluster takes names, so it was not looked up`, hint: null };
+    return {
+      status: 'warning',
+      message: `${name} is a cluster id (a local cluster on AWS Outposts): DescribeCluster takes names, so it was not looked up`,
+      hint: null,
+    };
   }
   const endpoint = aws.serviceEndpointUrl('eks');
   let cluster: EksCluster;
   try {
-    cluster = await deps.describeCluster(name, { region, credentials: aws.credentials, ...(endpoint ? { endpoint } : {}) });
+    cluster = await deps.describeCluster(name, {
+      region,
+      credentials: aws.credentials,
+      ...(endpoint ? { endpoint } : {}),
+    });
   } catch (err) {
     if (isEksAuthError(err) && err.reason === 'cluster-not-found') {
       throw new Broken(
@@ -492,7 +596,11 @@ async function checkClusterName(
       );
     }
     const why = isEksAuthError(err) ? err.message : String(err);
-    return { status: 'warning', message: `could not check the cluster name with DescribeCluster: ${why}`, hint: isEksAuthError(err) ? (err.hint ?? null) : null };
+    return {
+      status: 'warning',
+      message: `could not check the cluster name with DescribeCluster: ${why}`,
+      hint: isEksAuthError(err) ? (err.hint ?? null) : null,
+    };
   }
   if (cluster.endpoint === undefined) {
     return { status: 'warning', message: `cluster ${name} (${cluster.status}) has no endpoint yet`, hint: null };
@@ -504,16 +612,34 @@ async function checkClusterName(
       `put the name of the cluster at ${facts.server} in the exec entry (aws eks list-clusters, then describe-cluster), or point the context at ${cluster.endpoint}`,
     );
   }
-  return { status: 'ok', message: `cluster ${name} in ${region} (${cluster.arn}) has the context's endpoint`, hint: null };
+  return {
+    status: 'ok',
+    message: `cluster ${name} in ${region} (${cluster.arn}) has the context's endpoint`,
+    hint: null,
+  };
 }
 
 // ---- 7. authentication ----
 
 type AuthResult =
   | { kind: 'unauthorized' }
-  | { kind: 'authenticated'; status: StepStatus; message: string; hint: string | null; username?: string; groups?: string[] };
+  | {
+      kind: 'authenticated';
+      status: StepStatus;
+      message: string;
+      hint: string | null;
+      username?: string;
+      groups?: string[];
+    };
 
-async function kubePost(facts: ContextFacts, token: string, path: string, body: unknown, deps: DoctorDeps, step: DoctorStepName) {
+async function kubePost(
+  facts: ContextFacts,
+  token: string,
+  path: string,
+  body: unknown,
+  deps: DoctorDeps,
+  step: DoctorStepName,
+) {
   try {
     return await deps.kubeApi({
       server: facts.server,
@@ -562,7 +688,11 @@ async function checkAuthentication(facts: ContextFacts, token: string, deps: Doc
   }
   if (res.status === 401) return { kind: 'unauthorized' };
   if (res.status === 200 || res.status === 201) {
-    const userInfo = (parseJson(res.body)?.status as { userInfo?: { username?: unknown; groups?: unknown; extra?: unknown } } | undefined)?.userInfo;
+    const userInfo = (
+      parseJson(res.body)?.status as
+        | { userInfo?: { username?: unknown; groups?: unknown; extra?: unknown } }
+        | undefined
+    )?.userInfo;
     const username = typeof userInfo?.username === 'string' ? userInfo.username : undefined;
     const groups = Array.isArray(userInfo?.groups) ? userInfo.groups.map(String) : [];
     const extra = isRecord(userInfo?.extra)
@@ -582,9 +712,18 @@ async function checkAuthentication(facts: ContextFacts, token: string, deps: Doc
   }
   if (res.status === 403 || res.status === 404) {
     // Past authentication: only the review itself is refused or not served (Kubernetes < 1.27).
-    return { kind: 'authenticated', status: 'warning', message: `the API server accepts the token, but answers SelfSubjectReview with HTTP ${res.status}: username not shown`, hint: null };
+    return {
+      kind: 'authenticated',
+      status: 'warning',
+      message: `the API server accepts the token, but answers SelfSubjectReview with HTTP ${res.status}: username not shown`,
+      hint: null,
+    };
   }
-  throw new Broken('authentication', `the API server at ${facts.server} answered SelfSubjectReview with HTTP ${res.status}`, 'retry; kubectl get --raw /version shows whether the server is healthy');
+  throw new Broken(
+    'authentication',
+    `the API server at ${facts.server} answered SelfSubjectReview with HTTP ${res.status}`,
+    'retry; kubectl get --raw /version shows whether the server is healthy',
+  );
 }
 
 // ---- 8. mapping ----
@@ -611,17 +750,26 @@ async function checkMapping(
     return {
       status: 'warning',
       message: `explain finds ${identity.canonicalArn} mapped (${verdict.message}), yet the API server refuses it: the mapping read is not the one the cluster uses`,
-      hint: verdict.hint ?? 'compare with the cluster: kubectl get configmap aws-auth -n kube-system as an admin, and aws eks list-access-entries',
+      hint:
+        verdict.hint ??
+        'compare with the cluster: kubectl get configmap aws-auth -n kube-system as an admin, and aws eks list-access-entries',
     };
   }
   return {
     status: 'failed',
     message: `${identity.canonicalArn} is not mapped: ${verdict.message}${verdict.nearMiss ? `; near miss: ${verdict.nearMiss}` : ''}`,
-    hint: verdict.hint ?? `map ${identity.canonicalArn}: an access entry (aws eks create-access-entry) or a mapRoles/mapUsers entry in aws-auth`,
+    hint:
+      verdict.hint ??
+      `map ${identity.canonicalArn}: an access entry (aws eks create-access-entry) or a mapRoles/mapUsers entry in aws-auth`,
   };
 }
 
-function explainRequest(facts: ContextFacts, identity: VerifyReport, aws: AwsContext, input: DoctorInput): DoctorExplainRequest {
+function explainRequest(
+  facts: ContextFacts,
+  identity: VerifyReport,
+  aws: AwsContext,
+  input: DoctorInput,
+): DoctorExplainRequest {
   const eksEndpoint = aws.serviceEndpointUrl('eks');
   return {
     arn: identity.arn,
@@ -643,12 +791,20 @@ export function explainVerdict(report: ExplainReport): DoctorExplainVerdict {
   const cluster = report.cluster ? `cluster ${report.cluster.name}` : 'the cluster';
   const mode = report.cluster?.authenticationMode ? `, authentication mode ${report.cluster.authenticationMode}` : '';
   if (r.mapped) {
-    const by = r.via === 'accessEntry' ? `the access entry ${r.accessEntry?.principalArn ?? report.canonicalArn} of ${cluster}` : `${r.via} of ${report.source ?? 'aws-auth'}`;
+    const by =
+      r.via === 'accessEntry'
+        ? `the access entry ${r.accessEntry?.principalArn ?? report.canonicalArn} of ${cluster}`
+        : `${r.via} of ${report.source ?? 'aws-auth'}`;
     return { mapped: true, message: `${by} gives username ${r.username}${mode}` };
   }
   const failure = notMappedError(report);
   const nearMiss = r.accessEntryNearMiss?.message ?? r.nearMiss?.message;
-  const read = [report.cluster?.authenticationMode && report.cluster.authenticationMode !== 'CONFIG_MAP' ? `access entries of ${cluster}` : null, report.source].filter((x) => x);
+  const read = [
+    report.cluster?.authenticationMode && report.cluster.authenticationMode !== 'CONFIG_MAP'
+      ? `access entries of ${cluster}`
+      : null,
+    report.source,
+  ].filter((x) => x);
   return {
     mapped: false,
     message: `${r.message} (${read.length > 0 ? read.join(' and ') : 'nothing read'}${mode})`,
@@ -679,7 +835,12 @@ export function parseResource(text: string): { resource: string; group: string; 
 export function scopeCovers(scope: AccessPolicyAssociation['accessScope'], namespace: string): boolean {
   if (scope.type === 'cluster') return true;
   return (scope.namespaces ?? []).some((pattern) => {
-    const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+    const re = new RegExp(
+      `^${pattern
+        .split('*')
+        .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*')}$`,
+    );
     return re.test(namespace);
   });
 }
@@ -722,7 +883,11 @@ async function checkAuthorization(
   }
   const what = `${verb} ${asked} in namespace ${ns}`;
   if (res.status !== 200 && res.status !== 201) {
-    return { status: 'warning', message: `could not ask whether you may ${what}: SelfSubjectAccessReview answered HTTP ${res.status}${policies}`, hint: null };
+    return {
+      status: 'warning',
+      message: `could not ask whether you may ${what}: SelfSubjectAccessReview answered HTTP ${res.status}${policies}`,
+      hint: null,
+    };
   }
   const status = parseJson(res.body)?.status as { allowed?: unknown; denied?: unknown; reason?: unknown } | undefined;
   if (status?.allowed === true) return { status: 'ok', message: `you may ${what}${policies}`, hint: null };

@@ -127,9 +127,12 @@ export async function readClusterFacts(
     try {
       const described = await api.eks.describeCluster(cluster);
       facts.authenticationMode = described.authenticationMode ?? null;
-      if (!described.authenticationMode) deps.log.warn(`EKS did not say the authentication mode of cluster "${cluster}"; ${fallback}`);
+      if (!described.authenticationMode)
+        deps.log.warn(`EKS did not say the authentication mode of cluster "${cluster}"; ${fallback}`);
     } catch (err) {
-      deps.log.warn(`could not read the authentication mode of cluster "${cluster}": ${oneLine(err)}${permissionOf(err, 'DescribeCluster')}; ${fallback}`);
+      deps.log.warn(
+        `could not read the authentication mode of cluster "${cluster}": ${oneLine(err)}${permissionOf(err, 'DescribeCluster')}; ${fallback}`,
+      );
       return facts;
     }
     // CONFIG_MAP: the access-entry API answers InvalidRequestException; it is not called.
@@ -138,7 +141,9 @@ export async function readClusterFacts(
     try {
       arns = await api.eks.listAccessEntries(cluster);
     } catch (err) {
-      deps.log.warn(`could not list the access entries of cluster "${cluster}": ${oneLine(err)}${permissionOf(err, 'ListAccessEntries')}; ${fallback}`);
+      deps.log.warn(
+        `could not list the access entries of cluster "${cluster}": ${oneLine(err)}${permissionOf(err, 'ListAccessEntries')}; ${fallback}`,
+      );
       return facts;
     }
     const records: AccessEntryRecord[] = arns.map((principalArn) => ({ principalArn }));
@@ -152,8 +157,13 @@ export async function readClusterFacts(
         ]);
         records[index] = { principalArn: matched, entry, policies };
       } catch (err) {
-        const op = isEksAuthError(err) && /ListAssociatedAccessPolicies/.test(err.message) ? 'ListAssociatedAccessPolicies' : 'DescribeAccessEntry';
-        deps.log.warn(`could not read the access entry for ${matched}: ${oneLine(err)}${permissionOf(err, op)}; its username, groups and policies are unknown`);
+        const op =
+          isEksAuthError(err) && /ListAssociatedAccessPolicies/.test(err.message)
+            ? 'ListAssociatedAccessPolicies'
+            : 'DescribeAccessEntry';
+        deps.log.warn(
+          `could not read the access entry for ${matched}: ${oneLine(err)}${permissionOf(err, op)}; its username, groups and policies are unknown`,
+        );
       }
       const entry = records[index]?.entry;
       const roleName = /:role\//.test(matched) ? matched.split('/').pop() : undefined;
@@ -171,7 +181,6 @@ export async function readClusterFacts(
     api.close();
   }
 }
-
 
 /** The outcome, shaped as aws-auth's MappingResult was, whatever source mapped. */
 type ExplainResult =
@@ -243,7 +252,9 @@ async function resolveIdentity(
         const ctx = contextIdentity(deps.kubeconfigs(awsAuth.kubeconfig), awsAuth.context);
         if ('aws' in ctx) {
           aws = ctx.aws;
-          deps.log.verbose(`explaining the identity of context ${ctx.context} (user ${ctx.user}): ${JSON.stringify(ctx.aws)}`);
+          deps.log.verbose(
+            `explaining the identity of context ${ctx.context} (user ${ctx.user}): ${JSON.stringify(ctx.aws)}`,
+          );
         } else {
           deps.log.warn(`explaining the identity of your AWS settings, not the context's: ${ctx.why}`);
         }
@@ -254,7 +265,10 @@ async function resolveIdentity(
   }
 }
 
-async function readFromCluster(source: { kubeconfig?: string; context?: string }, kubectl: KubectlPort): Promise<string> {
+async function readFromCluster(
+  source: { kubeconfig?: string; context?: string },
+  kubectl: KubectlPort,
+): Promise<string> {
   const args = ['get', 'configmap', 'aws-auth', '--namespace', 'kube-system', '--output', 'json'];
   if (source.kubeconfig) args.push('--kubeconfig', source.kubeconfig);
   if (source.context) args.push('--context', source.context);
@@ -268,9 +282,13 @@ function readFile(path: string, files: FilePort): string {
   try {
     text = files.readText(path);
   } catch (err) {
-    throw new EksAuthError(ExitCode.config, `could not read ${path}: ${err instanceof Error ? err.message : String(err)}`, {
-      reason: 'unreadable-file',
-    });
+    throw new EksAuthError(
+      ExitCode.config,
+      `could not read ${path}: ${err instanceof Error ? err.message : String(err)}`,
+      {
+        reason: 'unreadable-file',
+      },
+    );
   }
   if (text === undefined) {
     throw new EksAuthError(ExitCode.config, `${path} does not exist`, {
@@ -282,14 +300,19 @@ function readFile(path: string, files: FilePort): string {
 }
 
 /** Reads and parses aws-auth; a file that is not YAML at all is an error (exit 3), not "not mapped". */
-async function readAwsAuth(source: AwsAuthSource, deps: Pick<ExplainDeps, 'files' | 'kubectl' | 'log'>, notes: string[]): Promise<{ config: AwsAuth; source: string }> {
+async function readAwsAuth(
+  source: AwsAuthSource,
+  deps: Pick<ExplainDeps, 'files' | 'kubectl' | 'log'>,
+  notes: string[],
+): Promise<{ config: AwsAuth; source: string }> {
   const text = source.kind === 'file' ? readFile(source.path, deps.files) : await readFromCluster(source, deps.kubectl);
   const name = source.kind === 'file' ? source.path : 'kube-system/aws-auth';
   // kubectl's JSON is not what anyone edits: from the cluster, lines count within each section, as
   // `kubectl edit configmap aws-auth -n kube-system` shows them under `mapRoles: |`.
   const fromCluster = source.kind === 'cluster';
   const config = parseAwsAuth(text, { sectionLines: fromCluster });
-  if (fromCluster) notes.push('line numbers count from the first line of each data section (mapRoles, mapUsers, mapAccounts)');
+  if (fromCluster)
+    notes.push('line numbers count from the first line of each data section (mapRoles, mapUsers, mapAccounts)');
   const yamlError = config.problems.find((p) => p.code === 'yaml' && p.severity === 'error');
   if (yamlError && Object.values(config.ignored).includes(FILE_NOT_YAML)) {
     throw new EksAuthError(ExitCode.config, `${name}:${yamlError.line}: ${yamlError.message}`, {
@@ -304,7 +327,8 @@ async function readAwsAuth(source: AwsAuthSource, deps: Pick<ExplainDeps, 'files
     notes.push(`the server ignores ${section} in this ConfigMap: ${why}`);
   }
   for (const [section, state] of Object.entries(config.sections)) {
-    if (state?.unreadable) notes.push(`eks-auth cannot read ${section}: ${state.unreadable}; the server may map this identity through it`);
+    if (state?.unreadable)
+      notes.push(`eks-auth cannot read ${section}: ${state.unreadable}; the server may map this identity through it`);
   }
   return { config, source: name };
 }
@@ -321,7 +345,9 @@ export async function explain(input: ExplainInput, deps: ExplainDeps): Promise<E
   if (principal.kind === 'role' && principal.path !== '/') {
     // A role's sessions are reported as assumed-role/NAME/SESSION: the path is gone by the time EKS maps them.
     canonicalArn = stripRolePath(principal.arn);
-    notes.push(`sessions of this role reach EKS as ${canonicalArn}: STS drops the role path (aws-iam-authenticator#268)`);
+    notes.push(
+      `sessions of this role reach EKS as ${canonicalArn}: STS drops the role path (aws-iam-authenticator#268)`,
+    );
   }
   if (principal.kind === 'assumed-role') notes.push(`a session of role ${principal.name} is mapped by the role's ARN`);
   const sessionName = identity.sessionName ?? principal.sessionName;
@@ -336,24 +362,36 @@ export async function explain(input: ExplainInput, deps: ExplainDeps): Promise<E
 
   let facts: ClusterFacts | undefined;
   if (input.cluster && deps.clusterApi) {
-    facts = await readClusterFacts(input.cluster.name, who, input.cluster.aws, { clusterApi: deps.clusterApi, log: deps.log });
+    facts = await readClusterFacts(input.cluster.name, who, input.cluster.aws, {
+      clusterApi: deps.clusterApi,
+      log: deps.log,
+    });
   }
   const mode = facts?.authenticationMode ?? null;
   // Entries that could not be read leave aws-auth alone to explain (the warning said so).
   const entriesRead = facts?.accessEntries !== undefined;
   const effectiveMode: AuthenticationMode | null = mode === 'CONFIG_MAP' || entriesRead ? mode : null;
-  if (mode === 'API' && !entriesRead) notes.push('the cluster\'s authentication mode is API: it ignores aws-auth, which is all that could be read here');
+  if (mode === 'API' && !entriesRead)
+    notes.push("the cluster's authentication mode is API: it ignores aws-auth, which is all that could be read here");
 
   let awsAuth: { config: AwsAuth; source: string } | undefined;
   if (input.awsAuth) {
     if (effectiveMode === 'API' && input.awsAuth.kind === 'cluster') {
-      notes.push('kube-system/aws-auth was not read: the cluster\'s authentication mode API ignores it');
+      notes.push("kube-system/aws-auth was not read: the cluster's authentication mode API ignores it");
     } else {
       try {
         awsAuth = await readAwsAuth(input.awsAuth, deps, notes);
       } catch (err) {
         // With access entries beside it, a cluster without aws-auth is normal.
-        if (!(err instanceof EksAuthError && err.reason === 'no-aws-auth' && effectiveMode === 'API_AND_CONFIG_MAP' && input.awsAuth.kind === 'cluster')) throw err;
+        if (
+          !(
+            err instanceof EksAuthError &&
+            err.reason === 'no-aws-auth' &&
+            effectiveMode === 'API_AND_CONFIG_MAP' &&
+            input.awsAuth.kind === 'cluster'
+          )
+        )
+          throw err;
         notes.push('the cluster has no ConfigMap kube-system/aws-auth: access entries alone map identities');
         awsAuth = { config: parseAwsAuth(''), source: 'kube-system/aws-auth' };
       }
@@ -364,10 +402,16 @@ export async function explain(input: ExplainInput, deps: ExplainDeps): Promise<E
         ? `cluster "${input.cluster.name}" maps identities with aws-auth only (authentication mode CONFIG_MAP)`
         : `the access entries of cluster "${input.cluster.name}" could not be read`
       : 'no cluster was named';
-    throw new EksAuthError(ExitCode.usage, `${why}: say where the aws-auth ConfigMap is, --aws-auth FILE or --from-cluster`, {
-      reason: input.cluster ? 'aws-auth-needed' : 'usage',
-      ...(input.cluster ? {} : { hint: 'or name the cluster with --cluster NAME to read its access entries from the EKS API' }),
-    });
+    throw new EksAuthError(
+      ExitCode.usage,
+      `${why}: say where the aws-auth ConfigMap is, --aws-auth FILE or --from-cluster`,
+      {
+        reason: input.cluster ? 'aws-auth-needed' : 'usage',
+        ...(input.cluster
+          ? {}
+          : { hint: 'or name the cluster with --cluster NAME to read its access entries from the EKS API' }),
+      },
+    );
   }
 
   const mapping = mapClusterIdentity({
@@ -411,12 +455,16 @@ function resultOf(m: ClusterMapping): ExplainResult {
 }
 
 /** The near-miss to show first: an access entry's, unless it is only a typo and aws-auth has a better one. */
-function bestNearMiss(r: Extract<ExplainResult, { mapped: false }>): { message: string; json: Record<string, unknown> } | undefined {
+function bestNearMiss(
+  r: Extract<ExplainResult, { mapped: false }>,
+): { message: string; json: Record<string, unknown> } | undefined {
   const entryJson = (e: AwsAuthEntry) => ({ section: e.section, index: e.index, line: e.line, arn: e.arn ?? null });
   const ae = r.accessEntryNearMiss;
   const aa = r.nearMiss;
   if (ae && !(ae.kind === 'typo' && aa)) {
-    const where = ae.awsAuthEntry ? entryJson(ae.awsAuthEntry) : { section: 'accessEntry', index: null, line: null, arn: ae.arn };
+    const where = ae.awsAuthEntry
+      ? entryJson(ae.awsAuthEntry)
+      : { section: 'accessEntry', index: null, line: null, arn: ae.arn };
     return { message: ae.message, json: { kind: ae.kind, ...where, message: ae.message } };
   }
   if (aa) return { message: aa.message, json: { kind: aa.kind, ...entryJson(aa.entry), message: aa.message } };
@@ -451,7 +499,8 @@ export function notMappedError(report: ExplainReport): EksAuthError | undefined 
 
 function describeEntry(entry: AwsAuthEntry, source: string): string {
   const key = entry.section === 'mapRoles' ? 'rolearn' : 'userarn';
-  const where = source === 'kube-system/aws-auth' ? `${source} ${entry.section} line ${entry.line}` : `${source}:${entry.line}`;
+  const where =
+    source === 'kube-system/aws-auth' ? `${source} ${entry.section} line ${entry.line}` : `${source}:${entry.line}`;
   return `${entry.section} entry ${entry.index + 1} (${where}): ${key} ${entry.arn ?? ''}`;
 }
 
@@ -462,13 +511,20 @@ export function formatExplainText(report: ExplainReport): string {
   const r = report.result;
   const lines = [`identity:  ${report.arn}`];
   if (report.canonicalArn !== report.arn) lines.push(`mapped as: ${report.canonicalArn}`);
-  if (report.cluster) lines.push(`cluster:   ${report.cluster.name}, authentication mode ${report.cluster.authenticationMode ?? 'unknown (not read)'}`);
+  if (report.cluster)
+    lines.push(
+      `cluster:   ${report.cluster.name}, authentication mode ${report.cluster.authenticationMode ?? 'unknown (not read)'}`,
+    );
   if (r.mapped) {
     if (r.via === 'accessEntry' && r.accessEntry) {
       const e = r.accessEntry;
-      lines.push(`matched:   access entry ${e.principalArn} (type ${e.type ?? 'STANDARD'}, created ${iso(e.createdAt)})`);
+      lines.push(
+        `matched:   access entry ${e.principalArn} (type ${e.type ?? 'STANDARD'}, created ${iso(e.createdAt)})`,
+      );
     } else if (r.entry) {
-      lines.push(`matched:   ${describeEntry(r.entry, report.source ?? 'aws-auth')}${r.entry.arn !== report.canonicalArn ? ' (ARNs match ignoring case)' : ''}`);
+      lines.push(
+        `matched:   ${describeEntry(r.entry, report.source ?? 'aws-auth')}${r.entry.arn !== report.canonicalArn ? ' (ARNs match ignoring case)' : ''}`,
+      );
     } else {
       lines.push('matched:   mapAccounts (account listed; no entry for this ARN)');
     }
@@ -490,7 +546,8 @@ export function formatExplainText(report: ExplainReport): string {
 /** The stable --json shape (README "explain --json"). */
 export function formatExplainJson(report: ExplainReport): string {
   const r = report.result;
-  const entry = (e: AwsAuthEntry | undefined) => (e ? { section: e.section, index: e.index, line: e.line, arn: e.arn ?? null } : null);
+  const entry = (e: AwsAuthEntry | undefined) =>
+    e ? { section: e.section, index: e.index, line: e.line, arn: e.arn ?? null } : null;
   const cluster = { authenticationMode: report.cluster?.authenticationMode ?? null };
   if (r.mapped) {
     return JSON.stringify({

@@ -72,7 +72,11 @@ export async function kubeconfigMigrate(input: KubeconfigMigrateInput, deps: Kub
 }
 
 /** Rewrites the recognised users of one file in memory; the lines say what changed. */
-function migrateUsers(file: KubeconfigFile, absoluteCommand: string | undefined, launchArgs: string[] | undefined): FileResult {
+function migrateUsers(
+  file: KubeconfigFile,
+  absoluteCommand: string | undefined,
+  launchArgs: string[] | undefined,
+): FileResult {
   const lines: string[] = [];
   let migrated = 0;
   for (const { name, value } of listEntries(file, 'users')) {

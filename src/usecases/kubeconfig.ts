@@ -91,10 +91,14 @@ function refuseControlCharacters(what: string, value: string): void {
   while (index < value.length && !isControl(value.charCodeAt(index))) index++;
   if (index === value.length) return;
   const code = `U+${value.charCodeAt(index).toString(16).toUpperCase().padStart(4, '0')}`;
-  throw new EksAuthError(ExitCode.usage, `${what} ${JSON.stringify(value)} contains a control character (${code} at position ${index + 1})`, {
-    hint: `names written into a kubeconfig must be printable: retype ${what} without it`,
-    reason: 'usage',
-  });
+  throw new EksAuthError(
+    ExitCode.usage,
+    `${what} ${JSON.stringify(value)} contains a control character (${code} at position ${index + 1})`,
+    {
+      hint: `names written into a kubeconfig must be printable: retype ${what} without it`,
+      reason: 'usage',
+    },
+  );
 }
 
 /** C0 controls, DEL and C1 controls (U+0000–U+001F, U+007F–U+009F). */
@@ -137,7 +141,11 @@ export async function kubeconfig(input: KubeconfigInput, deps: KubeconfigDeps): 
     const changes: Change[] = [
       setEntry(file, 'clusters', clusterEntry(findEntry(file, 'clusters', facts.entryName), facts)),
       setEntryBody(file, 'users', userName, { exec }),
-      setEntry(file, 'contexts', contextEntry(findEntry(file, 'contexts', contextName), contextName, facts.entryName, userName)),
+      setEntry(
+        file,
+        'contexts',
+        contextEntry(findEntry(file, 'contexts', contextName), contextName, facts.entryName, userName),
+      ),
     ];
     const switched = ccFile ? setCurrentContext(ccFile, contextName) : 'unchanged';
     return { changes, switched };
@@ -157,12 +165,15 @@ export async function kubeconfig(input: KubeconfigInput, deps: KubeconfigDeps): 
     // Re-read under the lock: another writer may have finished in between.
     const fresh = readKubeconfig(target.path);
     warnAboutExtraDocuments(fresh, deps);
-    const freshCc = contextFile === undefined ? undefined : contextFile === target ? fresh : readKubeconfig(contextFile.path);
+    const freshCc =
+      contextFile === undefined ? undefined : contextFile === target ? fresh : readKubeconfig(contextFile.path);
     const { changes, switched } = apply(fresh, freshCc);
     const entriesChanged = changes.some((c) => c !== 'unchanged');
     const lines: string[] = [];
-    if (entriesChanged || (switched !== 'unchanged' && freshCc === fresh)) writeKubeconfigFile(fresh.path, serializeKubeconfig(fresh));
-    if (freshCc && freshCc !== fresh && switched !== 'unchanged') writeKubeconfigFile(freshCc.path, serializeKubeconfig(freshCc));
+    if (entriesChanged || (switched !== 'unchanged' && freshCc === fresh))
+      writeKubeconfigFile(fresh.path, serializeKubeconfig(fresh));
+    if (freshCc && freshCc !== fresh && switched !== 'unchanged')
+      writeKubeconfigFile(freshCc.path, serializeKubeconfig(freshCc));
     if (!entriesChanged) lines.push(`Context ${contextName} in ${fresh.path} is up to date`);
     else lines.push(`${changes[2] === 'added' ? 'Added' : 'Updated'} context ${contextName} in ${fresh.path}`);
     if (freshCc && switched !== 'unchanged' && (freshCc !== fresh || !entriesChanged)) {
@@ -227,12 +238,18 @@ function manualFacts(input: KubeconfigInput, profile: string, deps: KubeconfigDe
   let caData: string;
   if (input.caData !== undefined) {
     caData = input.caData.replace(/\s+/g, '');
-    checkCaPem(Buffer.from(caData, 'base64').toString('utf8'), '--ca-data', 'pass base64 of the PEM certificate, as `aws eks describe-cluster --query cluster.certificateAuthority.data` shows it');
+    checkCaPem(
+      Buffer.from(caData, 'base64').toString('utf8'),
+      '--ca-data',
+      'pass base64 of the PEM certificate, as `aws eks describe-cluster --query cluster.certificateAuthority.data` shows it',
+    );
   } else if (input.certificateAuthorityFile !== undefined) {
     const file = input.certificateAuthorityFile;
     const pem = deps.files.readText(file);
     if (pem === undefined) {
-      throw new EksAuthError(ExitCode.config, `certificate authority file ${file} does not exist`, { hint: 'pass the PEM file of the cluster CA' });
+      throw new EksAuthError(ExitCode.config, `certificate authority file ${file} does not exist`, {
+        hint: 'pass the PEM file of the cluster CA',
+      });
     }
     checkCaPem(pem, `certificate authority file ${file}`, 'pass the PEM file of the cluster CA');
     caData = Buffer.from(pem, 'utf8').toString('base64');
@@ -253,7 +270,10 @@ function checkCaPem(pem: string, what: string, hint: string): void {
   }
 }
 
-function clusterEntry(existing: Record<string, unknown> | undefined, facts: ClusterFacts): Record<string, unknown> & { name: string } {
+function clusterEntry(
+  existing: Record<string, unknown> | undefined,
+  facts: ClusterFacts,
+): Record<string, unknown> & { name: string } {
   const body = isRecord(existing?.cluster) ? { ...existing.cluster } : {};
   // kubectl refuses certificate-authority next to -data, and either next to insecure-skip-tls-verify.
   delete body['certificate-authority'];
@@ -273,9 +293,17 @@ function contextEntry(
 }
 
 /** kubectl merges KUBECONFIG first-wins: a same-named entry in an earlier file hides ours. */
-function warnAboutShadowing(files: KubeconfigFile[], target: KubeconfigFile, user: string, context: string, deps: KubeconfigDeps): void {
+function warnAboutShadowing(
+  files: KubeconfigFile[],
+  target: KubeconfigFile,
+  user: string,
+  context: string,
+  deps: KubeconfigDeps,
+): void {
   for (const file of files.slice(0, files.indexOf(target))) {
-    if (findEntry(file, 'users', user)) deps.log.warn(`user ${user} is also defined in ${file.path}, which kubectl reads first: that entry wins`);
-    if (findEntry(file, 'contexts', context)) deps.log.warn(`context ${context} is also defined in ${file.path}, which kubectl reads first: that entry wins`);
+    if (findEntry(file, 'users', user))
+      deps.log.warn(`user ${user} is also defined in ${file.path}, which kubectl reads first: that entry wins`);
+    if (findEntry(file, 'contexts', context))
+      deps.log.warn(`context ${context} is also defined in ${file.path}, which kubectl reads first: that entry wins`);
   }
 }

@@ -30,19 +30,28 @@ export async function login(input: LoginInput, deps: LoginDeps): Promise<string>
   }
   const target = resolveAwsTarget(input, deps);
   const { plan } = target;
-  const options = { files: target.files, endpoint: target.stsEndpoint, interactive: deps.stdinIsTerminal?.() ?? false, refresh: input.force };
+  const options = {
+    files: target.files,
+    endpoint: target.stsEndpoint,
+    interactive: deps.stdinIsTerminal?.() ?? false,
+    refresh: input.force,
+  };
   const keys = chainCacheKeys(plan, options, deps);
   if (!keys) {
     const sso = plan.sources.some((s) => s.kind === 'sso');
     const awsLogin = plan.sources.some((s) => s.kind === 'login');
-    throw new EksAuthError(ExitCode.usage, `profile "${plan.profile}" has no role session to cache (${describePlan(plan)})`, {
-      hint: sso
-        ? `its credentials come from SSO: run \`aws sso login --profile ${shellWord(plan.profile)}\``
-        : awsLogin
-          ? `its credentials come from an aws login session: run \`aws login --profile ${shellWord(plan.profile)}\``
-          : 'login caches role_arn hops (with or without mfa_serial) and web identity sessions; eks-auth token needs no login for this profile',
-      reason: 'nothing-to-cache',
-    });
+    throw new EksAuthError(
+      ExitCode.usage,
+      `profile "${plan.profile}" has no role session to cache (${describePlan(plan)})`,
+      {
+        hint: sso
+          ? `its credentials come from SSO: run \`aws sso login --profile ${shellWord(plan.profile)}\``
+          : awsLogin
+            ? `its credentials come from an aws login session: run \`aws login --profile ${shellWord(plan.profile)}\``
+            : 'login caches role_arn hops (with or without mfa_serial) and web identity sessions; eks-auth token needs no login for this profile',
+        reason: 'nothing-to-cache',
+      },
+    );
   }
   const credentials = await executeCachedPlan(plan, options, deps);
   const entry = cache.read(keys[keys.length - 1] as string);

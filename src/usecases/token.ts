@@ -122,7 +122,9 @@ function cachedToken(cache: CachePort, key: string, deps: Deps): TokenCacheEntry
   const entry = cache.read(key);
   if (entry?.kind !== 'token' || !isUsable(entry, deps.now(), TOKEN_REFRESH_MARGIN_MS)) return undefined;
   deps.log.protect(entry.token);
-  deps.log.verbose(`cache: reusing the token made at ${formatTimestamp(entry.createdAt)}, which expires ${formatTimestamp(entry.expiresAt)}`);
+  deps.log.verbose(
+    `cache: reusing the token made at ${formatTimestamp(entry.createdAt)}, which expires ${formatTimestamp(entry.expiresAt)}`,
+  );
   return entry;
 }
 
@@ -158,15 +160,23 @@ async function signToken(
   const endpoint = target.stsEndpoint;
   // Only an MFA prompt needs to know, and asking may load node:tty (milliseconds).
   const mayPrompt = target.plan.hops.some((hop) => hop.mfaSerial !== undefined) && interactive();
-  const credentials = await executeCachedPlan(target.plan, { files: target.files, endpoint, interactive: mayPrompt, sourceIdentity: identity }, deps);
+  const credentials = await executeCachedPlan(
+    target.plan,
+    { files: target.files, endpoint, interactive: mayPrompt, sourceIdentity: identity },
+    deps,
+  );
   const signedAt = deps.now();
   // A token signed with expired credentials is refused by STS; printing one would make kubectl
   // re-run the plugin before every request and get 401 each time.
   if (credentials.expiration && credentials.expiration.getTime() <= signedAt.getTime()) {
-    throw new EksAuthError(ExitCode.credentials, `the signing credentials expired at ${credentials.expiration.toISOString()}`, {
-      hint: 'refresh them (export new keys and AWS_CREDENTIAL_EXPIRATION, aws sso login, …) and retry',
-      reason: 'credentials-expired',
-    });
+    throw new EksAuthError(
+      ExitCode.credentials,
+      `the signing credentials expired at ${credentials.expiration.toISOString()}`,
+      {
+        hint: 'refresh them (export new keys and AWS_CREDENTIAL_EXPIRATION, aws sso login, …) and retry',
+        reason: 'credentials-expired',
+      },
+    );
   }
   const url = presignGetCallerIdentity({ credentials, endpoint, clusterId, signingDate: signedAt });
   const token = encodeToken(url);
@@ -201,7 +211,13 @@ export function tokenCacheKey(input: TokenKeyInput): string {
   const { endpoint, plan } = input;
   return cacheKey('token', {
     cluster: input.clusterId,
-    endpoint: { url: endpoint.url, host: endpoint.host, signingRegion: endpoint.signingRegion, region: endpoint.region, partition: endpoint.partition },
+    endpoint: {
+      url: endpoint.url,
+      host: endpoint.host,
+      signingRegion: endpoint.signingRegion,
+      region: endpoint.region,
+      partition: endpoint.partition,
+    },
     profile: plan.profile,
     sources: plan.sources,
     hops: plan.hops.map(hopMaterial),

@@ -76,7 +76,15 @@ export function stsEndpointHost(origin: string): string {
     return fail();
   }
   const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
-  if (url.protocol !== 'https:' || !loopback || url.username || url.password || url.pathname !== '/' || url.search || url.hash) {
+  if (
+    url.protocol !== 'https:' ||
+    !loopback ||
+    url.username ||
+    url.password ||
+    url.pathname !== '/' ||
+    url.search ||
+    url.hash
+  ) {
     fail();
   }
   return url.host;
@@ -84,9 +92,13 @@ export function stsEndpointHost(origin: string): string {
 
 function checkClusterId(clusterId: string): void {
   if (clusterId === '' || hasAsciiControl(clusterId)) {
-    throw new EksAuthError(ExitCode.usage, '--cluster must be a non-empty cluster name or id without control characters', {
-      reason: 'usage',
-    });
+    throw new EksAuthError(
+      ExitCode.usage,
+      '--cluster must be a non-empty cluster name or id without control characters',
+      {
+        reason: 'usage',
+      },
+    );
   }
 }
 
@@ -98,7 +110,9 @@ export async function verify(input: VerifyInput, deps: VerifyDeps): Promise<Veri
   deps.log.protect(token);
   const validated = validateToken(token, { now: deps.now(), extraHosts });
   for (const secret of validated.secrets) deps.log.protect(secret);
-  deps.log.verbose(`token passed every check before STS; replaying it to ${validated.host} for cluster ${input.clusterId}`);
+  deps.log.verbose(
+    `token passed every check before STS; replaying it to ${validated.host} for cluster ${input.clusterId}`,
+  );
   const identity = await replayToSts(validated, input.clusterId, deps.httpGet, undefined, deps.now());
   const now = deps.now();
   return {
@@ -108,7 +122,6 @@ export async function verify(input: VerifyInput, deps: VerifyDeps): Promise<Veri
     expiresInSeconds: Math.round((identity.expiresAt.getTime() - now.getTime()) / 1000),
   };
 }
-
 
 /** The report as aligned `label: value` lines. */
 export function formatVerifyText(r: VerifyReport): string {
@@ -124,7 +137,10 @@ export function formatVerifyText(r: VerifyReport): string {
     ['expires at', `${formatTimestamp(r.expiresAt)} (in ${formatDuration(r.expiresInSeconds)})`],
   ];
   const width = Math.max(...rows.map(([label]) => label.length)) + 1;
-  return [`token valid for cluster ${r.clusterId}`, ...rows.map(([label, value]) => `${`${label}:`.padEnd(width)} ${value}`)].join('\n');
+  return [
+    `token valid for cluster ${r.clusterId}`,
+    ...rows.map(([label, value]) => `${`${label}:`.padEnd(width)} ${value}`),
+  ].join('\n');
 }
 
 /** The stable --json shape of a verified token (README "verify --json"). */

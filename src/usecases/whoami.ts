@@ -91,21 +91,48 @@ export async function whoamiOnCluster(
   cluster: { name: string; aws: AwsInput },
   explain: (input: ExplainInput) => Promise<ExplainReport>,
 ): Promise<WhoamiCluster> {
-  const base = { name: cluster.name, authenticationMode: null, mapped: null, matchedBy: null, username: null, groups: [], accessEntry: null, accessPolicies: [] };
+  const base = {
+    name: cluster.name,
+    authenticationMode: null,
+    mapped: null,
+    matchedBy: null,
+    username: null,
+    groups: [],
+    accessEntry: null,
+    accessPolicies: [],
+  };
   let report: ExplainReport;
   try {
     report = await explain({
-      identity: { kind: 'arn', arn: who.arn, accessKeyId: who.accessKeyId, ...(who.sessionName ? { sessionName: who.sessionName } : {}) },
+      identity: {
+        kind: 'arn',
+        arn: who.arn,
+        accessKeyId: who.accessKeyId,
+        ...(who.sessionName ? { sessionName: who.sessionName } : {}),
+      },
       cluster,
     });
   } catch (err) {
     if (!(err instanceof EksAuthError && err.reason === 'aws-auth-needed')) throw err;
-    return { ...base, lines: [`${err.message.replace(/: say where.*$/, '')}; see eks-auth explain --cluster ${cluster.name} --from-cluster`] };
+    return {
+      ...base,
+      lines: [
+        `${err.message.replace(/: say where.*$/, '')}; see eks-auth explain --cluster ${cluster.name} --from-cluster`,
+      ],
+    };
   }
   const r = report.result;
   const mode = report.cluster?.authenticationMode ?? null;
   if (!r.mapped) {
-    return { ...base, authenticationMode: mode, mapped: false, lines: [`not mapped: ${r.message}`, ...(r.accessEntryNearMiss ? [`near miss: ${r.accessEntryNearMiss.message}`] : [])] };
+    return {
+      ...base,
+      authenticationMode: mode,
+      mapped: false,
+      lines: [
+        `not mapped: ${r.message}`,
+        ...(r.accessEntryNearMiss ? [`near miss: ${r.accessEntryNearMiss.message}`] : []),
+      ],
+    };
   }
   return {
     ...base,
@@ -115,7 +142,10 @@ export async function whoamiOnCluster(
     username: r.username,
     groups: r.groups,
     accessEntry: r.accessEntry ?? null,
-    accessPolicies: r.accessPolicies.map((p) => ({ policyArn: p.policyArn, accessScope: { type: p.accessScope.type, namespaces: p.accessScope.namespaces ?? [] } })),
+    accessPolicies: r.accessPolicies.map((p) => ({
+      policyArn: p.policyArn,
+      accessScope: { type: p.accessScope.type, namespaces: p.accessScope.namespaces ?? [] },
+    })),
     lines: [...report.mapping.grants, ...report.warnings],
   };
 }
@@ -124,7 +154,10 @@ export function formatWhoami(result: WhoamiResult, json: boolean, cluster?: Whoa
   if (json) return `${JSON.stringify(cluster ? { ...result, cluster } : result, null, 2)}\n`;
   const rows: [string, string][] = [
     ['ARN', result.arn],
-    ['Kubernetes maps', `${result.canonicalArn}${result.canonicalArn !== result.arn ? '  (the role, as aws-auth mapRoles and access entries match it)' : ''}`],
+    [
+      'Kubernetes maps',
+      `${result.canonicalArn}${result.canonicalArn !== result.arn ? '  (the role, as aws-auth mapRoles and access entries match it)' : ''}`,
+    ],
     ['Account', result.account],
     ['User id', result.userId],
     ['Access key id', result.accessKeyId],
@@ -132,7 +165,10 @@ export function formatWhoami(result: WhoamiResult, json: boolean, cluster?: Whoa
   if (result.sessionName) rows.push(['Session name', result.sessionName]);
   rows.push(
     ['Credentials', result.credentialSource],
-    ['Profile', `${result.profile} (from ${result.profileFrom})${result.profileChain.length > 1 ? `, chain ${result.profileChain.join(' -> ')}` : ''}`],
+    [
+      'Profile',
+      `${result.profile} (from ${result.profileFrom})${result.profileChain.length > 1 ? `, chain ${result.profileChain.join(' -> ')}` : ''}`,
+    ],
     ['Region', `${result.region} (from ${result.regionFrom}), STS ${result.stsEndpoint}`],
   );
   if (cluster) {
@@ -140,7 +176,12 @@ export function formatWhoami(result: WhoamiResult, json: boolean, cluster?: Whoa
     if (cluster.mapped) {
       const entry = cluster.accessEntry as { principalArn?: string } | null;
       rows.push(
-        ['Mapped by', cluster.matchedBy === 'accessEntry' && entry?.principalArn ? `access entry ${entry.principalArn}` : String(cluster.matchedBy)],
+        [
+          'Mapped by',
+          cluster.matchedBy === 'accessEntry' && entry?.principalArn
+            ? `access entry ${entry.principalArn}`
+            : String(cluster.matchedBy),
+        ],
         ['Username', cluster.username ?? ''],
         ['Groups', cluster.groups.join(', ') || '(none)'],
       );

@@ -10,7 +10,9 @@ function pad2(n: number): string {
 }
 
 /** [date, time] without separators, or undefined where toISOString must answer (out of 0000-9999, invalid). */
-function fields(date: Date): [year: string, month: string, day: string, hours: string, minutes: string, seconds: string] | undefined {
+function fields(
+  date: Date,
+): [year: string, month: string, day: string, hours: string, minutes: string, seconds: string] | undefined {
   const year = date.getUTCFullYear();
   // NaN (an invalid date) fails both tests.
   if (!(year >= 1000 && year <= 9999)) return undefined;

@@ -25,7 +25,9 @@ export function role(roleArn: string, source: string, settings: Record<string, s
 export function awsConfig(sections: Record<string, Record<string, string>>): string {
   const text = Object.entries(sections).map(([name, settings]) => {
     const header = name.startsWith('sso-session ') ? name : `profile ${name}`;
-    return `  [${header}]\n${Object.entries(settings).map(([key, value]) => `  ${key} = ${value}\n`).join('')}`;
+    return `  [${header}]\n${Object.entries(settings)
+      .map(([key, value]) => `  ${key} = ${value}\n`)
+      .join('')}`;
   });
   return `\n${text.join('\n')}`;
 }

@@ -21,7 +21,10 @@ const PLATFORM = process.platform === 'win32' ? 'win' : process.platform;
 
 /** Where build:binary puts the executable for this machine. */
 export function binaryPath(): string {
-  return process.env.EKS_AUTH_BINARY ?? join(REPO_ROOT, 'build', `eks-auth-${PLATFORM}-${process.arch}${process.platform === 'win32' ? '.exe' : ''}`);
+  return (
+    process.env.EKS_AUTH_BINARY ??
+    join(REPO_ROOT, 'build', `eks-auth-${PLATFORM}-${process.arch}${process.platform === 'win32' ? '.exe' : ''}`)
+  );
 }
 
 export const BUNDLE: Build = {
@@ -52,7 +55,11 @@ export function runBuild(
   options: { input?: string; timeoutMs?: number; wrap?: string[] } = {},
 ): Promise<CommandResult> {
   const [command, ...rest] = [...(options.wrap ?? []), ...build.argv(), ...args];
-  return runCommand(command as string, rest, { env, ...(options.input !== undefined ? { input: options.input } : {}), timeoutMs: options.timeoutMs ?? 60_000 });
+  return runCommand(command as string, rest, {
+    env,
+    ...(options.input !== undefined ? { input: options.input } : {}),
+    timeoutMs: options.timeoutMs ?? 60_000,
+  });
 }
 
 export interface TimedResult {
@@ -70,7 +77,13 @@ export interface TimedResult {
  * `mark` (with --verbose, the HTTP layer's first `debug: http:` line): the network call's own
  * duration, without the process start, which a busy machine stretches.
  */
-export function runBuildTimed(build: Build, args: string[], env: NodeJS.ProcessEnv, mark: RegExp, options: { input?: string; timeoutMs?: number } = {}): Promise<TimedResult> {
+export function runBuildTimed(
+  build: Build,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  mark: RegExp,
+  options: { input?: string; timeoutMs?: number } = {},
+): Promise<TimedResult> {
   const [command, ...rest] = [...build.argv(), ...args];
   return new Promise((resolve, reject) => {
     const started = performance.now();
@@ -91,7 +104,13 @@ export function runBuildTimed(build: Build, args: string[], env: NodeJS.ProcessE
     child.once('close', (code) => {
       clearTimeout(timer);
       const now = performance.now();
-      resolve({ code, stdout, stderr, totalMs: now - started, ...(markedAt === undefined ? {} : { sinceMarkMs: now - markedAt }) });
+      resolve({
+        code,
+        stdout,
+        stderr,
+        totalMs: now - started,
+        ...(markedAt === undefined ? {} : { sinceMarkMs: now - markedAt }),
+      });
     });
     child.stdin.end(options.input ?? '');
   });

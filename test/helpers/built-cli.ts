@@ -16,7 +16,11 @@ export function ensureBuilt(): string {
 }
 
 /** Runs `node dist/eks-auth.js ARGS` with exactly `env`. */
-export function runEksAuth(args: string[], env: NodeJS.ProcessEnv, options: { input?: string; timeoutMs?: number } = {}): Promise<CommandResult> {
+export function runEksAuth(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  options: { input?: string; timeoutMs?: number } = {},
+): Promise<CommandResult> {
   return runCommand(process.execPath, [ensureBuilt(), ...args], { env, ...options });
 }
 

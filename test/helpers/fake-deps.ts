@@ -88,7 +88,10 @@ export class RecordingLogger implements Logger {
 export function issuedCredentials(issuer: string, n: number, expiration: Date | undefined): AwsCredentials {
   const serial = String(n).padStart(8, '0');
   return {
-    accessKeyId: `ASIA${issuer.toUpperCase().replace(/[^A-Z]/g, '').slice(0, 8)}${serial}`,
+    accessKeyId: `ASIA${issuer
+      .toUpperCase()
+      .replace(/[^A-Z]/g, '')
+      .slice(0, 8)}${serial}`,
     secretAccessKey: `${issuer}-secret-${serial}`,
     sessionToken: `${issuer}-session-token-${serial}`,
     ...(expiration ? { expiration } : {}),
@@ -96,8 +99,19 @@ export function issuedCredentials(issuer: string, n: number, expiration: Date | 
 }
 
 export type StsCall =
-  | { op: 'assumeRole'; request: AssumeRoleRequest; source: AwsCredentials; endpoint: StsEndpoint; issued: AwsCredentials }
-  | { op: 'assumeRoleWithWebIdentity'; request: AssumeRoleWithWebIdentityRequest; endpoint: StsEndpoint; issued: AwsCredentials }
+  | {
+      op: 'assumeRole';
+      request: AssumeRoleRequest;
+      source: AwsCredentials;
+      endpoint: StsEndpoint;
+      issued: AwsCredentials;
+    }
+  | {
+      op: 'assumeRoleWithWebIdentity';
+      request: AssumeRoleWithWebIdentityRequest;
+      endpoint: StsEndpoint;
+      issued: AwsCredentials;
+    }
   | { op: 'getCallerIdentity'; source: AwsCredentials; endpoint: StsEndpoint };
 
 /** An STS port that records each call and answers with new credentials (or `failWith`). */
@@ -109,13 +123,21 @@ export class RecordingSts implements StsPort {
   /** Overrides the session token of issued credentials (e.g. a 3 KB one). */
   sessionToken: string | undefined;
   /** What getCallerIdentity answers; an IAM user by default. */
-  callerIdentity: CallerIdentity = { account: '111122223333', arn: 'arn:aws:iam::111122223333:user/tester', userId: 'AIDATESTER' };
+  callerIdentity: CallerIdentity = {
+    account: '111122223333',
+    arn: 'arn:aws:iam::111122223333:user/tester',
+    userId: 'AIDATESTER',
+  };
 
   constructor(private readonly now: () => Date) {}
 
   private issue(): AwsCredentials {
     if (this.failWith) throw this.failWith;
-    const issued = issuedCredentials('sts', this.calls.length + 1, this.expiration ?? new Date(this.now().getTime() + 3600_000));
+    const issued = issuedCredentials(
+      'sts',
+      this.calls.length + 1,
+      this.expiration ?? new Date(this.now().getTime() + 3600_000),
+    );
     if (this.sessionToken !== undefined) issued.sessionToken = this.sessionToken;
     return issued;
   }
@@ -126,7 +148,10 @@ export class RecordingSts implements StsPort {
     return issued;
   }
 
-  async assumeRoleWithWebIdentity(request: AssumeRoleWithWebIdentityRequest, endpoint: StsEndpoint): Promise<AwsCredentials> {
+  async assumeRoleWithWebIdentity(
+    request: AssumeRoleWithWebIdentityRequest,
+    endpoint: StsEndpoint,
+  ): Promise<AwsCredentials> {
     const issued = this.issue();
     this.calls.push({ op: 'assumeRoleWithWebIdentity', request, endpoint, issued });
     return issued;
@@ -142,7 +167,9 @@ export class RecordingSts implements StsPort {
   }
 
   webIdentityCalls(): Extract<StsCall, { op: 'assumeRoleWithWebIdentity' }>[] {
-    return this.calls.filter((c): c is Extract<StsCall, { op: 'assumeRoleWithWebIdentity' }> => c.op === 'assumeRoleWithWebIdentity');
+    return this.calls.filter(
+      (c): c is Extract<StsCall, { op: 'assumeRoleWithWebIdentity' }> => c.op === 'assumeRoleWithWebIdentity',
+    );
   }
 }
 
@@ -242,7 +269,8 @@ export function fakeDeps(options: FakeDepsOptions = {}): FakeDeps {
   const env: Env = { ...options.env };
   const files = new MemoryFiles(options.files);
   if (options.config !== undefined) files.set(env.AWS_CONFIG_FILE ?? CONFIG_PATH, dedent(options.config));
-  if (options.credentials !== undefined) files.set(env.AWS_SHARED_CREDENTIALS_FILE ?? CREDENTIALS_PATH, dedent(options.credentials));
+  if (options.credentials !== undefined)
+    files.set(env.AWS_SHARED_CREDENTIALS_FILE ?? CREDENTIALS_PATH, dedent(options.credentials));
   const stsFake = new RecordingSts(now);
   const sdkFake = new RecordingSdkSources(now);
   const promptFake = options.promptAnswers ? new ScriptedPrompt([...options.promptAnswers]) : undefined;

@@ -29,13 +29,24 @@ const PEERS: PeerName[] = ['moto_server', 'botocore', 'openssl', 'aws', 'kubectl
 const A = '111122223333';
 const REGION = 'us-east-1';
 // Static keys the STS front knows; made up for the test.
-const BASE = { akid: 'AKIAEKSAUTHACCESSENT', secret: 'access/entries+key=0123456789abcdefghij', arn: `arn:aws:iam::${A}:user/base` };
+const BASE = {
+  akid: 'AKIAEKSAUTHACCESSENT',
+  secret: 'access/entries+key=0123456789abcdefghij',
+  arn: `arn:aws:iam::${A}:user/base`,
+};
 const VIEW = 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy';
 
 // The entries both the EKS API and the apiserver serve: a role entry with a path and no username
 // of its own (EKS's default applies), and a user entry with its own username and groups.
-const ENTRIES: (KubeAccessEntry & { policies?: { policyArn: string; accessScope: { type: 'cluster' } }[]; createdAt?: Date })[] = [
-  { principalArn: `arn:aws:iam::${A}:role/team/Dev`, kubernetesGroups: ['dev-team'], policies: [{ policyArn: VIEW, accessScope: { type: 'cluster' } }] },
+const ENTRIES: (KubeAccessEntry & {
+  policies?: { policyArn: string; accessScope: { type: 'cluster' } }[];
+  createdAt?: Date;
+})[] = [
+  {
+    principalArn: `arn:aws:iam::${A}:role/team/Dev`,
+    kubernetesGroups: ['dev-team'],
+    policies: [{ policyArn: VIEW, accessScope: { type: 'cluster' } }],
+  },
   { principalArn: BASE.arn, username: 'base-user', kubernetesGroups: ['base-team'] },
 ];
 
@@ -48,7 +59,11 @@ describe('access entries: explain predicts what the cluster does', () => {
     peers = await startPeers({
       clusterId: 'demo',
       staticKeys: { [BASE.akid]: { secret: BASE.secret, arn: BASE.arn } },
-      accessEntries: ENTRIES.map(({ principalArn, username, kubernetesGroups }) => ({ principalArn, kubernetesGroups, ...(username ? { username } : {}) })),
+      accessEntries: ENTRIES.map(({ principalArn, username, kubernetesGroups }) => ({
+        principalArn,
+        kubernetesGroups,
+        ...(username ? { username } : {}),
+      })),
     });
     eks = await startEksApi({
       region: REGION,
@@ -69,9 +84,23 @@ describe('access entries: explain predicts what the cluster does', () => {
     writeFileSync(
       config,
       [
-        '[profile base]', `aws_access_key_id = ${BASE.akid}`, `aws_secret_access_key = ${BASE.secret}`, `region = ${REGION}`, '',
-        '[profile dev]', `role_arn = arn:aws:iam::${A}:role/Dev`, 'source_profile = base', 'role_session_name = alice@example.com', `region = ${REGION}`, '',
-        '[profile other]', `role_arn = arn:aws:iam::${A}:role/Other`, 'source_profile = base', 'role_session_name = bob', `region = ${REGION}`, '',
+        '[profile base]',
+        `aws_access_key_id = ${BASE.akid}`,
+        `aws_secret_access_key = ${BASE.secret}`,
+        `region = ${REGION}`,
+        '',
+        '[profile dev]',
+        `role_arn = arn:aws:iam::${A}:role/Dev`,
+        'source_profile = base',
+        'role_session_name = alice@example.com',
+        `region = ${REGION}`,
+        '',
+        '[profile other]',
+        `role_arn = arn:aws:iam::${A}:role/Other`,
+        'source_profile = base',
+        'role_session_name = bob',
+        `region = ${REGION}`,
+        '',
       ].join('\n'),
     );
     return cleanAwsEnv({
@@ -99,7 +128,10 @@ describe('access entries: explain predicts what the cluster does', () => {
         args: [ensureBuilt(), 'token', '--cluster', 'demo', '--region', REGION, '--profile', profile],
       },
     });
-    return runCommand(kubectlPath(33), ['--kubeconfig', kubeconfig, 'auth', 'whoami', '--output', 'json'], { env: env(), timeoutMs: 60_000 });
+    return runCommand(kubectlPath(33), ['--kubeconfig', kubeconfig, 'auth', 'whoami', '--output', 'json'], {
+      env: env(),
+      timeoutMs: 60_000,
+    });
   }
 
   test('a role session: explain and the cluster agree on username and groups (the default username of a role entry)', async (t) => {
@@ -110,9 +142,21 @@ describe('access entries: explain predicts what the cluster does', () => {
     assert.equal(out.matchedBy, 'accessEntry');
     assert.equal(out.authenticationMode, 'API');
     assert.equal(out.accessEntry.principalArn, `arn:aws:iam::${A}:role/team/Dev`);
-    assert.deepEqual(out.accessPolicies, [{ policyArn: VIEW, accessScope: { type: 'cluster', namespaces: [] }, associatedAt: '2025-01-01T00:00:00.000Z', modifiedAt: '2025-01-01T00:00:00.000Z' }]);
+    assert.deepEqual(out.accessPolicies, [
+      {
+        policyArn: VIEW,
+        accessScope: { type: 'cluster', namespaces: [] },
+        associatedAt: '2025-01-01T00:00:00.000Z',
+        modifiedAt: '2025-01-01T00:00:00.000Z',
+      },
+    ]);
     // moto has no role Dev: the recreated-role check could not run, and explain says so.
-    assert.ok(out.notes.some((n: string) => n.startsWith(`could not check whether arn:aws:iam::${A}:role/team/Dev was created again`)), out.notes.join('\n'));
+    assert.ok(
+      out.notes.some((n: string) =>
+        n.startsWith(`could not check whether arn:aws:iam::${A}:role/team/Dev was created again`),
+      ),
+      out.notes.join('\n'),
+    );
 
     const who = await kubectlWhoami('dev');
     assert.equal(who.code, 0, who.stderr);
@@ -144,15 +188,39 @@ describe('access entries: explain predicts what the cluster does', () => {
     assert.match(who.stderr, /Unauthorized|provide credentials/);
     const explained = await runEksAuth(['explain', '--cluster', 'demo', '--profile', 'other'], env());
     assert.equal(explained.code, 7, explained.stderr);
-    assert.match(explained.stderr, /^error: arn:aws:sts::111122223333:assumed-role\/Other\/bob is not mapped by the access entries of cluster "demo": /m);
-    assert.match(explained.stderr, /^hint: create an access entry: aws eks create-access-entry --cluster-name demo --principal-arn arn:aws:iam::111122223333:role\/Other/m);
+    assert.match(
+      explained.stderr,
+      /^error: arn:aws:sts::111122223333:assumed-role\/Other\/bob is not mapped by the access entries of cluster "demo": /m,
+    );
+    assert.match(
+      explained.stderr,
+      /^hint: create an access entry: aws eks create-access-entry --cluster-name demo --principal-arn arn:aws:iam::111122223333:role\/Other/m,
+    );
   });
 
   test('a role created after its entry (IAM GetRole CreateDate): not mapped, named as recreated', async (t) => {
     if (!requirePeer(t, ...PEERS)) return;
-    const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: A }, Action: 'sts:AssumeRole' }] });
+    const policy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: A }, Action: 'sts:AssumeRole' }],
+    });
     // As profile dev, so moto files the role under the session's account (moto keys IAM by the caller's account).
-    const created = await runCommand('aws', ['iam', 'create-role', '--profile', 'dev', '--role-name', 'Dev', '--path', '/team/', '--assume-role-policy-document', policy], { env: env() });
+    const created = await runCommand(
+      'aws',
+      [
+        'iam',
+        'create-role',
+        '--profile',
+        'dev',
+        '--role-name',
+        'Dev',
+        '--path',
+        '/team/',
+        '--assume-role-policy-document',
+        policy,
+      ],
+      { env: env() },
+    );
     assert.equal(created.code, 0, created.stderr);
     // The entry was created 2025-01-01 (the peer's default); moto's role now.
     const explained = await runEksAuth(['explain', '--cluster', 'demo', '--profile', 'dev', '--json'], env());
@@ -168,16 +236,25 @@ describe('access entries: explain predicts what the cluster does', () => {
     const file = join(p.dir, 'aws-auth.yaml');
     writeFileSync(file, `mapUsers: |\n  - userarn: ${BASE.arn}\n    username: from-aws-auth\n    groups: [x]\n`);
     eks?.deny('ListAccessEntries', 1);
-    const res = await runEksAuth(['explain', '--cluster', 'demo', '--profile', 'base', '--aws-auth', file, '--json'], env());
+    const res = await runEksAuth(
+      ['explain', '--cluster', 'demo', '--profile', 'base', '--aws-auth', file, '--json'],
+      env(),
+    );
     assert.equal(res.code, 0, res.stderr);
     const warnings = res.stderr.split('\n').filter((l) => l.startsWith('warning:'));
     assert.equal(warnings.length, 1, res.stderr);
-    assert.match(warnings[0] ?? '', /could not list the access entries of cluster "demo": .*AccessDeniedException.*\(the identity needs eks:ListAccessEntries\); going on with aws-auth alone/);
+    assert.match(
+      warnings[0] ?? '',
+      /could not list the access entries of cluster "demo": .*AccessDeniedException.*\(the identity needs eks:ListAccessEntries\); going on with aws-auth alone/,
+    );
     const out = JSON.parse(res.stdout);
     assert.deepEqual([out.matchedBy, out.username, out.authenticationMode], ['mapUsers', 'from-aws-auth', 'API']);
     // --no-eks-api: the API is not asked at all.
     const before = (eks as EksApi).calls.length;
-    const skipped = await runEksAuth(['explain', '--cluster', 'demo', '--no-eks-api', '--profile', 'base', '--aws-auth', file, '--json'], env());
+    const skipped = await runEksAuth(
+      ['explain', '--cluster', 'demo', '--no-eks-api', '--profile', 'base', '--aws-auth', file, '--json'],
+      env(),
+    );
     assert.equal(skipped.code, 0, skipped.stderr);
     assert.equal((eks as EksApi).calls.length, before);
     assert.equal(JSON.parse(skipped.stdout).authenticationMode, null);

@@ -34,13 +34,16 @@ const PARALLELISM = 2;
 function missingPeers(): string[] {
   const missing: string[] = [];
   if (spawnSync('aws', ['--version'], { stdio: 'ignore' }).status !== 0) missing.push('aws (AWS CLI)');
-  if (spawnSync('faketime', ['-f', FROZEN, 'true'], { stdio: 'ignore' }).status !== 0) missing.push('faketime (apt-get install faketime)');
+  if (spawnSync('faketime', ['-f', FROZEN, 'true'], { stdio: 'ignore' }).status !== 0)
+    missing.push('faketime (apt-get install faketime)');
   return missing;
 }
 
 const missing = missingPeers();
 const skip =
-  missing.length > 0 && process.env.CI !== 'true' ? `peer missing: ${missing.join(', ')}; install it to run this test` : false;
+  missing.length > 0 && process.env.CI !== 'true'
+    ? `peer missing: ${missing.join(', ')}; install it to run this test`
+    : false;
 
 interface OracleCase {
   credentials: AwsCredentials;
@@ -77,17 +80,36 @@ function cliEnv(c: OracleCase): Record<string, string> {
 }
 
 async function cliGetToken(c: OracleCase): Promise<CliToken> {
-  const args = ['-f', FROZEN, 'aws', 'eks', 'get-token', '--cluster-name', c.clusterName, '--region', c.settings.region, '--output', 'json'];
+  const args = [
+    '-f',
+    FROZEN,
+    'aws',
+    'eks',
+    'get-token',
+    '--cluster-name',
+    c.clusterName,
+    '--region',
+    c.settings.region,
+    '--output',
+    'json',
+  ];
   const { stdout } = await execFileAsync('faketime', args, { env: cliEnv(c), cwd: workDir, timeout: 60_000 });
   const out = JSON.parse(stdout) as { kind: string; status: { token: string; expirationTimestamp: string } };
   assert.equal(out.kind, 'ExecCredential');
-  return { url: decodeToken(out.status.token), token: out.status.token, expirationTimestamp: out.status.expirationTimestamp };
+  return {
+    url: decodeToken(out.status.token),
+    token: out.status.token,
+    expirationTimestamp: out.status.expirationTimestamp,
+  };
 }
 
 /** For settings the AWS CLI refuses (see the fixture): it must still refuse them, else the note is stale. */
 async function assertCliRefuses(c: OracleCase): Promise<void> {
   await assert.rejects(cliGetToken(c), (err: Error & { stderr?: string }) => {
-    assert.match(err.stderr ?? '', /Unable to construct a modeled endpoint with the following variant\(s\) \['dualstack'/);
+    assert.match(
+      err.stderr ?? '',
+      /Unable to construct a modeled endpoint with the following variant\(s\) \['dualstack'/,
+    );
     return true;
   });
 }
@@ -110,9 +132,24 @@ function credentialRegion(url: string): string | undefined {
 }
 
 const REGIONS = [
-  'us-east-1', 'us-west-2', 'eu-west-1', 'ap-southeast-2', 'sa-east-1', 'ap-east-1', 'me-central-1', 'il-central-1',
-  'aws-global', 'cn-north-1', 'cn-northwest-1', 'us-gov-west-1', 'us-gov-east-1', 'us-iso-east-1', 'us-isob-east-1',
-  'eu-isoe-west-1', 'us-isof-south-1', 'eusc-de-east-1',
+  'us-east-1',
+  'us-west-2',
+  'eu-west-1',
+  'ap-southeast-2',
+  'sa-east-1',
+  'ap-east-1',
+  'me-central-1',
+  'il-central-1',
+  'aws-global',
+  'cn-north-1',
+  'cn-northwest-1',
+  'us-gov-west-1',
+  'us-gov-east-1',
+  'us-iso-east-1',
+  'us-isob-east-1',
+  'eu-isoe-west-1',
+  'us-isof-south-1',
+  'eusc-de-east-1',
 ];
 
 const percent = (p: number): fc.Arbitrary<boolean> => fc.integer({ min: 0, max: 99 }).map((n) => n < p);
@@ -135,13 +172,15 @@ const caseArb: fc.Arbitrary<OracleCase> = fc.record({
       override: percent(20),
       port: fc.integer({ min: 1024, max: 65535 }),
     })
-    .map(({ region, legacy, fips, dualStack, override, port }): StsEndpointSettings => ({
-      region,
-      ...(legacy ? { stsRegionalEndpoints: 'legacy' as const } : {}),
-      ...(fips ? { useFipsEndpoint: true } : {}),
-      ...(dualStack ? { useDualstackEndpoint: true } : {}),
-      ...(override ? { endpointUrl: `https://127.0.0.1:${port}` } : {}),
-    })),
+    .map(
+      ({ region, legacy, fips, dualStack, override, port }): StsEndpointSettings => ({
+        region,
+        ...(legacy ? { stsRegionalEndpoints: 'legacy' as const } : {}),
+        ...(fips ? { useFipsEndpoint: true } : {}),
+        ...(dualStack ? { useDualstackEndpoint: true } : {}),
+        ...(override ? { endpointUrl: `https://127.0.0.1:${port}` } : {}),
+      }),
+    ),
   clusterName: fc.oneof(
     { weight: 4, arbitrary: fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/) },
     { weight: 1, arbitrary: fc.uuid() },
@@ -194,7 +233,10 @@ describe('aws eks get-token as oracle (frozen clock)', { skip }, () => {
       assert.equal(encodeToken(ours), cli.token, label);
       // Peers advertise expiry = signing time + 14 minutes; the token itself is honoured for 15.
       assert.equal(cli.expirationTimestamp, EXPECTED_EXPIRATION, label);
-      assert.equal(new Date(SIGNING_DATE.getTime() + 14 * 60_000).toISOString().replace('.000Z', 'Z'), cli.expirationTimestamp);
+      assert.equal(
+        new Date(SIGNING_DATE.getTime() + 14 * 60_000).toISOString().replace('.000Z', 'Z'),
+        cli.expirationTimestamp,
+      );
     }
   });
 
@@ -214,7 +256,9 @@ describe('aws eks get-token as oracle (frozen clock)', { skip }, () => {
       assert.equal(cliUrl.origin, row.expected.url, label);
       assert.equal(cliUrl.host, row.expected.host, label);
       assert.equal(credentialRegion(cli.url), row.expected.signingRegion, label);
-      const ours = new URL(presignGetCallerIdentity({ credentials, endpoint: row.expected, clusterId: 'demo', signingDate: SIGNING_DATE }));
+      const ours = new URL(
+        presignGetCallerIdentity({ credentials, endpoint: row.expected, clusterId: 'demo', signingDate: SIGNING_DATE }),
+      );
       assert.equal(ours.searchParams.get('X-Amz-Signature'), cliUrl.searchParams.get('X-Amz-Signature'), label);
     }
   });

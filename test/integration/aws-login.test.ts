@@ -34,12 +34,26 @@ describe('aws login profiles', () => {
     mkdirSync(join(home, '.aws', 'login', 'cache'), { recursive: true });
     writeFileSync(join(home, '.aws', 'config'), `[profile p]\nlogin_session = ${LOGIN_SESSION}\nregion = us-east-1\n`);
     expiresAt = new Date(Math.floor(Date.now() / 1000) * 1000 + 60 * 60_000);
-    const dpopKey = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ format: 'pem', type: 'sec1' }).toString();
-    cacheFile = join(home, '.aws', 'login', 'cache', `${createHash('sha256').update(LOGIN_SESSION, 'utf8').digest('hex')}.json`);
+    const dpopKey = generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
+      .privateKey.export({ format: 'pem', type: 'sec1' })
+      .toString();
+    cacheFile = join(
+      home,
+      '.aws',
+      'login',
+      'cache',
+      `${createHash('sha256').update(LOGIN_SESSION, 'utf8').digest('hex')}.json`,
+    );
     writeFileSync(
       cacheFile,
       JSON.stringify({
-        accessToken: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET, sessionToken: SESSION_TOKEN, accountId: '111122223333', expiresAt: expiresAt.toISOString() },
+        accessToken: {
+          accessKeyId: ACCESS_KEY_ID,
+          secretAccessKey: SECRET,
+          sessionToken: SESSION_TOKEN,
+          accountId: '111122223333',
+          expiresAt: expiresAt.toISOString(),
+        },
         tokenType: 'aws_sigv4',
         clientId: 'arn:aws:signin:::devtools/same-device',
         refreshToken: 'login-refresh-token-not-used-while-valid',
@@ -64,7 +78,10 @@ describe('aws login profiles', () => {
     const credential = JSON.parse(result.stdout) as { status: { token: string; expirationTimestamp: string } };
     const url = tokenUrl(credential.status.token);
     assert.equal(url.host, 'sts.us-east-1.amazonaws.com');
-    assert.match(url.searchParams.get('X-Amz-Credential') ?? '', new RegExp(`^${ACCESS_KEY_ID}/\\d{8}/us-east-1/sts/aws4_request$`));
+    assert.match(
+      url.searchParams.get('X-Amz-Credential') ?? '',
+      new RegExp(`^${ACCESS_KEY_ID}/\\d{8}/us-east-1/sts/aws4_request$`),
+    );
     assert.equal(url.searchParams.get('X-Amz-Security-Token'), SESSION_TOKEN);
     // The session lasts an hour, so the token gets its full 14 minutes.
     const expires = Date.parse(credential.status.expirationTimestamp);
@@ -74,7 +91,9 @@ describe('aws login profiles', () => {
   });
 
   test('--verbose names the source; a missing session says to run aws login', async () => {
-    const verbose = await runEksAuth(['token', '--cluster', 'demo', '--profile', 'p', '--verbose', '--no-cache'], env, { timeoutMs: 60_000 });
+    const verbose = await runEksAuth(['token', '--cluster', 'demo', '--profile', 'p', '--verbose', '--no-cache'], env, {
+      timeoutMs: 60_000,
+    });
     assert.equal(verbose.code, 0, verbose.stderr);
     assert.match(verbose.stderr, /credentials: using aws login session of profile p/);
 
@@ -82,7 +101,9 @@ describe('aws login profiles', () => {
     writeFileSync(moved, readFileSync(cacheFile));
     rmSync(cacheFile);
     try {
-      const missing = await runEksAuth(['token', '--cluster', 'demo', '--profile', 'p', '--no-cache'], env, { timeoutMs: 60_000 });
+      const missing = await runEksAuth(['token', '--cluster', 'demo', '--profile', 'p', '--no-cache'], env, {
+        timeoutMs: 60_000,
+      });
       assert.equal(missing.code, 4, missing.stderr);
       assert.match(missing.stderr, /error: could not get the credentials of the aws login session of profile "p"/);
       assert.match(missing.stderr, /hint: if the session has expired or was revoked, run: aws login --profile p/);

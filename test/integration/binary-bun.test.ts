@@ -19,14 +19,28 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { cleanAwsEnv, httpsRequest, kubectlPath, peersAvailable, requirePeer, runCommand, startPeers, type PeerName, type Peers } from '../peers/peers';
+import {
+  cleanAwsEnv,
+  httpsRequest,
+  kubectlPath,
+  peersAvailable,
+  requirePeer,
+  runCommand,
+  startPeers,
+  type PeerName,
+  type Peers,
+} from '../peers/peers';
 import { REPO_ROOT, tokenUrl } from '../helpers/built-cli';
 
 const OS = process.platform === 'win32' ? 'windows' : process.platform;
 const BINARY = join(REPO_ROOT, 'build', `eks-auth-${OS}-${process.arch}${process.platform === 'win32' ? '.exe' : ''}`);
 const PEERS: PeerName[] = ['moto_server', 'botocore', 'openssl'];
 // Made-up keys; ALICE is known to the STS front.
-const ALICE = { akid: 'AKIAEKSAUTHBUNALICE1', secret: 'alice/bun+secret=abcdefghijklmnopqrstuvw', arn: 'arn:aws:iam::111122223333:user/alice' };
+const ALICE = {
+  akid: 'AKIAEKSAUTHBUNALICE1',
+  secret: 'alice/bun+secret=abcdefghijklmnopqrstuvw',
+  arn: 'arn:aws:iam::111122223333:user/alice',
+};
 const DOTENV = { akid: 'AKIAEKSAUTHBUNDOTENV', secret: 'dotenv/bun+secret=abcdefghijklmnopqrstuv' };
 
 function requireBinary(t: { skip(message?: string): void }): boolean {
@@ -67,7 +81,10 @@ describe('the standalone binary on Bun', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'eks-auth-bun-'));
     if (existsSync(BINARY) && peersAvailable(PEERS)) {
-      peers = await startPeers({ clusterId: 'demo', staticKeys: { [ALICE.akid]: { secret: ALICE.secret, arn: ALICE.arn } } });
+      peers = await startPeers({
+        clusterId: 'demo',
+        staticKeys: { [ALICE.akid]: { secret: ALICE.secret, arn: ALICE.arn } },
+      });
     }
   });
   after(async () => {
@@ -107,7 +124,10 @@ describe('the standalone binary on Bun', () => {
       timeoutMs: 30_000,
     });
     assert.equal(res.code, 5, res.stderr);
-    assert.match(res.stderr, /^error: .*could not get container credentials: no answer from http:\/\/127\.0\.0\.1:\d+: the \d+ s overall call deadline passed/m);
+    assert.match(
+      res.stderr,
+      /^error: .*could not get container credentials: no answer from http:\/\/127\.0\.0\.1:\d+: the \d+ s overall call deadline passed/m,
+    );
     assert.ok(silent.connections() >= 1);
   });
 
@@ -115,10 +135,22 @@ describe('the standalone binary on Bun', () => {
     if (!requireBinary(t) || !requirePeer(t, ...PEERS)) return;
     const p = peers as Peers;
     const config = join(dir, 'ca-config');
-    writeFileSync(config, `[profile base]\naws_access_key_id = ${ALICE.akid}\naws_secret_access_key = ${ALICE.secret}\n\n[profile admin]\nrole_arn = arn:aws:iam::444455556666:role/eks-admin\nsource_profile = base\n`);
+    writeFileSync(
+      config,
+      `[profile base]\naws_access_key_id = ${ALICE.akid}\naws_secret_access_key = ${ALICE.secret}\n\n[profile admin]\nrole_arn = arn:aws:iam::444455556666:role/eks-admin\nsource_profile = base\n`,
+    );
     const run = (extra: Record<string, string>) =>
       runCommand(BINARY, ['token', '--cluster', 'demo', '--profile', 'admin', '--token-only'], {
-        env: cleanAwsEnv({ configFile: config, env: { PATH: join(dir, 'no-bin'), AWS_REGION: 'us-east-1', EKS_AUTH_NO_CACHE: '1', AWS_ENDPOINT_URL_STS: p.sts.url, ...extra } }),
+        env: cleanAwsEnv({
+          configFile: config,
+          env: {
+            PATH: join(dir, 'no-bin'),
+            AWS_REGION: 'us-east-1',
+            EKS_AUTH_NO_CACHE: '1',
+            AWS_ENDPOINT_URL_STS: p.sts.url,
+            ...extra,
+          },
+        }),
         timeoutMs: 60_000,
       });
     const refused = await run({});
@@ -137,7 +169,10 @@ describe('the standalone binary on Bun', () => {
     writeFileSync(join(cwd, '.env'), `AWS_ACCESS_KEY_ID=${DOTENV.akid}\nAWS_SECRET_ACCESS_KEY=${DOTENV.secret}\n`);
     const none = await runCommand(BINARY, ['token', '--cluster', 'demo', '--token-only'], { env: env(), cwd });
     assert.equal(none.code, 4, `no credentials without the .env: ${none.stdout}${none.stderr}`);
-    const keys = await runCommand(BINARY, ['token', '--cluster', 'demo', '--token-only'], { env: env({ AWS_ACCESS_KEY_ID: ALICE.akid, AWS_SECRET_ACCESS_KEY: ALICE.secret }), cwd });
+    const keys = await runCommand(BINARY, ['token', '--cluster', 'demo', '--token-only'], {
+      env: env({ AWS_ACCESS_KEY_ID: ALICE.akid, AWS_SECRET_ACCESS_KEY: ALICE.secret }),
+      cwd,
+    });
     assert.equal(keys.code, 0, keys.stderr);
     assert.equal(tokenUrl(keys.stdout.trim()).searchParams.get('X-Amz-Credential')?.split('/')[0], ALICE.akid);
   });
@@ -152,33 +187,80 @@ describe('the standalone binary on Bun', () => {
     symlinkSync(kubectlPath(33), join(bin, 'kubectl'));
     const pluginEnv = cleanAwsEnv({
       caFile: p.caFile,
-      env: { PATH: bin, AWS_REGION: 'us-east-1', EKS_AUTH_NO_CACHE: '1', AWS_ACCESS_KEY_ID: ALICE.akid, AWS_SECRET_ACCESS_KEY: ALICE.secret, AWS_ENDPOINT_URL_STS: p.sts.url },
+      env: {
+        PATH: bin,
+        AWS_REGION: 'us-east-1',
+        EKS_AUTH_NO_CACHE: '1',
+        AWS_ACCESS_KEY_ID: ALICE.akid,
+        AWS_SECRET_ACCESS_KEY: ALICE.secret,
+        AWS_ENDPOINT_URL_STS: p.sts.url,
+      },
     });
 
-    const token = await runCommand(join(bin, 'kubectl'), ['eks-auth', 'token', '--cluster', 'demo', '--token-only'], { env: pluginEnv, timeoutMs: 30_000 });
+    const token = await runCommand(join(bin, 'kubectl'), ['eks-auth', 'token', '--cluster', 'demo', '--token-only'], {
+      env: pluginEnv,
+      timeoutMs: 30_000,
+    });
     assert.equal(token.code, 0, token.stderr);
-    const replay = await httpsRequest(`${p.kube.server}/api/v1/namespaces/default/pods`, { ca: p.kube.caPem, headers: { authorization: `Bearer ${token.stdout.trim()}` } });
+    const replay = await httpsRequest(`${p.kube.server}/api/v1/namespaces/default/pods`, {
+      ca: p.kube.caPem,
+      headers: { authorization: `Bearer ${token.stdout.trim()}` },
+    });
     assert.equal(replay.status, 200, replay.body);
 
     const help = await runCommand(join(bin, 'kubectl'), ['eks-auth', 'kubeconfig', '--help'], { env: pluginEnv });
     assert.match(help.stdout, /^kubectl eks-auth kubeconfig/m, 'usage names the plugin');
 
     const kubeconfig = join(dir, 'plugin-kubeconfig');
-    const written = await runCommand(join(bin, 'kubectl'), ['eks-auth', 'kubeconfig', '--cluster', 'demo', '--region', 'us-east-1', '--server', p.kube.server, '--ca-data', p.kube.caData, '--kubeconfig', kubeconfig], { env: pluginEnv });
+    const written = await runCommand(
+      join(bin, 'kubectl'),
+      [
+        'eks-auth',
+        'kubeconfig',
+        '--cluster',
+        'demo',
+        '--region',
+        'us-east-1',
+        '--server',
+        p.kube.server,
+        '--ca-data',
+        p.kube.caData,
+        '--kubeconfig',
+        kubeconfig,
+      ],
+      { env: pluginEnv },
+    );
     assert.equal(written.code, 0, written.stderr);
     const text = readFileSync(kubeconfig, 'utf8');
     assert.match(text, /command: kubectl\n\s+args:\n\s+- eks-auth\n\s+- token\n\s+- --cluster\n\s+- demo\n/, text);
     const before = p.kube.outcomes.length;
-    const pods = await runCommand(join(bin, 'kubectl'), ['--kubeconfig', kubeconfig, 'get', 'pods'], { env: pluginEnv, timeoutMs: 60_000 });
+    const pods = await runCommand(join(bin, 'kubectl'), ['--kubeconfig', kubeconfig, 'get', 'pods'], {
+      env: pluginEnv,
+      timeoutMs: 60_000,
+    });
     assert.equal(pods.code, 0, pods.stderr);
     assert.match(pods.stdout, /hello/);
-    assert.ok(p.kube.outcomes.slice(before).some((o) => o.ok && o.arn === ALICE.arn), JSON.stringify(p.kube.outcomes.slice(before)));
+    assert.ok(
+      p.kube.outcomes.slice(before).some((o) => o.ok && o.arn === ALICE.arn),
+      JSON.stringify(p.kube.outcomes.slice(before)),
+    );
   });
 
   test('kubeconfig writes `eks-auth token` by default and `kubectl eks-auth token` with --kubectl-plugin', async (t) => {
     if (!requireBinary(t)) return;
     const caData = Buffer.from('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n').toString('base64');
-    const args = ['kubeconfig', '--cluster', 'demo', '--region', 'us-east-1', '--server', 'https://127.0.0.1:1', '--ca-data', caData, '--dry-run'];
+    const args = [
+      'kubeconfig',
+      '--cluster',
+      'demo',
+      '--region',
+      'us-east-1',
+      '--server',
+      'https://127.0.0.1:1',
+      '--ca-data',
+      caData,
+      '--dry-run',
+    ];
     const plain = await runCommand(BINARY, args, { env: env() });
     assert.equal(plain.code, 0, plain.stderr);
     assert.match(plain.stdout, /command: eks-auth\n\s+args:\n\s+- token\n/);

@@ -6,7 +6,16 @@
  * (credential_process script, container endpoint, SSO portal, IMDSv2). PATH holds no node.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -28,16 +37,36 @@ import {
 import { REPO_ROOT, tokenUrl } from '../helpers/built-cli';
 
 const PLATFORM = process.platform === 'win32' ? 'windows' : process.platform;
-const BINARY = join(REPO_ROOT, 'build', `eks-auth-${PLATFORM}-${process.arch}${process.platform === 'win32' ? '.exe' : ''}`);
+const BINARY = join(
+  REPO_ROOT,
+  'build',
+  `eks-auth-${PLATFORM}-${process.arch}${process.platform === 'win32' ? '.exe' : ''}`,
+);
 const PEERS: PeerName[] = ['moto_server', 'botocore', 'openssl'];
 
 // Made-up keys; ALICE is known to the STS front.
-const ALICE = { akid: 'AKIAEKSAUTHBINALICE1', secret: 'alice/binary+secret=abcdefghijklmnopqrstu', arn: 'arn:aws:iam::111122223333:user/alice' };
+const ALICE = {
+  akid: 'AKIAEKSAUTHBINALICE1',
+  secret: 'alice/binary+secret=abcdefghijklmnopqrstu',
+  arn: 'arn:aws:iam::111122223333:user/alice',
+};
 const STATIC = { akid: 'AKIAEKSAUTHBINSTATIC', secret: 'static/binary+secret=abcdefghijklmnopqrs' };
 const PROCESS = { akid: 'AKIAEKSAUTHBINPROCES', secret: 'process/binary+secret=abcdefghijklmnopqr' };
-const CONTAINER = { akid: 'ASIAEKSAUTHBINCONTNR', secret: 'container/binary+secret=abcdefghijklmnop', token: 'container-session-token' };
-const SSO = { akid: 'ASIAEKSAUTHBINSSO001', secret: 'sso/binary+secret=abcdefghijklmnopqrstuv', token: 'sso-session-token' };
-const IMDS = { akid: 'ASIAEKSAUTHBINIMDS01', secret: 'imds/binary+secret=abcdefghijklmnopqrstu', token: 'imds-session-token' };
+const CONTAINER = {
+  akid: 'ASIAEKSAUTHBINCONTNR',
+  secret: 'container/binary+secret=abcdefghijklmnop',
+  token: 'container-session-token',
+};
+const SSO = {
+  akid: 'ASIAEKSAUTHBINSSO001',
+  secret: 'sso/binary+secret=abcdefghijklmnopqrstuv',
+  token: 'sso-session-token',
+};
+const IMDS = {
+  akid: 'ASIAEKSAUTHBINIMDS01',
+  secret: 'imds/binary+secret=abcdefghijklmnopqrstu',
+  token: 'imds-session-token',
+};
 
 /** True when the binary is built; otherwise skips (outside CI) or fails (CI=true, where CI builds it first). */
 function requireBinary(t: { skip(message?: string): void }): boolean {
@@ -96,23 +125,49 @@ describe('the standalone binary', () => {
     emptyBin = join(dir, 'empty-bin');
     mkdirSync(emptyBin);
     const processScript = join(dir, 'credential-process.sh');
-    writeFileSync(processScript, `#!/bin/sh\necho '{"Version": 1, "AccessKeyId": "${PROCESS.akid}", "SecretAccessKey": "${PROCESS.secret}"}'\n`);
+    writeFileSync(
+      processScript,
+      `#!/bin/sh\necho '{"Version": 1, "AccessKeyId": "${PROCESS.akid}", "SecretAccessKey": "${PROCESS.secret}"}'\n`,
+    );
     chmodSync(processScript, 0o755);
     configFile = join(dir, 'aws-config');
     writeFileSync(
       configFile,
       [
-        '[profile base]', `aws_access_key_id = ${ALICE.akid}`, `aws_secret_access_key = ${ALICE.secret}`, '',
-        '[profile admin]', 'role_arn = arn:aws:iam::444455556666:role/eks-admin', 'source_profile = base', 'role_session_name = binary', '',
-        '[profile tool]', `credential_process = ${processScript}`, '',
-        '[profile sso-dev]', 'sso_session = corp', 'sso_account_id = 777788889999', 'sso_role_name = Developer', '',
-        '[sso-session corp]', 'sso_start_url = https://corp.awsapps.com/start', 'sso_region = us-east-1', 'sso_registration_scopes = sso:account:access', '',
+        '[profile base]',
+        `aws_access_key_id = ${ALICE.akid}`,
+        `aws_secret_access_key = ${ALICE.secret}`,
+        '',
+        '[profile admin]',
+        'role_arn = arn:aws:iam::444455556666:role/eks-admin',
+        'source_profile = base',
+        'role_session_name = binary',
+        '',
+        '[profile tool]',
+        `credential_process = ${processScript}`,
+        '',
+        '[profile sso-dev]',
+        'sso_session = corp',
+        'sso_account_id = 777788889999',
+        'sso_role_name = Developer',
+        '',
+        '[sso-session corp]',
+        'sso_start_url = https://corp.awsapps.com/start',
+        'sso_region = us-east-1',
+        'sso_registration_scopes = sso:account:access',
+        '',
       ].join('\n'),
     );
     credentialsFile = join(dir, 'aws-credentials');
-    writeFileSync(credentialsFile, `[static]\naws_access_key_id = ${STATIC.akid}\naws_secret_access_key = ${STATIC.secret}\n`);
+    writeFileSync(
+      credentialsFile,
+      `[static]\naws_access_key_id = ${STATIC.akid}\naws_secret_access_key = ${STATIC.secret}\n`,
+    );
     if (existsSync(BINARY) && peersAvailable(PEERS)) {
-      peers = await startPeers({ clusterId: 'demo', staticKeys: { [ALICE.akid]: { secret: ALICE.secret, arn: ALICE.arn } } });
+      peers = await startPeers({
+        clusterId: 'demo',
+        staticKeys: { [ALICE.akid]: { secret: ALICE.secret, arn: ALICE.arn } },
+      });
     }
   });
   after(async () => {
@@ -132,7 +187,10 @@ describe('the standalone binary', () => {
 
   /** `eks-auth token --cluster demo --token-only` from the binary; returns the token. */
   async function binaryToken(extraArgs: string[], environment: NodeJS.ProcessEnv): Promise<string> {
-    const res = await runCommand(BINARY, ['token', '--cluster', 'demo', '--token-only', ...extraArgs], { env: environment, timeoutMs: 30_000 });
+    const res = await runCommand(BINARY, ['token', '--cluster', 'demo', '--token-only', ...extraArgs], {
+      env: environment,
+      timeoutMs: 30_000,
+    });
     assert.equal(res.code, 0, res.stderr);
     assert.equal(res.stderr, '', 'nothing on stderr: no runtime warning, no eks-auth warning');
     return res.stdout.trim();
@@ -148,7 +206,10 @@ describe('the standalone binary', () => {
     const { version } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
     const res = await runCommand(BINARY, ['--version'], { env: env() });
     assert.equal(res.code, 0, res.stderr);
-    assert.match(res.stdout.trim(), new RegExp(`^${version.replace(/\./g, '\\.')} \\(commit ([0-9a-f]{7,40}|unknown)\\)$`));
+    assert.match(
+      res.stdout.trim(),
+      new RegExp(`^${version.replace(/\./g, '\\.')} \\(commit ([0-9a-f]{7,40}|unknown)\\)$`),
+    );
   });
 
   test('a copy alone in an empty directory signs a token with no Node.js on PATH', async (t) => {
@@ -176,7 +237,12 @@ describe('the standalone binary', () => {
     writeKubeconfig(kubeconfig, {
       server: p.kube.server,
       caData: p.kube.caData,
-      exec: { apiVersion: 'client.authentication.k8s.io/v1', command: BINARY, args: ['token', '--cluster', 'demo'], interactiveMode: 'Never' },
+      exec: {
+        apiVersion: 'client.authentication.k8s.io/v1',
+        command: BINARY,
+        args: ['token', '--cluster', 'demo'],
+        interactiveMode: 'Never',
+      },
     });
     const before = p.kube.outcomes.length;
     const res = await runCommand(kubectlPath(33), ['--kubeconfig', kubeconfig, 'get', 'pods'], {
@@ -204,7 +270,10 @@ describe('the standalone binary', () => {
       },
     });
     const before = p.kube.outcomes.length;
-    const res = await runCommand(kubectlPath(33), ['--kubeconfig', kubeconfig, 'get', 'pods'], { env: stsEnv(p), timeoutMs: 60_000 });
+    const res = await runCommand(kubectlPath(33), ['--kubeconfig', kubeconfig, 'get', 'pods'], {
+      env: stsEnv(p),
+      timeoutMs: 60_000,
+    });
     assert.equal(res.code, 0, res.stderr);
     assert.match(res.stdout, /hello/);
     // moto names assumed-role sessions arn:aws:sts::<account of the role>:assumed-role/<role>/<session>.
@@ -228,12 +297,18 @@ describe('the standalone binary', () => {
       const p = peers as Peers;
       const start = p.sts.calls().length;
       const token = await binaryToken(['--profile', 'admin'], stsEnv(p));
-      const assumed = p.sts.calls().slice(start).filter((c) => c.action === 'AssumeRole');
+      const assumed = p.sts
+        .calls()
+        .slice(start)
+        .filter((c) => c.action === 'AssumeRole');
       assert.equal(assumed.length, 1);
       assert.ok(assumed[0]?.ok && assumed[0].akid === ALICE.akid, JSON.stringify(assumed));
       assert.equal(signingKeyId(token), assumed[0]?.issuedAkid);
       // And the kube-api, replaying it to STS, accepts it as the role session.
-      const res = await httpsRequest(`${p.kube.server}/api/v1/namespaces/default/pods`, { ca: p.kube.caPem, headers: { authorization: `Bearer ${token}` } });
+      const res = await httpsRequest(`${p.kube.server}/api/v1/namespaces/default/pods`, {
+        ca: p.kube.caPem,
+        headers: { authorization: `Bearer ${token}` },
+      });
       assert.equal(res.status, 200, res.body);
     });
 
@@ -241,13 +316,23 @@ describe('the standalone binary', () => {
       if (!requireBinary(t) || !requirePeer(t, ...PEERS)) return;
       const p = peers as Peers;
       const tokenFile = join(dir, 'web-identity-token');
-      writeFileSync(tokenFile, 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6ZGVmYXVsdDpiaW5hcnkifQ.c2ln');
+      writeFileSync(
+        tokenFile,
+        'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6ZGVmYXVsdDpiaW5hcnkifQ.c2ln',
+      );
       const start = p.sts.calls().length;
       const token = await binaryToken(
         [],
-        stsEnv(p, { AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile, AWS_ROLE_ARN: 'arn:aws:iam::666677778888:role/pod-role', AWS_ROLE_SESSION_NAME: 'pod' }),
+        stsEnv(p, {
+          AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile,
+          AWS_ROLE_ARN: 'arn:aws:iam::666677778888:role/pod-role',
+          AWS_ROLE_SESSION_NAME: 'pod',
+        }),
       );
-      const call = p.sts.calls().slice(start).find((c) => c.action === 'AssumeRoleWithWebIdentity');
+      const call = p.sts
+        .calls()
+        .slice(start)
+        .find((c) => c.action === 'AssumeRoleWithWebIdentity');
       assert.ok(call?.ok && call.roleArn === 'arn:aws:iam::666677778888:role/pod-role', JSON.stringify(call));
       assert.equal(signingKeyId(token), call.issuedAkid);
     });
@@ -260,13 +345,22 @@ describe('the standalone binary', () => {
     test('container credentials from AWS_CONTAINER_CREDENTIALS_FULL_URI with an authorization token', async (t) => {
       if (!requireBinary(t)) return;
       const server = await startFake((req, res) => {
-        if (req.url !== '/creds' || req.headers.authorization !== 'pod-identity-secret') return json(res, 403, { message: 'denied' });
-        json(res, 200, { AccessKeyId: CONTAINER.akid, SecretAccessKey: CONTAINER.secret, Token: CONTAINER.token, Expiration: inOneHour().toISOString() });
+        if (req.url !== '/creds' || req.headers.authorization !== 'pod-identity-secret')
+          return json(res, 403, { message: 'denied' });
+        json(res, 200, {
+          AccessKeyId: CONTAINER.akid,
+          SecretAccessKey: CONTAINER.secret,
+          Token: CONTAINER.token,
+          Expiration: inOneHour().toISOString(),
+        });
       });
       t.after(() => server.stop());
       const token = await binaryToken(
         [],
-        env({ AWS_CONTAINER_CREDENTIALS_FULL_URI: `${server.url}/creds`, AWS_CONTAINER_AUTHORIZATION_TOKEN: 'pod-identity-secret' }),
+        env({
+          AWS_CONTAINER_CREDENTIALS_FULL_URI: `${server.url}/creds`,
+          AWS_CONTAINER_AUTHORIZATION_TOKEN: 'pod-identity-secret',
+        }),
       );
       assert.equal(signingKeyId(token), CONTAINER.akid);
       assert.equal(tokenUrl(token).searchParams.get('X-Amz-Security-Token'), CONTAINER.token);
@@ -286,7 +380,14 @@ describe('the standalone binary', () => {
         ) {
           return json(res, 401, { message: 'Session token not found or invalid' });
         }
-        json(res, 200, { roleCredentials: { accessKeyId: SSO.akid, secretAccessKey: SSO.secret, sessionToken: SSO.token, expiration: inOneHour().getTime() } });
+        json(res, 200, {
+          roleCredentials: {
+            accessKeyId: SSO.akid,
+            secretAccessKey: SSO.secret,
+            sessionToken: SSO.token,
+            expiration: inOneHour().getTime(),
+          },
+        });
       });
       t.after(() => server.stop());
       // What `aws sso login` leaves: ~/.aws/sso/cache/<sha1 of the sso-session name>.json.
@@ -295,7 +396,12 @@ describe('the standalone binary', () => {
       mkdirSync(cacheDir, { recursive: true });
       writeFileSync(
         join(cacheDir, `${createHash('sha1').update('corp').digest('hex')}.json`),
-        JSON.stringify({ startUrl: 'https://corp.awsapps.com/start', region: 'us-east-1', accessToken, expiresAt: inOneHour().toISOString() }),
+        JSON.stringify({
+          startUrl: 'https://corp.awsapps.com/start',
+          region: 'us-east-1',
+          accessToken,
+          expiresAt: inOneHour().toISOString(),
+        }),
       );
       const token = await binaryToken(['--profile', 'sso-dev'], env({ AWS_ENDPOINT_URL_SSO: server.url }, home));
       assert.equal(signingKeyId(token), SSO.akid);
@@ -306,7 +412,11 @@ describe('the standalone binary', () => {
       if (!requireBinary(t)) return;
       const imdsToken = 'imds-v2-session';
       const server = await startFake((req, res) => {
-        if (req.method === 'PUT' && req.url === '/latest/api/token' && req.headers['x-aws-ec2-metadata-token-ttl-seconds']) {
+        if (
+          req.method === 'PUT' &&
+          req.url === '/latest/api/token' &&
+          req.headers['x-aws-ec2-metadata-token-ttl-seconds']
+        ) {
           res.writeHead(200, { 'content-type': 'text/plain' });
           return res.end(imdsToken);
         }
@@ -332,7 +442,10 @@ describe('the standalone binary', () => {
         res.end();
       });
       t.after(() => server.stop());
-      const token = await binaryToken([], env({ AWS_EC2_METADATA_DISABLED: undefined, AWS_EC2_METADATA_SERVICE_ENDPOINT: server.url }));
+      const token = await binaryToken(
+        [],
+        env({ AWS_EC2_METADATA_DISABLED: undefined, AWS_EC2_METADATA_SERVICE_ENDPOINT: server.url }),
+      );
       assert.equal(signingKeyId(token), IMDS.akid);
       assert.equal(server.requests[0]?.method, 'PUT', 'IMDSv2 asks for a session token before anything else');
     });

@@ -8,20 +8,21 @@ import assert from 'node:assert/strict';
 import { chmodSync, cpSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
-import {
-  cleanAwsEnv,
-  httpsRequest,
-  requirePeer,
-  runCommand,
-  type CommandResult,
-  type PeerName,
-} from '../peers/peers';
+import { cleanAwsEnv, httpsRequest, requirePeer, runCommand, type CommandResult, type PeerName } from '../peers/peers';
 import { useStsWorkspace } from '../helpers/sts-workspace';
 
 const PEERS: PeerName[] = ['moto_server', 'python3', 'botocore', 'openssl'];
 // Made-up static keys the STS front knows (account 111111111111).
-const BASE = { akid: 'AKIAEKSAUTHCACHEBASE', secret: 'cache/base+secret=abcdefghijklmnopqrstuv', arn: 'arn:aws:iam::111111111111:user/base' };
-const ROLES = ['arn:aws:iam::222222222222:role/hop1', 'arn:aws:iam::333333333333:role/hop2', 'arn:aws:iam::444444444444:role/hop3'];
+const BASE = {
+  akid: 'AKIAEKSAUTHCACHEBASE',
+  secret: 'cache/base+secret=abcdefghijklmnopqrstuv',
+  arn: 'arn:aws:iam::111111111111:user/base',
+};
+const ROLES = [
+  'arn:aws:iam::222222222222:role/hop1',
+  'arn:aws:iam::333333333333:role/hop2',
+  'arn:aws:iam::444444444444:role/hop3',
+];
 const CONFIG = `[profile base]
 aws_access_key_id = ${BASE.akid}
 aws_secret_access_key = ${BASE.secret}
@@ -61,17 +62,25 @@ describe('cache with 30 concurrent kubectl-style calls', () => {
         AWS_ENDPOINT_URL_STS: f.url,
         AWS_REGION: 'us-east-1',
         KUBECACHEDIR: join(ws.dir, 'kube-cache'),
-        KUBERNETES_EXEC_INFO: '{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1beta1","spec":{"interactive":false}}',
+        KUBERNETES_EXEC_INFO:
+          '{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1beta1","spec":{"interactive":false}}',
         ...extra,
       },
     });
   }
 
-  function token(cluster: string, options: { bin?: string; env?: NodeJS.ProcessEnv; args?: string[] } = {}): Promise<CommandResult> {
-    return runCommand(process.execPath, [options.bin ?? ws.bin, 'token', '--cluster', cluster, '--profile', 'hop3', ...(options.args ?? [])], {
-      env: options.env ?? env(),
-      timeoutMs: 60_000,
-    });
+  function token(
+    cluster: string,
+    options: { bin?: string; env?: NodeJS.ProcessEnv; args?: string[] } = {},
+  ): Promise<CommandResult> {
+    return runCommand(
+      process.execPath,
+      [options.bin ?? ws.bin, 'token', '--cluster', cluster, '--profile', 'hop3', ...(options.args ?? [])],
+      {
+        env: options.env ?? env(),
+        timeoutMs: 60_000,
+      },
+    );
   }
 
   function tokenOf(run: CommandResult): string {
@@ -81,12 +90,16 @@ describe('cache with 30 concurrent kubectl-style calls', () => {
 
   /** What eks-auth itself sent to STS (POSTs); the GETs are this test's own token checks. */
   const stsCalls = () => ws.front.calls().filter((c) => c.method === 'POST');
-  const assumeCount = (roleArn: string) => stsCalls().filter((c) => c.action === 'AssumeRole' && c.roleArn === roleArn).length;
+  const assumeCount = (roleArn: string) =>
+    stsCalls().filter((c) => c.action === 'AssumeRole' && c.roleArn === roleArn).length;
 
   /** Replays the token's presigned URL as EKS would: the front verifies the signature and answers who signed it. */
   async function assertAccepted(tokenValue: string, cluster: string): Promise<void> {
     const url = Buffer.from(tokenValue.slice('k8s-aws-v1.'.length), 'base64url').toString('utf8');
-    const res = await httpsRequest(url, { headers: { 'x-k8s-aws-id': cluster, accept: 'application/json' }, ca: ws.front.caPem });
+    const res = await httpsRequest(url, {
+      headers: { 'x-k8s-aws-id': cluster, accept: 'application/json' },
+      ca: ws.front.caPem,
+    });
     assert.equal(res.status, 200, `STS refused the token: ${res.body}`);
     assert.match(res.body, /assumed-role\/hop3\//);
   }
@@ -98,7 +111,11 @@ describe('cache with 30 concurrent kubectl-style calls', () => {
     assert.equal(tokens.size, 1, 'every call printed the same token');
     for (const role of ROLES) assert.equal(assumeCount(role), 1, `AssumeRole calls for ${role}`);
     await assertAccepted([...tokens][0] as string, 'demo');
-    assert.deepEqual(runs.flatMap((r) => ownLines(r.stderr)), [], 'no call warned or failed');
+    assert.deepEqual(
+      runs.flatMap((r) => ownLines(r.stderr)),
+      [],
+      'no call warned or failed',
+    );
   });
 
   test('a second wave of 30 makes no STS call at all', async (t) => {
@@ -135,7 +152,10 @@ describe('cache with 30 concurrent kubectl-style calls', () => {
   test('--no-cache and EKS_AUTH_NO_CACHE=1 go to STS every time and leave the cache alone', async (t) => {
     if (!requirePeer(t, ...PEERS)) return;
     // last-error.json (left by the failing lean build above) is not a cache entry: a success clears it, cache or not.
-    const cacheFiles = () => readdirSync(cacheDir).filter((n) => n !== 'last-error.json').sort();
+    const cacheFiles = () =>
+      readdirSync(cacheDir)
+        .filter((n) => n !== 'last-error.json')
+        .sort();
     const files = cacheFiles();
     const before = assumeCount(ROLES[2] as string);
     tokenOf(await token('demo', { args: ['--no-cache'] }));
@@ -148,14 +168,18 @@ describe('cache with 30 concurrent kubectl-style calls', () => {
   test('a corrupt token entry alone: the call succeeds from the role sessions and rewrites it', async (t) => {
     if (!requirePeer(t, ...PEERS)) return;
     const entries = readdirSync(cacheDir).filter((n) => n.endsWith('.json'));
-    const tokenFiles = entries.filter((n) => (JSON.parse(readFileSync(join(cacheDir, n), 'utf8')) as { kind: string }).kind === 'token');
+    const tokenFiles = entries.filter(
+      (n) => (JSON.parse(readFileSync(join(cacheDir, n), 'utf8')) as { kind: string }).kind === 'token',
+    );
     assert.equal(tokenFiles.length, 2, 'tokens for demo and other');
-    for (const name of tokenFiles) writeFileSync(join(cacheDir, name), '{"version":1,"kind":"token","token":"k8s-aws-v1.', { mode: 0o600 });
+    for (const name of tokenFiles)
+      writeFileSync(join(cacheDir, name), '{"version":1,"kind":"token","token":"k8s-aws-v1.', { mode: 0o600 });
     const before = stsCalls().length;
     tokenOf(await token('demo'));
     tokenOf(await token('other'));
     assert.equal(stsCalls().length, before);
-    for (const name of tokenFiles) assert.equal((JSON.parse(readFileSync(join(cacheDir, name), 'utf8')) as { kind: string }).kind, 'token');
+    for (const name of tokenFiles)
+      assert.equal((JSON.parse(readFileSync(join(cacheDir, name), 'utf8')) as { kind: string }).kind, 'token');
   });
 
   test('every cache file corrupt at once: the next call succeeds, assumes each hop again and rewrites them all', async (t) => {
@@ -171,13 +195,18 @@ describe('cache with 30 concurrent kubectl-style calls', () => {
     ];
     entries.forEach((name, i) => {
       const path = join(cacheDir, name);
-      writeFileSync(path, (damage[i % damage.length] as (s: string) => string)(readFileSync(path, 'utf8')), { mode: 0o600 });
+      writeFileSync(path, (damage[i % damage.length] as (s: string) => string)(readFileSync(path, 'utf8')), {
+        mode: 0o600,
+      });
     });
     const before = ROLES.map(assumeCount);
     const [demo, other] = await Promise.all([token('demo'), token('other')]);
     await assertAccepted(tokenOf(demo), 'demo');
     await assertAccepted(tokenOf(other), 'other');
-    assert.deepEqual(ROLES.map(assumeCount), before.map((n) => n + 1));
+    assert.deepEqual(
+      ROLES.map(assumeCount),
+      before.map((n) => n + 1),
+    );
     for (const name of entries) {
       const entry = JSON.parse(readFileSync(join(cacheDir, name), 'utf8')) as { version: number; expiresAt: string };
       assert.equal(entry.version, 1, name);
@@ -193,7 +222,9 @@ describe('cache with 30 concurrent kubectl-style calls', () => {
       const before = stsCalls().length;
       const run = await token('demo');
       await assertAccepted(tokenOf(run), 'demo');
-      assert.deepEqual(ownLines(run.stderr), [`warning: not using the cache: ${cacheDir} is accessible to group or others (mode 0750); run \`chmod 700 ${cacheDir}\``]);
+      assert.deepEqual(ownLines(run.stderr), [
+        `warning: not using the cache: ${cacheDir} is accessible to group or others (mode 0750); run \`chmod 700 ${cacheDir}\``,
+      ]);
       assert.equal(stsCalls().length, before + 3, 'uncached: the whole chain again');
     } finally {
       chmodSync(cacheDir, 0o700);

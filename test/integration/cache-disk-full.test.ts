@@ -18,18 +18,32 @@ before(() => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-test('under ulimit -f 0 a cold token is printed with one warning, and no lock or temp file is left', { skip: process.platform === 'win32' && 'ulimit' }, async () => {
+test('under ulimit -f 0 a cold token is printed with one warning, and no lock or temp file is left', {
+  skip: process.platform === 'win32' && 'ulimit',
+}, async () => {
   // Temporary keys from a credential_process: a token worth caching, and no network needed.
   const command = join(dir, 'creds.sh');
   const expiration = new Date(Date.now() + 3600_000).toISOString();
-  writeFileSync(command, `#!/bin/sh\necho '{"Version":1,"AccessKeyId":"ASIADISKFULL00000001","SecretAccessKey":"disk/full/secret","SessionToken":"disk-full-session","Expiration":"${expiration}"}'\n`);
+  writeFileSync(
+    command,
+    `#!/bin/sh\necho '{"Version":1,"AccessKeyId":"ASIADISKFULL00000001","SecretAccessKey":"disk/full/secret","SessionToken":"disk-full-session","Expiration":"${expiration}"}'\n`,
+  );
   chmodSync(command, 0o700);
   writeFileSync(join(dir, 'config'), `[profile p]\nregion = us-east-1\ncredential_process = ${command}\n`);
-  const env = { PATH: process.env.PATH, HOME: dir, AWS_CONFIG_FILE: join(dir, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none'), KUBECACHEDIR: join(dir, 'kube') };
+  const env = {
+    PATH: process.env.PATH,
+    HOME: dir,
+    AWS_CONFIG_FILE: join(dir, 'config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none'),
+    KUBECACHEDIR: join(dir, 'kube'),
+  };
   const cacheDir = join(dir, 'kube', 'eks-auth');
   const args = [ensureBuilt(), 'token', '--cluster', 'demo', '--profile', 'p', '--token-only'];
 
-  const full = await runCommand('sh', ['-c', 'ulimit -f 0; exec "$@"', 'sh', process.execPath, ...args], { env, timeoutMs: 30_000 });
+  const full = await runCommand('sh', ['-c', 'ulimit -f 0; exec "$@"', 'sh', process.execPath, ...args], {
+    env,
+    timeoutMs: 30_000,
+  });
   assert.equal(full.code, 0, full.stderr);
   assert.match(full.stdout, /^k8s-aws-v1\./);
   assert.match(full.stderr, /^warning: not using the cache: cannot lock .*: EFBIG/m);

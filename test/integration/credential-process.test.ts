@@ -38,12 +38,19 @@ describe('credential_process', { skip: SKIP }, () => {
   }
 
   const answer = (expiration?: string) =>
-    JSON.stringify({ Version: 1, AccessKeyId: 'AKIACREDPROCESS00001', SecretAccessKey: SECRET, ...(expiration ? { Expiration: expiration } : {}) });
+    JSON.stringify({
+      Version: 1,
+      AccessKeyId: 'AKIACREDPROCESS00001',
+      SecretAccessKey: SECRET,
+      ...(expiration ? { Expiration: expiration } : {}),
+    });
 
-  test('a command that reads stdin to its end finishes (it inherits eks-auth\'s stdin, as with botocore)', async () => {
+  test("a command that reads stdin to its end finishes (it inherits eks-auth's stdin, as with botocore)", async () => {
     const env = profileRunning(`cat >/dev/null\necho '${answer()}'`);
     // Before, the command got a pipe that nobody closed, and `cat` waited forever.
-    const result = await runEksAuth(['token', '--cluster', 'demo', '--profile', 'p', '--token-only'], env, { timeoutMs: 30_000 });
+    const result = await runEksAuth(['token', '--cluster', 'demo', '--profile', 'p', '--token-only'], env, {
+      timeoutMs: 30_000,
+    });
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /^k8s-aws-v1\.[A-Za-z0-9_-]+\n$/);
   });
@@ -55,7 +62,10 @@ describe('credential_process', { skip: SKIP }, () => {
     const env = profileRunning(`${lines.map((l) => `echo '${l}' >&2`).join('\n')}\nexit 3`);
     const plain = await runEksAuth(['token', '--cluster', 'demo', '--profile', 'p'], env, { timeoutMs: 30_000 });
     assert.equal(plain.code, 4);
-    assert.match(plain.stderr, /^error: credential_process of profile "p" failed: it exited with status 3; its last stderr lines:\n/);
+    assert.match(
+      plain.stderr,
+      /^error: credential_process of profile "p" failed: it exited with status 3; its last stderr lines:\n/,
+    );
     assert.ok(plain.stderr.includes('  | corp-login: token expired, run corp-login\n'), plain.stderr);
     // Bounded: the last five lines only.
     assert.ok(plain.stderr.includes('  | corp-login: step 3\n') && !plain.stderr.includes('step 2\n'), plain.stderr);
@@ -63,9 +73,15 @@ describe('credential_process', { skip: SKIP }, () => {
     assert.ok(plain.stderr.includes('  | corp-login: cached k8s-aws-v1.[redacted] is stale\n'), plain.stderr);
     assert.ok(!plain.stderr.includes(join(env.HOME as string, 'creds.sh')), 'the command line is not quoted');
 
-    const verbose = await runEksAuth(['token', '--cluster', 'demo', '--profile', 'p', '--verbose'], env, { timeoutMs: 30_000 });
+    const verbose = await runEksAuth(['token', '--cluster', 'demo', '--profile', 'p', '--verbose'], env, {
+      timeoutMs: 30_000,
+    });
     assert.equal(verbose.code, 4);
-    assert.equal(verbose.stderr.split('token expired, run corp-login').length - 1, 1, `printed once:\n${verbose.stderr}`);
+    assert.equal(
+      verbose.stderr.split('token expired, run corp-login').length - 1,
+      1,
+      `printed once:\n${verbose.stderr}`,
+    );
   });
 
   test('a token signed with long-lived keys from the command is not cached; one from temporary keys is', async () => {
@@ -80,6 +96,9 @@ describe('credential_process', { skip: SKIP }, () => {
     const temporary = profileRunning(`echo '${answer(new Date(Date.now() + 3600_000).toISOString())}'`);
     const second = await runEksAuth(['token', '--cluster', 'demo', '--profile', 'p'], temporary, { timeoutMs: 30_000 });
     assert.equal(second.code, 0, second.stderr);
-    assert.equal(readdirSync(join(temporary.KUBECACHEDIR as string, 'eks-auth')).filter((n) => n.endsWith('.json')).length, 1);
+    assert.equal(
+      readdirSync(join(temporary.KUBECACHEDIR as string, 'eks-auth')).filter((n) => n.endsWith('.json')).length,
+      1,
+    );
   });
 });

@@ -10,7 +10,17 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
@@ -39,8 +49,16 @@ import { freePort } from '../peers/processes';
 const PEERS: PeerName[] = ['moto_server', 'openssl', 'botocore'];
 const ACCOUNT = '123456789012';
 // Made-up keys the STS front knows; secrets hold / and + like real ones.
-const ALICE = { akid: 'AKIADOCTORALICE00001', secret: 'aLiCe/Doctor+Secret/Key00000000000000001', arn: `arn:aws:iam::${ACCOUNT}:user/alice` };
-const BOB = { akid: 'AKIADOCTORBOB0000001', secret: 'bOb/Doctor+Secret/Key000000000000000000001', arn: `arn:aws:iam::${ACCOUNT}:user/bob` };
+const ALICE = {
+  akid: 'AKIADOCTORALICE00001',
+  secret: 'aLiCe/Doctor+Secret/Key00000000000000001',
+  arn: `arn:aws:iam::${ACCOUNT}:user/alice`,
+};
+const BOB = {
+  akid: 'AKIADOCTORBOB0000001',
+  secret: 'bOb/Doctor+Secret/Key000000000000000000001',
+  arn: `arn:aws:iam::${ACCOUNT}:user/bob`,
+};
 const CAROL = {
   akid: 'AKIADOCTORCAROL00001',
   secret: 'cArOl/Doctor+Secret/Key0000000000000000001',
@@ -100,7 +118,12 @@ before(async () => {
   });
   const eks = await startEksClusters([
     { name: 'demo', region: 'us-east-1', endpoint: kube.server, caData: kube.caData },
-    { name: 'other', region: 'us-east-1', endpoint: 'https://0123456789ABCDEF.gr7.us-east-1.eks.amazonaws.com', caData: kube.caData },
+    {
+      name: 'other',
+      region: 'us-east-1',
+      endpoint: 'https://0123456789ABCDEF.gr7.us-east-1.eks.amazonaws.com',
+      caData: kube.caData,
+    },
   ]);
   world = { moto, sts, kube, eks, caFile, ...writeFixtures(kube) };
 });
@@ -119,9 +142,28 @@ function backdatedCert(dir: string): TlsCert {
   execFileSync(
     'faketime',
     [
-      '-f', '-1d', 'openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', keyFile, '-out', certFile, '-days', '3', '-subj', '/CN=127.0.0.1',
-      '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-addext', 'basicConstraints=critical,CA:TRUE',
+      '-f',
+      '-1d',
+      'openssl',
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-days',
+      '3',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -129,7 +171,9 @@ function backdatedCert(dir: string): TlsCert {
 }
 
 /** The AWS files, the kubeconfig with every context, a copy of aws-auth, and a PATH directory. */
-function writeFixtures(kube: KubeApi): Pick<World, 'kubeconfig' | 'awsAuthFile' | 'binDir' | 'credentialsFile' | 'configFile'> {
+function writeFixtures(
+  kube: KubeApi,
+): Pick<World, 'kubeconfig' | 'awsAuthFile' | 'binDir' | 'credentialsFile' | 'configFile'> {
   const credentials = join(work, 'credentials');
   writeFileSync(
     credentials,
@@ -157,7 +201,10 @@ function writeFixtures(kube: KubeApi): Pick<World, 'kubeconfig' | 'awsAuthFile' 
   chmodSync(join(binDir, 'aws-iam-authenticator'), 0o755);
 
   const otherCa = makeTlsCert(mkdtempSync(join(work, 'other-ca-')));
-  const cluster = (name: string, caData = kube.caData) => ({ name, cluster: { server: kube.server, 'certificate-authority-data': caData } });
+  const cluster = (name: string, caData = kube.caData) => ({
+    name,
+    cluster: { server: kube.server, 'certificate-authority-data': caData },
+  });
   const eksAuth = (profile: string, clusterName = 'demo', extra: Record<string, unknown> = {}) => ({
     exec: {
       apiVersion: 'client.authentication.k8s.io/v1',
@@ -261,16 +308,33 @@ interface Report {
   steps: { step: string; status: string; message: string; hint: string | null }[];
 }
 
-const STEPS = ['kubeconfig', 'credentials', 'token', 'clock', 'sts', 'cluster-name', 'authentication', 'mapping', 'authorization'];
+const STEPS = [
+  'kubeconfig',
+  'credentials',
+  'token',
+  'clock',
+  'sts',
+  'cluster-name',
+  'authentication',
+  'mapping',
+  'authorization',
+];
 const SECRETS = [ALICE.secret, BOB.secret, CAROL.secret, 'A'.repeat(3500), 'k8s-aws-v1.'];
 
-async function doctor(w: World, args: string[], options: { faketime?: string } = {}): Promise<CommandResult & { report?: Report }> {
+async function doctor(
+  w: World,
+  args: string[],
+  options: { faketime?: string } = {},
+): Promise<CommandResult & { report?: Report }> {
   const cli = [process.execPath, ensureBuilt(), 'doctor', '--kubeconfig', w.kubeconfig, ...args];
   const res = options.faketime
     ? await runCommand('faketime', ['-f', options.faketime, ...cli], { env: env(w), timeoutMs: 90_000 })
     : await runCommand(cli[0] as string, cli.slice(1), { env: env(w), timeoutMs: 90_000 });
   for (const secret of SECRETS) {
-    assert.ok(!res.stdout.includes(secret) && !res.stderr.includes(secret), `a secret or token reached the output:\n${res.stdout}\n${res.stderr}`);
+    assert.ok(
+      !res.stdout.includes(secret) && !res.stderr.includes(secret),
+      `a secret or token reached the output:\n${res.stdout}\n${res.stderr}`,
+    );
   }
   return args.includes('--json') ? { ...res, report: JSON.parse(res.stdout) as Report } : res;
 }
@@ -283,14 +347,18 @@ function assertBroken(res: CommandResult & { report?: Report }, context: string,
   assert.equal(r.context, context);
   assert.equal(r.ok, false);
   assert.equal(r.brokenLink, link, JSON.stringify(r, null, 2));
-  assert.deepEqual(r.steps.map((s) => s.step), STEPS);
+  assert.deepEqual(
+    r.steps.map((s) => s.step),
+    STEPS,
+  );
   const at = STEPS.indexOf(link);
   const broken = r.steps[at];
   assert.equal(broken?.status, 'failed');
   assert.ok(broken?.hint, `the broken link ${link} has no fix`);
   for (const s of r.steps.slice(0, at)) {
     // authentication fails together with mapping: the 401 is the symptom, the mapping the cause.
-    if (!(link === 'mapping' && s.step === 'authentication')) assert.ok(['ok', 'warning'].includes(s.status), `${s.step}: ${s.status} ${s.message}`);
+    if (!(link === 'mapping' && s.step === 'authentication'))
+      assert.ok(['ok', 'warning'].includes(s.status), `${s.step}: ${s.status} ${s.message}`);
   }
   for (const s of r.steps.slice(at + 1)) assert.equal(s.status, 'skipped', `${s.step} after the broken link`);
   for (const s of r.steps) assert.deepEqual(Object.keys(s), ['step', 'status', 'message', 'hint']);
@@ -307,7 +375,10 @@ describe('eks-auth doctor', () => {
     assert.equal(r.context, 'healthy');
     assert.equal(r.ok, true);
     assert.equal(r.brokenLink, null);
-    assert.deepEqual(r.steps.map((s) => [s.step, s.status]), STEPS.map((s) => [s, 'ok']));
+    assert.deepEqual(
+      r.steps.map((s) => [s.step, s.status]),
+      STEPS.map((s) => [s, 'ok']),
+    );
     const step = (name: string) => r.steps.find((s) => s.step === name)?.message ?? '';
     assert.match(step('sts'), new RegExp(`${ALICE.arn}`));
     assert.match(step('authentication'), /username alice, groups devs, system:authenticated/);
@@ -323,7 +394,10 @@ describe('eks-auth doctor', () => {
     assert.equal(res.code, 0, res.stderr);
     const lines = res.stdout.trim().split('\n');
     assert.equal(lines[0], 'context: healthy');
-    assert.deepEqual(lines.slice(1, 10).map((l) => l.split(/\s+/).slice(0, 2)), STEPS.map((s) => ['✓', s]));
+    assert.deepEqual(
+      lines.slice(1, 10).map((l) => l.split(/\s+/).slice(0, 2)),
+      STEPS.map((s) => ['✓', s]),
+    );
     assert.equal(lines[10], 'every link holds');
   });
 
@@ -334,7 +408,12 @@ describe('eks-auth doctor', () => {
     for (const context of ['healthy-aws-cli', 'healthy-authenticator']) {
       const res = await doctor(w, ['--context', context, '--json']);
       assert.equal(res.code, 0, `${context}: ${res.stdout}\n${res.stderr}`);
-      assert.match(res.report?.steps[0]?.message ?? '', context === 'healthy-aws-cli' ? /runs aws --region us-east-1 eks get-token/ : /runs aws-iam-authenticator token -i demo/);
+      assert.match(
+        res.report?.steps[0]?.message ?? '',
+        context === 'healthy-aws-cli'
+          ? /runs aws --region us-east-1 eks get-token/
+          : /runs aws-iam-authenticator token -i demo/,
+      );
     }
   });
 
@@ -348,7 +427,10 @@ describe('eks-auth doctor', () => {
     assert.match(r.steps[8]?.message ?? '', /delete deployments\.apps in namespace default/);
     // The context's own namespace is the default, as in kubectl.
     const elsewhere = await doctor(w, ['--context', 'elsewhere', '--json']);
-    assert.match(assertBroken(elsewhere, 'elsewhere', 'authorization').steps[8]?.message ?? '', /in namespace kube-system/);
+    assert.match(
+      assertBroken(elsewhere, 'elsewhere', 'authorization').steps[8]?.message ?? '',
+      /in namespace kube-system/,
+    );
   });
 
   test('--verb without --resource is a usage error (exit 2)', async (t) => {
@@ -364,10 +446,25 @@ describe('eks-auth doctor', () => {
     ['broken-credentials', 'credentials', /no-such-profile/, /./],
     ['broken-token', 'token', /over the 4096 bytes EKS accepts/, /shorter session token/],
     ['broken-sts', 'sts', /STS refused the token .*SignatureDoesNotMatch/, /signed/],
-    ['broken-cluster-name', 'cluster-name', /cluster "demo-typo", but there is no such cluster in us-east-1/, /real name/],
-    ['broken-cluster-endpoint', 'cluster-name', /endpoint is https:\/\/0123456789ABCDEF.*but the context's server is https:\/\/127\.0\.0\.1/, /./],
+    [
+      'broken-cluster-name',
+      'cluster-name',
+      /cluster "demo-typo", but there is no such cluster in us-east-1/,
+      /real name/,
+    ],
+    [
+      'broken-cluster-endpoint',
+      'cluster-name',
+      /endpoint is https:\/\/0123456789ABCDEF.*but the context's server is https:\/\/127\.0\.0\.1/,
+      /./,
+    ],
     ['broken-authentication', 'authentication', /could not reach the API server/, /certificate-authority-data/],
-    ['broken-authorization', 'authorization', /does not let you list pods in namespace default/, /RoleBinding|associate-access-policy/],
+    [
+      'broken-authorization',
+      'authorization',
+      /does not let you list pods in namespace default/,
+      /RoleBinding|associate-access-policy/,
+    ],
   ];
   for (const [context, link, message, hint] of cases) {
     test(`${context}: the ${link} link is named, with its fix`, async (t) => {
@@ -407,9 +504,15 @@ describe('eks-auth doctor', () => {
     const kubectlDir = mkdtempSync(join(work, 'kubectl-'));
     symlinkSync(kubectlPath(33), join(kubectlDir, 'kubectl'));
     const cli = [ensureBuilt(), 'doctor', '--kubeconfig', w.kubeconfig, '--context', 'broken-mapping', '--json'];
-    const res = await runCommand(process.execPath, cli, { env: env(w, { PATH: `${kubectlDir}${delimiter}${env(w).PATH ?? ''}` }), timeoutMs: 120_000 });
+    const res = await runCommand(process.execPath, cli, {
+      env: env(w, { PATH: `${kubectlDir}${delimiter}${env(w).PATH ?? ''}` }),
+      timeoutMs: 120_000,
+    });
     const r = assertBroken({ ...res, report: JSON.parse(res.stdout) as Report }, 'broken-mapping', 'mapping');
-    assert.match(r.steps[7]?.message ?? '', /most likely not mapped .*explain could not read the mapping: kubectl may not read kube-system\/aws-auth/);
+    assert.match(
+      r.steps[7]?.message ?? '',
+      /most likely not mapped .*explain could not read the mapping: kubectl may not read kube-system\/aws-auth/,
+    );
     assert.match(r.steps[7]?.hint ?? '', /--aws-auth FILE/);
   });
 
@@ -430,7 +533,10 @@ describe('eks-auth doctor', () => {
 describe('the kube-api peer, checked with a real kubectl', () => {
   // The wire format of the peer's SelfSubjectReview and SelfSubjectAccessReview, as kubectl reads them.
   async function kubectl(w: World, context: string, args: string[]): Promise<CommandResult> {
-    return runCommand(kubectlPath(33), ['--kubeconfig', w.kubeconfig, '--context', context, ...args], { env: env(w), timeoutMs: 90_000 });
+    return runCommand(kubectlPath(33), ['--kubeconfig', w.kubeconfig, '--context', context, ...args], {
+      env: env(w),
+      timeoutMs: 90_000,
+    });
   }
 
   test('kubectl auth whoami shows the user aws-auth maps; auth can-i follows the RBAC bindings', async (t) => {
@@ -438,7 +544,8 @@ describe('the kube-api peer, checked with a real kubectl', () => {
     if (!w) return;
     const who = await kubectl(w, 'healthy', ['auth', 'whoami', '-o', 'json']);
     assert.equal(who.code, 0, who.stderr);
-    const userInfo = (JSON.parse(who.stdout) as { status: { userInfo: { username: string; groups: string[] } } }).status.userInfo;
+    const userInfo = (JSON.parse(who.stdout) as { status: { userInfo: { username: string; groups: string[] } } }).status
+      .userInfo;
     assert.equal(userInfo.username, 'alice');
     assert.deepEqual(userInfo.groups, ['devs', 'system:authenticated']);
     const yes = await kubectl(w, 'healthy', ['auth', 'can-i', 'list', 'pods']);
@@ -457,7 +564,10 @@ describe('last error for GUI clients', () => {
     if (!w) return;
     const cacheDir = join(work, 'last-error-cache');
     const run = (args: string[], profile: string) =>
-      runCommand(process.execPath, [ensureBuilt(), ...args], { env: env(w, { KUBECACHEDIR: cacheDir, AWS_PROFILE: profile }), timeoutMs: 60_000 });
+      runCommand(process.execPath, [ensureBuilt(), ...args], {
+        env: env(w, { KUBECACHEDIR: cacheDir, AWS_PROFILE: profile }),
+        timeoutMs: 60_000,
+      });
     const failed = await run(['token', '--cluster', 'demo'], 'no-such-profile');
     assert.equal(failed.code, 3, failed.stderr);
     const file = join(cacheDir, 'eks-auth', 'last-error.json');

@@ -33,7 +33,10 @@ const clusters = (): PeerCluster[] => [
         policies: [
           { policyArn: VIEW, accessScope: { type: 'cluster' } },
           { policyArn: EDIT, accessScope: { type: 'namespace', namespaces: ['dev', 'test-*'] } },
-          { policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSSecretReaderPolicy', accessScope: { type: 'namespace', namespaces: ['vault'] } },
+          {
+            policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSSecretReaderPolicy',
+            accessScope: { type: 'namespace', namespaces: ['vault'] },
+          },
         ],
       },
       { principalArn: `arn:aws:iam::${A}:user/bob`, username: 'bob' },
@@ -60,7 +63,10 @@ describe('the EKS API peer, as the AWS CLI sees it', () => {
 
   const aws = (args: string[], secret = SECRET) =>
     runCommand('aws', ['eks', ...args, '--endpoint-url', (api as EksApi).url, '--region', REGION, '--output', 'json'], {
-      env: cleanAwsEnv({ caFile: (api as EksApi).caFile, env: { AWS_ACCESS_KEY_ID: AKID, AWS_SECRET_ACCESS_KEY: secret } }),
+      env: cleanAwsEnv({
+        caFile: (api as EksApi).caFile,
+        env: { AWS_ACCESS_KEY_ID: AKID, AWS_SECRET_ACCESS_KEY: secret },
+      }),
     });
 
   test('describe-cluster: accessConfig.authenticationMode', async (t) => {
@@ -77,18 +83,30 @@ describe('the EKS API peer, as the AWS CLI sees it', () => {
     const before = api?.calls.length ?? 0;
     const r = await aws(['list-access-entries', '--cluster-name', 'demo', '--page-size', '2']);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(JSON.parse(r.stdout).accessEntries, clusters()[0]?.entries?.map((e) => e.principalArn));
+    assert.deepEqual(
+      JSON.parse(r.stdout).accessEntries,
+      clusters()[0]?.entries?.map((e) => e.principalArn),
+    );
     const calls = (api as EksApi).calls.slice(before);
-    assert.deepEqual(calls.map((c) => [c.operation, c.query.maxResults, c.query.nextToken !== undefined]), [
-      ['ListAccessEntries', '2', false],
-      ['ListAccessEntries', '2', true],
-      ['ListAccessEntries', '2', true],
-    ]);
+    assert.deepEqual(
+      calls.map((c) => [c.operation, c.query.maxResults, c.query.nextToken !== undefined]),
+      [
+        ['ListAccessEntries', '2', false],
+        ['ListAccessEntries', '2', true],
+        ['ListAccessEntries', '2', true],
+      ],
+    );
   });
 
   test('describe-access-entry: the path-carrying principal ARN as one encoded segment, the default username, epoch timestamps', async (t) => {
     if (!requirePeer(t, 'aws', 'openssl')) return;
-    const r = await aws(['describe-access-entry', '--cluster-name', 'demo', '--principal-arn', `arn:aws:iam::${A}:role/team/Dev`]);
+    const r = await aws([
+      'describe-access-entry',
+      '--cluster-name',
+      'demo',
+      '--principal-arn',
+      `arn:aws:iam::${A}:role/team/Dev`,
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const e = JSON.parse(r.stdout).accessEntry;
     assert.equal(e.principalArn, `arn:aws:iam::${A}:role/team/Dev`);
@@ -101,28 +119,60 @@ describe('the EKS API peer, as the AWS CLI sees it', () => {
 
   test('list-associated-access-policies pages and keeps the scopes', async (t) => {
     if (!requirePeer(t, 'aws', 'openssl')) return;
-    const r = await aws(['list-associated-access-policies', '--cluster-name', 'demo', '--principal-arn', `arn:aws:iam::${A}:role/team/Dev`, '--page-size', '1']);
+    const r = await aws([
+      'list-associated-access-policies',
+      '--cluster-name',
+      'demo',
+      '--principal-arn',
+      `arn:aws:iam::${A}:role/team/Dev`,
+      '--page-size',
+      '1',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout);
     assert.equal(out.principalArn, `arn:aws:iam::${A}:role/team/Dev`);
-    assert.deepEqual(out.associatedAccessPolicies.map((p: { policyArn: string; accessScope: unknown }) => [p.policyArn.split('/').pop(), p.accessScope]), [
-      ['AmazonEKSViewPolicy', { type: 'cluster', namespaces: [] }],
-      ['AmazonEKSEditPolicy', { type: 'namespace', namespaces: ['dev', 'test-*'] }],
-      ['AmazonEKSSecretReaderPolicy', { type: 'namespace', namespaces: ['vault'] }],
-    ]);
+    assert.deepEqual(
+      out.associatedAccessPolicies.map((p: { policyArn: string; accessScope: unknown }) => [
+        p.policyArn.split('/').pop(),
+        p.accessScope,
+      ]),
+      [
+        ['AmazonEKSViewPolicy', { type: 'cluster', namespaces: [] }],
+        ['AmazonEKSEditPolicy', { type: 'namespace', namespaces: ['dev', 'test-*'] }],
+        ['AmazonEKSSecretReaderPolicy', { type: 'namespace', namespaces: ['vault'] }],
+      ],
+    );
   });
 
   test('errors: ResourceNotFoundException, InvalidRequestException on CONFIG_MAP, a wrong secret', async (t) => {
     if (!requirePeer(t, 'aws', 'openssl')) return;
-    const missing = await aws(['describe-access-entry', '--cluster-name', 'demo', '--principal-arn', `arn:aws:iam::${A}:role/Nobody`]);
+    const missing = await aws([
+      'describe-access-entry',
+      '--cluster-name',
+      'demo',
+      '--principal-arn',
+      `arn:aws:iam::${A}:role/Nobody`,
+    ]);
     assert.notEqual(missing.code, 0);
-    assert.match(missing.stderr, /\(ResourceNotFoundException\) when calling the DescribeAccessEntry operation: The specified principalArn could not be found/);
+    assert.match(
+      missing.stderr,
+      /\(ResourceNotFoundException\) when calling the DescribeAccessEntry operation: The specified principalArn could not be found/,
+    );
     const cluster = await aws(['describe-cluster', '--name', 'nope']);
-    assert.match(cluster.stderr, /\(ResourceNotFoundException\) when calling the DescribeCluster operation: No cluster found for name: nope\./);
+    assert.match(
+      cluster.stderr,
+      /\(ResourceNotFoundException\) when calling the DescribeCluster operation: No cluster found for name: nope\./,
+    );
     const legacy = await aws(['list-access-entries', '--cluster-name', 'legacy']);
-    assert.match(legacy.stderr, /\(InvalidRequestException\) when calling the ListAccessEntries operation: The cluster's authentication mode must be set/);
+    assert.match(
+      legacy.stderr,
+      /\(InvalidRequestException\) when calling the ListAccessEntries operation: The cluster's authentication mode must be set/,
+    );
     const forged = await aws(['describe-cluster', '--name', 'demo'], `${SECRET.slice(0, -1)}X`);
-    assert.match(forged.stderr, /\(InvalidSignatureException\) when calling the DescribeCluster operation: The request signature we calculated does not match/);
+    assert.match(
+      forged.stderr,
+      /\(InvalidSignatureException\) when calling the DescribeCluster operation: The request signature we calculated does not match/,
+    );
   });
 });
 
@@ -133,7 +183,12 @@ describe('the EKS port through the peer', () => {
   });
   after(() => api?.stop());
   const port = (pageSize?: number) =>
-    createEksPort({ region: REGION, credentials: { accessKeyId: AKID, secretAccessKey: SECRET }, endpoint: (api as EksApi).url, ...(pageSize ? { pageSize } : {}) });
+    createEksPort({
+      region: REGION,
+      credentials: { accessKeyId: AKID, secretAccessKey: SECRET },
+      endpoint: (api as EksApi).url,
+      ...(pageSize ? { pageSize } : {}),
+    });
 
   test('reads the mode, every entry over three pages, an entry and its policies over three pages', async () => {
     const eks = port(2);
@@ -141,28 +196,42 @@ describe('the EKS port through the peer', () => {
       const start = (api as EksApi).calls.length;
       assert.equal((await eks.describeCluster('demo')).authenticationMode, 'API_AND_CONFIG_MAP');
       assert.equal((await eks.describeCluster('legacy')).authenticationMode, 'CONFIG_MAP');
-      assert.deepEqual(await eks.listAccessEntries('demo'), clusters()[0]?.entries?.map((e) => e.principalArn));
+      assert.deepEqual(
+        await eks.listAccessEntries('demo'),
+        clusters()[0]?.entries?.map((e) => e.principalArn),
+      );
       const entry = await eks.describeAccessEntry('demo', `arn:aws:iam::${A}:role/team/Dev`);
       assert.deepEqual(entry.createdAt, new Date('2025-02-03T04:05:06Z'));
       assert.equal(entry.username, `arn:aws:sts::${A}:assumed-role/Dev/{{SessionName}}`);
       const onePerPage = port(1);
-      const policies = await onePerPage.listAssociatedAccessPolicies('demo', `arn:aws:iam::${A}:role/team/Dev`).finally(() => onePerPage.close());
-      assert.deepEqual(policies.map((p) => p.accessScope), [
-        { type: 'cluster', namespaces: [] },
-        { type: 'namespace', namespaces: ['dev', 'test-*'] },
-        { type: 'namespace', namespaces: ['vault'] },
-      ]);
+      const policies = await onePerPage
+        .listAssociatedAccessPolicies('demo', `arn:aws:iam::${A}:role/team/Dev`)
+        .finally(() => onePerPage.close());
+      assert.deepEqual(
+        policies.map((p) => p.accessScope),
+        [
+          { type: 'cluster', namespaces: [] },
+          { type: 'namespace', namespaces: ['dev', 'test-*'] },
+          { type: 'namespace', namespaces: ['vault'] },
+        ],
+      );
       const calls = (api as EksApi).calls.slice(start).map((c) => c.operation);
       assert.deepEqual(calls.filter((c) => c === 'ListAccessEntries').length, 3);
       assert.deepEqual(calls.filter((c) => c === 'ListAssociatedAccessPolicies').length, 3);
-      assert.ok((api as EksApi).calls.every((c) => c.akid === AKID), 'every call was signed and checked');
+      assert.ok(
+        (api as EksApi).calls.every((c) => c.akid === AKID),
+        'every call was signed and checked',
+      );
     } finally {
       eks.close();
     }
   });
 
   async function failure(run: () => Promise<unknown>): Promise<EksAuthError> {
-    const err = await run().then(() => assert.fail('the call succeeded'), (e: unknown) => e);
+    const err = await run().then(
+      () => assert.fail('the call succeeded'),
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof EksAuthError, String(err));
     return err;
   }

@@ -22,13 +22,17 @@ const hostile = JSON.stringify({
   apiVersion: 'v1',
   kind: 'ConfigMap',
   metadata: { name: `aws-auth${TITLE}`, namespace: `kube-system${CLEAR}` },
-  data: { mapRoles: '- rolearn: arn:aws:iam::111122223333:role/ops\n  username: ops\n  groups: [system:masters]\n', [`mapRole${CLEAR}s`]: '' },
+  data: {
+    mapRoles: '- rolearn: arn:aws:iam::111122223333:role/ops\n  username: ops\n  groups: [system:masters]\n',
+    [`mapRole${CLEAR}s`]: '',
+  },
 });
 
 /** util-linux `script`: runs a command on a pseudo-terminal, so stdout is a terminal. */
 function scriptAvailable(t: { skip(m?: string): void }): boolean {
   if (spawnSync('script', ['--version']).status === 0) return true;
-  if (process.env.CI === 'true') throw new Error('CI=true and util-linux script is missing (scripts/setup installs it)');
+  if (process.env.CI === 'true')
+    throw new Error('CI=true and util-linux script is missing (scripts/setup installs it)');
   t.skip('util-linux script is missing');
   return false;
 }
@@ -64,7 +68,10 @@ describe('hostile input to the built eks-auth', () => {
     const r = await runEksAuth(['aws-auth', 'check', file], env);
     assert.ok(r.stdout.includes(TITLE), 'a file or pipe gets the findings as they are');
     assert.ok(!r.stderr.includes('\u001b'), JSON.stringify(r.stderr));
-    const explained = await runEksAuth(['explain', '--aws-auth', file, '--arn', 'arn:aws:iam::111122223333:role/\u001b[2Jops'], env);
+    const explained = await runEksAuth(
+      ['explain', '--aws-auth', file, '--arn', 'arn:aws:iam::111122223333:role/\u001b[2Jops'],
+      env,
+    );
     assert.ok(!explained.stderr.includes('\u001b'), JSON.stringify(explained.stderr));
   });
 
@@ -78,7 +85,10 @@ describe('hostile input to the built eks-auth', () => {
 
   test('verify - refuses endless stdin instead of reading it without bound', async () => {
     const r = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [ensureBuilt(), 'verify', '-', '--cluster', 'demo'], { env, stdio: ['pipe', 'ignore', 'pipe'] });
+      const child = spawn(process.execPath, [ensureBuilt(), 'verify', '-', '--cluster', 'demo'], {
+        env,
+        stdio: ['pipe', 'ignore', 'pipe'],
+      });
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => {
         stderr += d.toString();

@@ -41,16 +41,30 @@ const deps = (home: string): KubeconfigDeps => ({
 
 /** eks-auth kubeconfig for cluster `name`, with the endpoint given (no DescribeCluster). */
 async function edit(path: string, name: string, server: string): Promise<void> {
-  await kubeconfig({ cluster: name, region: 'us-west-2', server, caData: CA, kubeconfig: path, switchContext: false }, deps(tmpdir()));
+  await kubeconfig(
+    { cluster: name, region: 'us-west-2', server, caData: CA, kubeconfig: path, switchContext: false },
+    deps(tmpdir()),
+  );
 }
 
-async function view(path: string): Promise<{ code: number; json: Record<string, unknown> | undefined; stderr: string }> {
-  const r = await runCommand(kubectlPath(KUBECTL_MINOR), ['config', 'view', '--raw', '-o', 'json', '--kubeconfig', path], { env: { PATH: '/usr/bin:/bin', HOME: tmpdir() } });
-  return { code: r.code ?? -1, json: r.code === 0 ? (JSON.parse(r.stdout) as Record<string, unknown>) : undefined, stderr: r.stderr };
+async function view(
+  path: string,
+): Promise<{ code: number; json: Record<string, unknown> | undefined; stderr: string }> {
+  const r = await runCommand(
+    kubectlPath(KUBECTL_MINOR),
+    ['config', 'view', '--raw', '-o', 'json', '--kubeconfig', path],
+    { env: { PATH: '/usr/bin:/bin', HOME: tmpdir() } },
+  );
+  return {
+    code: r.code ?? -1,
+    json: r.code === 0 ? (JSON.parse(r.stdout) as Record<string, unknown>) : undefined,
+    stderr: r.stderr,
+  };
 }
 
 type Named = { name: string; [k: string]: unknown };
-const byName = (list: unknown, name: string): Named | undefined => (list as Named[] | null)?.find((e) => e.name === name);
+const byName = (list: unknown, name: string): Named | undefined =>
+  (list as Named[] | null)?.find((e) => e.name === name);
 
 const ANCHORED = `apiVersion: v1
 kind: Config
@@ -133,18 +147,25 @@ contexts: []
 
   test('a repeated server: key is accepted as kubectl accepts it, and the edit wins over both', async (t) => {
     if (!requirePeer(t, `kubectl.1.${KUBECTL_MINOR}`)) return;
-    const path = tempFile(`apiVersion: v1\nkind: Config\nclusters:\n- name: prod\n  cluster:\n    server: https://one.example.com\n    server: https://two.example.com\nusers: []\ncontexts: []\n`);
+    const path = tempFile(
+      `apiVersion: v1\nkind: Config\nclusters:\n- name: prod\n  cluster:\n    server: https://one.example.com\n    server: https://two.example.com\nusers: []\ncontexts: []\n`,
+    );
     assert.equal((await view(path)).code, 0, 'kubectl reads a repeated key');
     await edit(path, 'prod', 'https://new.example.com');
     const afterEdit = await view(path);
     assert.equal(afterEdit.code, 0, afterEdit.stderr);
-    assert.equal((byName(afterEdit.json?.clusters, 'prod')?.cluster as Record<string, unknown> | undefined)?.server, 'https://new.example.com');
+    assert.equal(
+      (byName(afterEdit.json?.clusters, 'prod')?.cluster as Record<string, unknown> | undefined)?.server,
+      'https://new.example.com',
+    );
   });
 
   test('nesting kubectl reads (300 levels in an extension) is kept and edited around', async (t) => {
     if (!requirePeer(t, `kubectl.1.${KUBECTL_MINOR}`)) return;
     const deep = `${'['.repeat(300)}x${']'.repeat(300)}`;
-    const path = tempFile(`apiVersion: v1\nkind: Config\nclusters: []\nusers: []\ncontexts: []\nextensions:\n- name: deep\n  extension: {v: ${deep}}\n`);
+    const path = tempFile(
+      `apiVersion: v1\nkind: Config\nclusters: []\nusers: []\ncontexts: []\nextensions:\n- name: deep\n  extension: {v: ${deep}}\n`,
+    );
     const before = await view(path);
     assert.equal(before.code, 0, before.stderr);
     await edit(path, 'prod', 'https://new.example.com');
@@ -156,7 +177,9 @@ contexts: []
   test('nesting beyond what eks-auth can hold is refused without claiming kubectl fails too', async (t) => {
     if (!requirePeer(t, `kubectl.1.${KUBECTL_MINOR}`)) return;
     const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
-    const path = tempFile(`apiVersion: v1\nkind: Config\nclusters: []\nextensions:\n- name: deep\n  extension: {v: ${deep}}\n`);
+    const path = tempFile(
+      `apiVersion: v1\nkind: Config\nclusters: []\nextensions:\n- name: deep\n  extension: {v: ${deep}}\n`,
+    );
     assert.equal((await view(path)).code, 0, 'kubectl reads 5000 levels');
     const before = readFileSync(path);
     await assert.rejects(edit(path, 'prod', 'https://new.example.com'), (e: unknown) => {
@@ -170,18 +193,31 @@ contexts: []
 
   test('a kubeconfig that is not UTF-8 is refused, as kubectl refuses it, and left byte for byte', async (t) => {
     if (!requirePeer(t, `kubectl.1.${KUBECTL_MINOR}`)) return;
-    const bytes = Buffer.concat([Buffer.from('apiVersion: v1\nkind: Config\nusers:\n- name: other\n  user:\n    token: ab'), Buffer.from([0xff, 0xfe]), Buffer.from('cd\nclusters: []\ncontexts: []\n')]);
+    const bytes = Buffer.concat([
+      Buffer.from('apiVersion: v1\nkind: Config\nusers:\n- name: other\n  user:\n    token: ab'),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('cd\nclusters: []\ncontexts: []\n'),
+    ]);
     const path = tempFile(bytes);
     const kubectl = await view(path);
     assert.notEqual(kubectl.code, 0, 'kubectl refuses it');
-    await assert.rejects(edit(path, 'prod', 'https://new.example.com'), (e: unknown) => e instanceof EksAuthError && /not valid UTF-8/.test(e.message));
+    await assert.rejects(
+      edit(path, 'prod', 'https://new.example.com'),
+      (e: unknown) => e instanceof EksAuthError && /not valid UTF-8/.test(e.message),
+    );
     assert.deepEqual(readFileSync(path), bytes);
   });
 
   test('a kubeconfig larger than the bound, or a device, is refused with a clear error', async () => {
     const path = tempFile('');
     writeFileSync(path, Buffer.alloc(MAX_KUBECONFIG_BYTES + 1, 0x23));
-    await assert.rejects(edit(path, 'prod', 'https://new.example.com'), (e: unknown) => e instanceof EksAuthError && /more than the \d+/.test(e.message));
-    await assert.rejects(edit('/dev/zero', 'prod', 'https://new.example.com'), (e: unknown) => e instanceof EksAuthError && /not a regular file/.test(e.message));
+    await assert.rejects(
+      edit(path, 'prod', 'https://new.example.com'),
+      (e: unknown) => e instanceof EksAuthError && /more than the \d+/.test(e.message),
+    );
+    await assert.rejects(
+      edit('/dev/zero', 'prod', 'https://new.example.com'),
+      (e: unknown) => e instanceof EksAuthError && /not a regular file/.test(e.message),
+    );
   });
 });

@@ -9,18 +9,41 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { ensureBuilt, REPO_ROOT } from '../helpers/built-cli';
-import { cleanAwsEnv, kubectlPath, peersAvailable, requirePeer, runCommand, startPeers, type PeerName, type Peers } from '../peers/peers';
+import {
+  cleanAwsEnv,
+  kubectlPath,
+  peersAvailable,
+  requirePeer,
+  runCommand,
+  startPeers,
+  type PeerName,
+  type Peers,
+} from '../peers/peers';
 import { freePort } from '../peers/processes';
 
 const PEERS: PeerName[] = ['moto_server', 'aws', 'botocore', 'openssl', 'kubectl.1.31'];
 const KUBECTL_MINOR = 31;
 // Static keys the STS front knows; made up for the test.
-const ALICE = { akid: 'AKIAEKSAUTHKUBECONF1', secret: 'kubeconfig/test+secret=0123456789abcdefghij', arn: 'arn:aws:iam::111122223333:user/alice' };
+const ALICE = {
+  akid: 'AKIAEKSAUTHKUBECONF1',
+  secret: 'kubeconfig/test+secret=0123456789abcdefghij',
+  arn: 'arn:aws:iam::111122223333:user/alice',
+};
 const REGION = 'us-west-2';
 // moto's default account.
 const ARN = 'arn:aws:eks:us-west-2:123456789012:cluster/demo';
@@ -35,19 +58,37 @@ describe('eks-auth kubeconfig with moto, the AWS CLI and kubectl', () => {
   before(async () => {
     if (!peersAvailable(PEERS)) return;
     ensureBuilt();
-    peers = await startPeers({ clusterId: 'demo', staticKeys: { [ALICE.akid]: { secret: ALICE.secret, arn: ALICE.arn } } });
+    peers = await startPeers({
+      clusterId: 'demo',
+      staticKeys: { [ALICE.akid]: { secret: ALICE.secret, arn: ALICE.arn } },
+    });
     // npm's layout: bin/eks-auth -> lib/eks-auth.js (executable), the lazily loaded bundles beside it.
     const lib = join(peers.dir, 'install', 'lib');
     installBin = join(peers.dir, 'install', 'bin');
     mkdirSync(lib, { recursive: true });
     mkdirSync(installBin, { recursive: true });
-    for (const file of readdirSync(join(REPO_ROOT, 'dist')).filter((f) => f.endsWith('.js'))) copyFileSync(join(REPO_ROOT, 'dist', file), join(lib, file));
+    for (const file of readdirSync(join(REPO_ROOT, 'dist')).filter((f) => f.endsWith('.js')))
+      copyFileSync(join(REPO_ROOT, 'dist', file), join(lib, file));
     chmodSync(join(lib, 'eks-auth.js'), 0o755);
     eksAuth = join(installBin, 'eks-auth');
     symlinkSync(join(lib, 'eks-auth.js'), eksAuth);
     awsConfig = join(peers.dir, 'aws-config');
-    writeFileSync(awsConfig, ['[profile dev]', `aws_access_key_id = ${ALICE.akid}`, `aws_secret_access_key = ${ALICE.secret}`, ''].join('\n'));
-    const created = await aws(['eks', 'create-cluster', '--name', 'demo', '--region', REGION, '--role-arn', 'arn:aws:iam::123456789012:role/eks', '--resources-vpc-config', 'subnetIds=subnet-1']);
+    writeFileSync(
+      awsConfig,
+      ['[profile dev]', `aws_access_key_id = ${ALICE.akid}`, `aws_secret_access_key = ${ALICE.secret}`, ''].join('\n'),
+    );
+    const created = await aws([
+      'eks',
+      'create-cluster',
+      '--name',
+      'demo',
+      '--region',
+      REGION,
+      '--role-arn',
+      'arn:aws:iam::123456789012:role/eks',
+      '--resources-vpc-config',
+      'subnetIds=subnet-1',
+    ]);
     assert.equal(created.code, 0, created.stderr);
   });
   after(() => peers?.stop());
@@ -90,7 +131,16 @@ describe('eks-auth kubeconfig with moto, the AWS CLI and kubectl', () => {
     const p = peers as Peers;
     const reference = join(p.dir, 'reference-kubeconfig');
     const ours = join(p.dir, 'ours-kubeconfig');
-    const byAws = await aws(['eks', 'update-kubeconfig', '--name', 'demo', '--region', REGION, '--kubeconfig', reference]);
+    const byAws = await aws([
+      'eks',
+      'update-kubeconfig',
+      '--name',
+      'demo',
+      '--region',
+      REGION,
+      '--kubeconfig',
+      reference,
+    ]);
     assert.equal(byAws.code, 0, byAws.stderr);
 
     const first = await runEksAuth(['kubeconfig', '--cluster', 'demo', '--region', REGION, '--kubeconfig', ours]);
@@ -117,7 +167,10 @@ describe('eks-auth kubeconfig with moto, the AWS CLI and kubectl', () => {
     if (!requirePeer(t, ...PEERS)) return;
     const p = peers as Peers;
     const path = join(p.dir, 'updated-kubeconfig');
-    assert.equal((await aws(['eks', 'update-kubeconfig', '--name', 'demo', '--region', REGION, '--kubeconfig', path])).code, 0);
+    assert.equal(
+      (await aws(['eks', 'update-kubeconfig', '--name', 'demo', '--region', REGION, '--kubeconfig', path])).code,
+      0,
+    );
     const before = read(path);
     const res = await runEksAuth(['kubeconfig', '--cluster', 'demo', '--region', REGION, '--kubeconfig', path]);
     assert.equal(res.code, 0, res.stderr);
@@ -144,7 +197,10 @@ describe('eks-auth kubeconfig with moto, the AWS CLI and kubectl', () => {
     if (!requirePeer(t, ...PEERS)) return;
     const p = peers as Peers;
     const closed = `http://127.0.0.1:${await freePort()}`;
-    const res = await runEksAuth(['kubeconfig', '--cluster', 'demo', '--region', REGION, '--kubeconfig', join(p.dir, 'x')], { AWS_ENDPOINT_URL_EKS: closed });
+    const res = await runEksAuth(
+      ['kubeconfig', '--cluster', 'demo', '--region', REGION, '--kubeconfig', join(p.dir, 'x')],
+      { AWS_ENDPOINT_URL_EKS: closed },
+    );
     assert.equal(res.code, 5, res.stderr);
     assert.match(res.stderr, /^error: could not reach EKS for cluster "demo" in us-west-2: /m);
     assert.match(res.stderr, new RegExp(`^hint: check that ${closed} `, 'm'));
@@ -154,14 +210,31 @@ describe('eks-auth kubeconfig with moto, the AWS CLI and kubectl', () => {
     if (!requirePeer(t, ...PEERS)) return;
     const p = peers as Peers;
     const path = join(p.dir, 'e2e-kubeconfig');
-    const res = await runEksAuth(['kubeconfig', '--cluster', 'demo', '--region', REGION, '--server', p.kube.server, '--ca-data', p.kube.caData, '--absolute-command', '--kubeconfig', path]);
+    const res = await runEksAuth([
+      'kubeconfig',
+      '--cluster',
+      'demo',
+      '--region',
+      REGION,
+      '--server',
+      p.kube.server,
+      '--ca-data',
+      p.kube.caData,
+      '--absolute-command',
+      '--kubeconfig',
+      path,
+    ]);
     assert.equal(res.code, 0, res.stderr);
     // Without DescribeCluster the ARN is unknown: entries are named after the cluster.
     assert.equal(res.stdout, `Added context demo in ${path}\n`);
     // On Node.js with no native binary beside the script, the entry runs that node by absolute path
     // with the script (symlinks resolved) first: never a .js as the command, no node needed on PATH.
     const exec = read(path).users[0].user.exec;
-    assert.match(spawnSync(exec.command, ['--version'], { encoding: 'utf8' }).stdout, /^v\d+\.\d+\.\d+\n$/, `${exec.command} is a node`);
+    assert.match(
+      spawnSync(exec.command, ['--version'], { encoding: 'utf8' }).stdout,
+      /^v\d+\.\d+\.\d+\n$/,
+      `${exec.command} is a node`,
+    );
     assert.deepEqual(exec.args.slice(0, 2), [realpathSync(eksAuth), 'token']);
 
     const before = p.kube.outcomes.length;
@@ -180,14 +253,53 @@ describe('eks-auth kubeconfig with moto, the AWS CLI and kubectl', () => {
     // File 1: written by the AWS CLI (v1beta1 `aws eks get-token`, --role and AWS_PROFILE), then
     // pointed at the local kube-apiserver with kubectl itself.
     const byAws = join(p.dir, 'migrate-aws');
-    assert.equal((await aws(['eks', 'update-kubeconfig', '--name', 'demo', '--region', REGION, '--kubeconfig', byAws, '--role-arn', ADMIN_ROLE, '--profile', 'dev'])).code, 0);
-    const setCluster = await kubectl(['--kubeconfig', byAws, 'config', 'set-cluster', ARN, `--server=${p.kube.server}`, `--certificate-authority=${p.caFile}`, '--embed-certs']);
+    assert.equal(
+      (
+        await aws([
+          'eks',
+          'update-kubeconfig',
+          '--name',
+          'demo',
+          '--region',
+          REGION,
+          '--kubeconfig',
+          byAws,
+          '--role-arn',
+          ADMIN_ROLE,
+          '--profile',
+          'dev',
+        ])
+      ).code,
+      0,
+    );
+    const setCluster = await kubectl([
+      '--kubeconfig',
+      byAws,
+      'config',
+      'set-cluster',
+      ARN,
+      `--server=${p.kube.server}`,
+      `--certificate-authority=${p.caFile}`,
+      '--embed-certs',
+    ]);
     assert.equal(setCluster.code, 0, setCluster.stderr);
     // File 2: the v1alpha1 fixture (aws-iam-authenticator docs of 2018-2021) at the same server.
     const legacy = join(p.dir, 'migrate-legacy');
-    const fixture = readFileSync(join(REPO_ROOT, 'test', 'fixtures', 'kubeconfig', 'aws-iam-authenticator-v1alpha1.yaml'), 'utf8');
-    writeFileSync(legacy, fixture.replace('https://EXAMPLE.gr7.us-west-2.eks.amazonaws.com', p.kube.server).replace('LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg==', p.kube.caData), { mode: 0o600 });
-    const kubeconfigEnv = { KUBECONFIG: [byAws, legacy].join(delimiter), PATH: `${installBin}${delimiter}${process.env.PATH ?? ''}` };
+    const fixture = readFileSync(
+      join(REPO_ROOT, 'test', 'fixtures', 'kubeconfig', 'aws-iam-authenticator-v1alpha1.yaml'),
+      'utf8',
+    );
+    writeFileSync(
+      legacy,
+      fixture
+        .replace('https://EXAMPLE.gr7.us-west-2.eks.amazonaws.com', p.kube.server)
+        .replace('LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg==', p.kube.caData),
+      { mode: 0o600 },
+    );
+    const kubeconfigEnv = {
+      KUBECONFIG: [byAws, legacy].join(delimiter),
+      PATH: `${installBin}${delimiter}${process.env.PATH ?? ''}`,
+    };
 
     // kubectl 1.24+ refuses v1alpha1: the reason to migrate.
     const refused = await kubectl(['--context', 'legacy', 'get', 'pods'], kubeconfigEnv);
@@ -198,7 +310,10 @@ describe('eks-auth kubeconfig with moto, the AWS CLI and kubectl', () => {
     assert.equal(migrated.code, 0, migrated.stderr);
     assert.match(migrated.stdout, new RegExp(`^Migrated 1 user in ${byAws}$`, 'm'));
     assert.match(migrated.stdout, new RegExp(`^Migrated 2 users in ${legacy}$`, 'm'));
-    assert.match(migrated.stdout, /^\+ AWS_PROFILE=dev eks-auth token --cluster demo --region us-west-2 --role-arn arn:aws:iam::444455556666:role\/eks-admin \(client.authentication.k8s.io\/v1\)$/m);
+    assert.match(
+      migrated.stdout,
+      /^\+ AWS_PROFILE=dev eks-auth token --cluster demo --region us-west-2 --role-arn arn:aws:iam::444455556666:role\/eks-admin \(client.authentication.k8s.io\/v1\)$/m,
+    );
 
     const cases: Array<[string, RegExp, Record<string, string>]> = [
       // The role from --role, assumed with the keys of AWS_PROFILE=dev; moto names the session.
@@ -219,6 +334,9 @@ describe('eks-auth kubeconfig with moto, the AWS CLI and kubectl', () => {
     }
 
     const again = await runEksAuth(['kubeconfig', 'migrate'], kubeconfigEnv);
-    assert.equal(again.stdout.match(/^No aws eks get-token or aws-iam-authenticator users to migrate in /gm)?.length, 2);
+    assert.equal(
+      again.stdout.match(/^No aws eks get-token or aws-iam-authenticator users to migrate in /gm)?.length,
+      2,
+    );
   });
 });

@@ -13,10 +13,23 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { BUILDS, runBuild } from '../helpers/builds';
 import { issueCert, makeCa, startEksPeer, type Ca, type EksPeer } from '../peers/net-peers';
-import { cleanAwsEnv, peersAvailable, requirePeer, startMoto, startStsFront, type Moto, type PeerName, type StsFront } from '../peers/peers';
+import {
+  cleanAwsEnv,
+  peersAvailable,
+  requirePeer,
+  startMoto,
+  startStsFront,
+  type Moto,
+  type PeerName,
+  type StsFront,
+} from '../peers/peers';
 
 const PEERS: PeerName[] = ['moto_server', 'botocore', 'openssl', 'faketime'];
-const ALICE = { akid: 'AKIAEKSAUTHNETCLOCK1', secret: 'net/clock+secret=abcdefghijklmnopqrstuv', arn: 'arn:aws:iam::111122223333:user/alice' };
+const ALICE = {
+  akid: 'AKIAEKSAUTHNETCLOCK1',
+  secret: 'net/clock+secret=abcdefghijklmnopqrstuv',
+  arn: 'arn:aws:iam::111122223333:user/alice',
+};
 /** libfaketime moves the wall clock only: Node's timers run on the monotonic clock, which must keep going. */
 const slow = ['faketime', '--exclude-monotonic', '-f', '-20m'];
 const fast = ['faketime', '--exclude-monotonic', '-f', '+20m'];
@@ -35,10 +48,17 @@ before(async () => {
   ca = makeCa(dir);
   const cert = issueCert(ca, 'local', ['localhost']);
   moto = await startMoto();
-  sts = await startStsFront({ motoUrl: moto.url, staticKeys: { [ALICE.akid]: { secret: ALICE.secret, arn: ALICE.arn } }, tls: cert });
+  sts = await startStsFront({
+    motoUrl: moto.url,
+    staticKeys: { [ALICE.akid]: { secret: ALICE.secret, arn: ALICE.arn } },
+    tls: cert,
+  });
   eks = await startEksPeer(cert, { demo: { endpoint: 'https://demo.example', caData: 'Cg==' } });
   configFile = join(dir, 'config');
-  writeFileSync(configFile, '[profile role]\nrole_arn = arn:aws:iam::222233334444:role/clock\ncredential_source = Environment\nregion = us-east-1\n');
+  writeFileSync(
+    configFile,
+    '[profile role]\nrole_arn = arn:aws:iam::222233334444:role/clock\ncredential_source = Environment\nregion = us-east-1\n',
+  );
 });
 
 after(async () => {
@@ -70,11 +90,17 @@ for (const build of BUILDS) {
       if (!requirePeer(t, ...PEERS) || !build.ready(t)) return;
       const who = await runBuild(build, ['whoami'], env(), { wrap: slow });
       assert.equal(who.code, 4, who.stderr);
-      assert.match(who.stderr, /^error: .*STS refused GetCallerIdentity because the signature's time is off: this machine's clock is 20 minutes behind \(AWS's Date header says \d{4}-/m);
+      assert.match(
+        who.stderr,
+        /^error: .*STS refused GetCallerIdentity because the signature's time is off: this machine's clock is 20 minutes behind \(AWS's Date header says \d{4}-/m,
+      );
       assert.match(who.stderr, CLOCK_HINT);
       const describe = await runBuild(build, ['kubeconfig', '--cluster', 'demo', '--dry-run'], env(), { wrap: slow });
       assert.equal(describe.code, 4, describe.stderr);
-      assert.match(describe.stderr, /^error: .*EKS refused DescribeCluster for cluster "demo" in us-east-1 because the signature's time is off: this machine's clock is 20 minutes behind/m);
+      assert.match(
+        describe.stderr,
+        /^error: .*EKS refused DescribeCluster for cluster "demo" in us-east-1 because the signature's time is off: this machine's clock is 20 minutes behind/m,
+      );
       assert.match(describe.stderr, CLOCK_HINT);
     });
 
@@ -82,18 +108,27 @@ for (const build of BUILDS) {
       if (!requirePeer(t, ...PEERS) || !build.ready(t)) return;
       const res = await runBuild(build, ['token', '--cluster', 'demo', '--profile', 'role'], env(), { wrap: fast });
       assert.equal(res.code, 4, res.stderr);
-      assert.match(res.stderr, /^error: .*STS refused AssumeRole because the signature's time is off: this machine's clock is 20 minutes ahead/m);
+      assert.match(
+        res.stderr,
+        /^error: .*STS refused AssumeRole because the signature's time is off: this machine's clock is 20 minutes ahead/m,
+      );
       assert.match(res.stderr, CLOCK_HINT);
     });
 
-    test("verify on a slow machine: the token passes the local checks, STS finds it expired, and verify says why", async (t) => {
+    test('verify on a slow machine: the token passes the local checks, STS finds it expired, and verify says why', async (t) => {
       if (!requirePeer(t, ...PEERS) || !build.ready(t)) return;
       const made = await runBuild(build, ['token', '--cluster', 'demo', '--token-only'], env(), { wrap: slow });
       assert.equal(made.code, 0, made.stderr);
       const sts_ = sts as StsFront;
-      const res = await runBuild(build, ['verify', '--cluster', 'demo', '--sts-endpoint', sts_.url, '--json'], env(), { wrap: slow, input: made.stdout.trim() });
+      const res = await runBuild(build, ['verify', '--cluster', 'demo', '--sts-endpoint', sts_.url, '--json'], env(), {
+        wrap: slow,
+        input: made.stdout.trim(),
+      });
       assert.equal(res.code, 6, res.stderr);
-      assert.match(res.stderr, /^error: token rejected by check "clock-skew": STS refused the token as expired or not yet valid \(HTTP 403, SignatureDoesNotMatch: Signature expired: .*\): this machine's clock is 20 minutes behind/m);
+      assert.match(
+        res.stderr,
+        /^error: token rejected by check "clock-skew": STS refused the token as expired or not yet valid \(HTTP 403, SignatureDoesNotMatch: Signature expired: .*\): this machine's clock is 20 minutes behind/m,
+      );
       assert.match(res.stderr, CLOCK_HINT);
       assert.equal((JSON.parse(res.stdout) as { reason?: string }).reason, 'clock-skew');
     });

@@ -17,7 +17,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { BUILDS, runBuild, runBuildTimed, type Build, type TimedResult } from '../helpers/builds';
-import { issueCert, makeCa, startMisbehavingServer, type Ca, type Misbehaviour, type Peer, type ServerCert } from '../peers/net-peers';
+import {
+  issueCert,
+  makeCa,
+  startMisbehavingServer,
+  type Ca,
+  type Misbehaviour,
+  type Peer,
+  type ServerCert,
+} from '../peers/net-peers';
 import { cleanAwsEnv, peerAvailable, requirePeer } from '../peers/peers';
 
 const KINDS: readonly Misbehaviour[] = ['stall-handshake', 'silent', 'trickle', 'huge'];
@@ -56,12 +64,34 @@ before(async () => {
   writeFileSync(
     configFile,
     [
-      '[default]', 'region = us-east-1', ...KNOBS, '',
-      '[profile keys]', 'region = us-east-1', ...KNOBS, '',
-      '[profile role]', 'role_arn = arn:aws:iam::111122223333:role/net', 'source_profile = keys', 'region = us-east-1', ...KNOBS, '',
-      '[profile sso]', 'sso_session = corp', 'sso_account_id = 111122223333', 'sso_role_name = Dev', 'region = us-east-1', ...KNOBS, '',
-      '[profile defaults]', 'region = us-east-1', '',
-      '[sso-session corp]', 'sso_start_url = https://corp.awsapps.com/start', 'sso_region = us-east-1', '',
+      '[default]',
+      'region = us-east-1',
+      ...KNOBS,
+      '',
+      '[profile keys]',
+      'region = us-east-1',
+      ...KNOBS,
+      '',
+      '[profile role]',
+      'role_arn = arn:aws:iam::111122223333:role/net',
+      'source_profile = keys',
+      'region = us-east-1',
+      ...KNOBS,
+      '',
+      '[profile sso]',
+      'sso_session = corp',
+      'sso_account_id = 111122223333',
+      'sso_role_name = Dev',
+      'region = us-east-1',
+      ...KNOBS,
+      '',
+      '[profile defaults]',
+      'region = us-east-1',
+      '',
+      '[sso-session corp]',
+      'sso_start_url = https://corp.awsapps.com/start',
+      'sso_region = us-east-1',
+      '',
     ].join('\n'),
   );
   const keyLines = `aws_access_key_id = ${KEYS.akid}\naws_secret_access_key = ${KEYS.secret}\n`;
@@ -73,7 +103,12 @@ before(async () => {
   mkdirSync(cache, { recursive: true });
   writeFileSync(
     join(cache, `${createHash('sha1').update('corp').digest('hex')}.json`),
-    JSON.stringify({ startUrl: 'https://corp.awsapps.com/start', region: 'us-east-1', accessToken: 'cached-sso-token', expiresAt: new Date(Date.now() + 3_600_000).toISOString() }),
+    JSON.stringify({
+      startUrl: 'https://corp.awsapps.com/start',
+      region: 'us-east-1',
+      accessToken: 'cached-sso-token',
+      expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+    }),
   );
 });
 
@@ -87,7 +122,11 @@ function env(extra: Record<string, string | undefined> = {}, home?: string): Nod
     configFile,
     credentialsFile,
     ...(home ? { home } : {}),
-    env: { AWS_CA_BUNDLE: ca.certPem ? join(ca.dir, `${'eks-auth test CA'.replace(/\W+/g, '-')}.pem`) : undefined, EKS_AUTH_NO_CACHE: '1', ...extra },
+    env: {
+      AWS_CA_BUNDLE: ca.certPem ? join(ca.dir, `${'eks-auth test CA'.replace(/\W+/g, '-')}.pem`) : undefined,
+      EKS_AUTH_NO_CACHE: '1',
+      ...extra,
+    },
   });
 }
 
@@ -117,17 +156,28 @@ const CALLS: readonly CallKind[] = [
       timed(
         b,
         ['token', '--cluster', 'demo'],
-        env({ AWS_ROLE_ARN: 'arn:aws:iam::111122223333:role/irsa', AWS_WEB_IDENTITY_TOKEN_FILE: join(dir, 'web-identity-token'), AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL_STS: url }),
+        env({
+          AWS_ROLE_ARN: 'arn:aws:iam::111122223333:role/irsa',
+          AWS_WEB_IDENTITY_TOKEN_FILE: join(dir, 'web-identity-token'),
+          AWS_REGION: 'us-east-1',
+          AWS_ENDPOINT_URL_STS: url,
+        }),
       ),
   },
   {
     name: 'SSO GetRoleCredentials (token, sso_session profile)',
-    run: (b, url) => timed(b, ['token', '--cluster', 'demo', '--profile', 'sso'], env({ AWS_ENDPOINT_URL_SSO: url }, ssoHome)),
+    run: (b, url) =>
+      timed(b, ['token', '--cluster', 'demo', '--profile', 'sso'], env({ AWS_ENDPOINT_URL_SSO: url }, ssoHome)),
   },
   {
     name: 'container credentials (token, AWS_CONTAINER_CREDENTIALS_FULL_URI)',
     plainHttp: true,
-    run: (b, url) => timed(b, ['token', '--cluster', 'demo'], env({ AWS_CONTAINER_CREDENTIALS_FULL_URI: `${url}/creds`, AWS_REGION: 'us-east-1' })),
+    run: (b, url) =>
+      timed(
+        b,
+        ['token', '--cluster', 'demo'],
+        env({ AWS_CONTAINER_CREDENTIALS_FULL_URI: `${url}/creds`, AWS_REGION: 'us-east-1' }),
+      ),
   },
   {
     name: 'GetCallerIdentity (whoami)',
@@ -135,13 +185,22 @@ const CALLS: readonly CallKind[] = [
   },
   {
     name: 'DescribeCluster (kubeconfig)',
-    run: (b, url) => timed(b, ['kubeconfig', '--cluster', 'demo', '--region', 'us-east-1', '--dry-run'], env({ ...envKeys, AWS_ENDPOINT_URL_EKS: url })),
+    run: (b, url) =>
+      timed(
+        b,
+        ['kubeconfig', '--cluster', 'demo', '--region', 'us-east-1', '--dry-run'],
+        env({ ...envKeys, AWS_ENDPOINT_URL_EKS: url }),
+      ),
   },
   {
     name: "verify's STS replay",
     async run(b, url) {
       // Presigning needs no network: the token names the misbehaving server as its STS.
-      const made = await runBuild(b, ['token', '--cluster', 'demo', '--token-only'], env({ ...envKeys, AWS_ENDPOINT_URL_STS: url }));
+      const made = await runBuild(
+        b,
+        ['token', '--cluster', 'demo', '--token-only'],
+        env({ ...envKeys, AWS_ENDPOINT_URL_STS: url }),
+      );
       assert.equal(made.code, 0, made.stderr);
       return timed(b, ['verify', '--cluster', 'demo', '--sts-endpoint', url], env(), made.stdout.trim());
     },
@@ -168,13 +227,19 @@ for (const build of BUILDS) {
           }),
         );
         for (const { call, server, res } of results) {
-          const errors = res.stderr.split('\n').filter((line) => !line.startsWith('debug: ')).join('\n');
+          const errors = res.stderr
+            .split('\n')
+            .filter((line) => !line.startsWith('debug: '))
+            .join('\n');
           const what = `${call.name}: exit ${res.code}, call ${Math.round(res.sinceMarkMs ?? -1)} ms, run ${Math.round(res.totalMs)} ms, stderr ${errors}`;
           assert.equal(res.code, 5, what);
           assert.match(errors, expectation(kind), what);
           assert.ok(errors.includes(server.url), `${what}: the server's origin is named`);
           assert.ok(res.sinceMarkMs !== undefined, `${what}: no HTTP trace line`);
-          assert.ok(res.sinceMarkMs < CALL_DEADLINE_MS + MARGIN_MS, `${what}: the call took longer than the 3 s deadline + margin`);
+          assert.ok(
+            res.sinceMarkMs < CALL_DEADLINE_MS + MARGIN_MS,
+            `${what}: the call took longer than the 3 s deadline + margin`,
+          );
           assert.ok(res.totalMs < RUN_LIMIT_MS, what);
         }
       });
@@ -186,10 +251,19 @@ test('the documented defaults: a stalled TLS handshake ends after 3 attempts of 
   if (!requirePeer(t, 'openssl', 'faketime')) return;
   const server = https.get('stall-handshake') as Peer;
   const before = server.connections();
-  const res = await timed(BUILDS[0] as Build, ['whoami', '--profile', 'defaults'], env({ AWS_ENDPOINT_URL_STS: server.url }));
+  const res = await timed(
+    BUILDS[0] as Build,
+    ['whoami', '--profile', 'defaults'],
+    env({ AWS_ENDPOINT_URL_STS: server.url }),
+  );
   const ms = res.sinceMarkMs ?? Number.NaN;
   assert.equal(res.code, 5, res.stderr);
-  assert.match(res.stderr, new RegExp(`no answer from ${server.url.replace(/\./g, '\\.')}: the 3 s TLS handshake deadline passed \\(3 attempts\\)`));
+  assert.match(
+    res.stderr,
+    new RegExp(
+      `no answer from ${server.url.replace(/\./g, '\\.')}: the 3 s TLS handshake deadline passed \\(3 attempts\\)`,
+    ),
+  );
   assert.equal(server.connections() - before, 3);
   // Three 3 s handshakes and two backoffs (each below 100 ms × 2^n): at least 9 s, well under 30 s.
   assert.ok(ms >= 8_900 && ms < 9_000 + 300 + MARGIN_MS, `took ${Math.round(ms)} ms`);

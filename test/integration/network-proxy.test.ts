@@ -14,12 +14,34 @@ import { after, before, describe, test } from 'node:test';
 import { ExitCode } from '../../src/errors';
 import { BINARY, BUNDLE, runBuild, type Build } from '../helpers/builds';
 import { tokenUrl } from '../helpers/built-cli';
-import { issueCert, makeCa, startConnectProxy, startEksPeer, type Ca, type ConnectProxy, type EksPeer } from '../peers/net-peers';
-import { cleanAwsEnv, peersAvailable, requirePeer, runCommand, startMoto, startStsFront, type Moto, type PeerName, type StsFront } from '../peers/peers';
+import {
+  issueCert,
+  makeCa,
+  startConnectProxy,
+  startEksPeer,
+  type Ca,
+  type ConnectProxy,
+  type EksPeer,
+} from '../peers/net-peers';
+import {
+  cleanAwsEnv,
+  peersAvailable,
+  requirePeer,
+  runCommand,
+  startMoto,
+  startStsFront,
+  type Moto,
+  type PeerName,
+  type StsFront,
+} from '../peers/peers';
 
 const PEERS: PeerName[] = ['moto_server', 'botocore', 'openssl', 'aws'];
 // Made-up keys the STS front knows.
-const ALICE = { akid: 'AKIAEKSAUTHNETPROXY1', secret: 'net/proxy+secret=abcdefghijklmnopqrstuv', arn: 'arn:aws:iam::111122223333:user/alice' };
+const ALICE = {
+  akid: 'AKIAEKSAUTHNETPROXY1',
+  secret: 'net/proxy+secret=abcdefghijklmnopqrstuv',
+  arn: 'arn:aws:iam::111122223333:user/alice',
+};
 /** The hosts botocore's endpoint rulesets give for us-east-1 (REFERENCE: STS and EKS rule sets); the AWS CLI is asked too. */
 const HOSTS = {
   default: { sts: 'sts.us-east-1.amazonaws.com:443', eks: 'eks.us-east-1.amazonaws.com:443' },
@@ -47,29 +69,62 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'eks-auth-net-proxy-'));
   ca = makeCa(dir);
   otherCa = makeCa(dir, 'another CA');
-  const names = [...Object.values(HOSTS).flatMap((h) => [h.sts, h.eks].map((a) => a.replace(/:443$/, ''))), 'localhost'];
+  const names = [
+    ...Object.values(HOSTS).flatMap((h) => [h.sts, h.eks].map((a) => a.replace(/:443$/, ''))),
+    'localhost',
+  ];
   const cert = issueCert(ca, 'aws-hosts', names);
   moto = await startMoto();
-  sts = await startStsFront({ motoUrl: moto.url, staticKeys: { [ALICE.akid]: { secret: ALICE.secret, arn: ALICE.arn } }, tls: cert });
-  eks = await startEksPeer(cert, { demo: { endpoint: 'https://demo.example.eks.amazonaws.com', caData: Buffer.from('-----BEGIN CERTIFICATE-----\n').toString('base64') } });
+  sts = await startStsFront({
+    motoUrl: moto.url,
+    staticKeys: { [ALICE.akid]: { secret: ALICE.secret, arn: ALICE.arn } },
+    tls: cert,
+  });
+  eks = await startEksPeer(cert, {
+    demo: {
+      endpoint: 'https://demo.example.eks.amazonaws.com',
+      caData: Buffer.from('-----BEGIN CERTIFICATE-----\n').toString('base64'),
+    },
+  });
   const stsPort = Number(new URL(sts.url).port);
   const eksPort = eks.port;
   proxy = await startConnectProxy({
-    route: (authority) => (authority.startsWith('127.0.0.1:') ? Number(authority.slice(10)) : authority.startsWith('sts') ? stsPort : authority.includes('eks') ? eksPort : undefined),
+    route: (authority) =>
+      authority.startsWith('127.0.0.1:')
+        ? Number(authority.slice(10))
+        : authority.startsWith('sts')
+          ? stsPort
+          : authority.includes('eks')
+            ? eksPort
+            : undefined,
   });
   configFile = join(dir, 'config');
   credentialsFile = join(dir, 'credentials');
   writeFileSync(
     configFile,
     [
-      '[profile alice]', 'region = us-east-1', '',
-      '[profile role]', 'role_arn = arn:aws:iam::222233334444:role/net-proxy', 'source_profile = alice', 'region = us-east-1', '',
-      '[profile bundled]', 'region = us-east-1', `ca_bundle = ${ca.certFile}`, '',
-      '[profile wrong-bundle]', 'region = us-east-1', `ca_bundle = ${otherCa.certFile}`, '',
+      '[profile alice]',
+      'region = us-east-1',
+      '',
+      '[profile role]',
+      'role_arn = arn:aws:iam::222233334444:role/net-proxy',
+      'source_profile = alice',
+      'region = us-east-1',
+      '',
+      '[profile bundled]',
+      'region = us-east-1',
+      `ca_bundle = ${ca.certFile}`,
+      '',
+      '[profile wrong-bundle]',
+      'region = us-east-1',
+      `ca_bundle = ${otherCa.certFile}`,
+      '',
     ].join('\n'),
   );
   const keys = `aws_access_key_id = ${ALICE.akid}\naws_secret_access_key = ${ALICE.secret}\n`;
-  writeFileSync(credentialsFile, ['alice', 'bundled', 'wrong-bundle'].map((p) => `[${p}]\n${keys}`).join('\n'), { mode: 0o600 });
+  writeFileSync(credentialsFile, ['alice', 'bundled', 'wrong-bundle'].map((p) => `[${p}]\n${keys}`).join('\n'), {
+    mode: 0o600,
+  });
 });
 
 after(async () => {
@@ -84,7 +139,13 @@ function env(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv 
   return cleanAwsEnv({
     configFile,
     credentialsFile,
-    env: { HTTPS_PROXY: `http://127.0.0.1:${(proxy as ConnectProxy).port}`, AWS_CA_BUNDLE: ca.certFile, EKS_AUTH_NO_CACHE: '1', AWS_MAX_ATTEMPTS: '1', ...extra },
+    env: {
+      HTTPS_PROXY: `http://127.0.0.1:${(proxy as ConnectProxy).port}`,
+      AWS_CA_BUNDLE: ca.certFile,
+      EKS_AUTH_NO_CACHE: '1',
+      AWS_MAX_ATTEMPTS: '1',
+      ...extra,
+    },
   });
 }
 
@@ -114,7 +175,9 @@ describe('hosts through a CONNECT proxy, with the AWS CLI as the oracle', () => 
       const theirs = await tunnelsOf(async () => {
         const sts = await runCommand('aws', ['sts', 'get-caller-identity', '--region', 'us-east-1'], { env: e });
         assert.equal(sts.code, 0, sts.stderr);
-        const eksRes = await runCommand('aws', ['eks', 'describe-cluster', '--name', 'demo', '--region', 'us-east-1'], { env: e });
+        const eksRes = await runCommand('aws', ['eks', 'describe-cluster', '--name', 'demo', '--region', 'us-east-1'], {
+          env: e,
+        });
         assert.equal(eksRes.code, 0, eksRes.stderr);
       });
       assert.deepEqual(theirs, [HOSTS[mode].sts, HOSTS[mode].eks], 'the AWS CLI (oracle) agrees with the rule sets');
@@ -130,7 +193,10 @@ describe('hosts through a CONNECT proxy, with the AWS CLI as the oracle', () => 
       const token = made.stdout.trim();
       assert.equal(tokenUrl(token).host, 'sts-fips.us-east-1.amazonaws.com');
       const verified = await ok(BUNDLE, ['verify', '--cluster', 'demo', '--json'], env(), token);
-      assert.match((JSON.parse(verified.stdout) as { arn: string }).arn, /^arn:aws:sts::222233334444:assumed-role\/net-proxy\//);
+      assert.match(
+        (JSON.parse(verified.stdout) as { arn: string }).arn,
+        /^arn:aws:sts::222233334444:assumed-role\/net-proxy\//,
+      );
     });
     // AssumeRole, then verify's replay: both to the FIPS host.
     assert.deepEqual(tunnels, [HOSTS.fips.sts, HOSTS.fips.sts]);
@@ -156,7 +222,10 @@ describe('NO_PROXY and proxy credentials', () => {
     const authority = new URL(front.url).host;
     const base = { AWS_PROFILE: 'alice', AWS_ENDPOINT_URL_STS: front.url };
     assert.deepEqual(await tunnelsOf(() => ok(BUNDLE, ['whoami'], env(base))), [authority]);
-    assert.deepEqual(await tunnelsOf(() => ok(BUNDLE, ['whoami'], env({ ...base, NO_PROXY: 'example.com,127.0.0.1' }))), []);
+    assert.deepEqual(
+      await tunnelsOf(() => ok(BUNDLE, ['whoami'], env({ ...base, NO_PROXY: 'example.com,127.0.0.1' }))),
+      [],
+    );
     assert.deepEqual(await tunnelsOf(() => ok(BUNDLE, ['whoami'], env({ ...base, no_proxy: '*' }))), []);
     // Lower case wins over upper case, as in Python's urllib: an empty https_proxy means no proxy.
     assert.deepEqual(await tunnelsOf(() => ok(BUNDLE, ['whoami'], env({ ...base, https_proxy: '' }))), []);
@@ -166,7 +235,9 @@ describe('NO_PROXY and proxy credentials', () => {
     if (!requirePeer(t, ...PEERS)) return;
     const tunnels = await tunnelsOf(async () => {
       // Direct to sts.us-east-1.amazonaws.com: this machine has no route there, so only the absence of a tunnel matters.
-      const res = await runBuild(BUNDLE, ['whoami'], env({ AWS_PROFILE: 'alice', NO_PROXY: '.amazonaws.com' }), { timeoutMs: 60_000 });
+      const res = await runBuild(BUNDLE, ['whoami'], env({ AWS_PROFILE: 'alice', NO_PROXY: '.amazonaws.com' }), {
+        timeoutMs: 60_000,
+      });
       assert.notEqual(res.code, 0);
       assert.doesNotMatch(res.stderr, /through the proxy/);
       assert.match(res.stderr, /https:\/\/sts\.us-east-1\.amazonaws\.com/);
@@ -180,13 +251,28 @@ describe('NO_PROXY and proxy credentials', () => {
     const e = env({ AWS_PROFILE: 'alice', HTTPS_PROXY: `http://net-user:pr0xy-s3cret@127.0.0.1:${p.port}` });
     const start = p.authorizations().length;
     const res = await ok(BUNDLE, ['whoami', '--verbose'], e);
-    assert.deepEqual(p.authorizations().slice(start), [`Basic ${Buffer.from('net-user:pr0xy-s3cret').toString('base64')}`]);
+    assert.deepEqual(p.authorizations().slice(start), [
+      `Basic ${Buffer.from('net-user:pr0xy-s3cret').toString('base64')}`,
+    ]);
     assert.match(res.stderr, new RegExp(`via proxy http://127\\.0\\.0\\.1:${p.port}`));
     assert.doesNotMatch(res.stdout + res.stderr, /pr0xy-s3cret|net-user/);
     // A refused tunnel names the proxy, never its password.
-    const refused = await runBuild(BUNDLE, ['whoami', '--verbose'], env({ AWS_PROFILE: 'alice', AWS_ENDPOINT_URL_STS: 'https://nowhere.example', HTTPS_PROXY: `http://net-user:pr0xy-s3cret@127.0.0.1:${p.port}` }));
+    const refused = await runBuild(
+      BUNDLE,
+      ['whoami', '--verbose'],
+      env({
+        AWS_PROFILE: 'alice',
+        AWS_ENDPOINT_URL_STS: 'https://nowhere.example',
+        HTTPS_PROXY: `http://net-user:pr0xy-s3cret@127.0.0.1:${p.port}`,
+      }),
+    );
     assert.equal(refused.code, 5, refused.stderr);
-    assert.match(refused.stderr, new RegExp(`error: .*the proxy http://127\\.0\\.0\\.1:${p.port} refused to open a tunnel to nowhere\\.example:443 \\(HTTP 502\\)`));
+    assert.match(
+      refused.stderr,
+      new RegExp(
+        `error: .*the proxy http://127\\.0\\.0\\.1:${p.port} refused to open a tunnel to nowhere\\.example:443 \\(HTTP 502\\)`,
+      ),
+    );
     assert.doesNotMatch(refused.stdout + refused.stderr, /pr0xy-s3cret/);
   });
 });
@@ -196,11 +282,23 @@ describe('trust', () => {
     if (!requirePeer(t, ...PEERS)) return;
     await ok(BUNDLE, ['whoami'], env({ AWS_PROFILE: 'bundled', AWS_CA_BUNDLE: undefined }));
     await ok(BUNDLE, ['whoami'], env({ AWS_PROFILE: 'wrong-bundle', AWS_CA_BUNDLE: ca.certFile }));
-    const envWins = await runBuild(BUNDLE, ['whoami'], env({ AWS_PROFILE: 'bundled', AWS_CA_BUNDLE: otherCa.certFile }));
+    const envWins = await runBuild(
+      BUNDLE,
+      ['whoami'],
+      env({ AWS_PROFILE: 'bundled', AWS_CA_BUNDLE: otherCa.certFile }),
+    );
     assert.equal(envWins.code, ExitCode.tls, envWins.stderr);
-    await ok(BUNDLE, ['whoami'], env({ AWS_PROFILE: 'alice', AWS_CA_BUNDLE: undefined, NODE_EXTRA_CA_CERTS: ca.certFile }));
+    await ok(
+      BUNDLE,
+      ['whoami'],
+      env({ AWS_PROFILE: 'alice', AWS_CA_BUNDLE: undefined, NODE_EXTRA_CA_CERTS: ca.certFile }),
+    );
     // A bundle of another CA does not replace NODE_EXTRA_CA_CERTS: both add to the roots.
-    await ok(BUNDLE, ['whoami'], env({ AWS_PROFILE: 'alice', AWS_CA_BUNDLE: otherCa.certFile, NODE_EXTRA_CA_CERTS: ca.certFile }));
+    await ok(
+      BUNDLE,
+      ['whoami'],
+      env({ AWS_PROFILE: 'alice', AWS_CA_BUNDLE: otherCa.certFile, NODE_EXTRA_CA_CERTS: ca.certFile }),
+    );
   });
 
   for (const build of [BUNDLE, BINARY]) {
@@ -208,19 +306,46 @@ describe('trust', () => {
       if (!requirePeer(t, ...PEERS) || !build.ready(t)) return;
       const untrusted = { AWS_CA_BUNDLE: undefined };
       // A token made offline (environment keys) for verify to replay.
-      const made = await ok(build, ['token', '--cluster', 'demo', '--token-only'], env({ AWS_ACCESS_KEY_ID: ALICE.akid, AWS_SECRET_ACCESS_KEY: ALICE.secret, AWS_REGION: 'us-east-1' }));
+      const made = await ok(
+        build,
+        ['token', '--cluster', 'demo', '--token-only'],
+        env({ AWS_ACCESS_KEY_ID: ALICE.akid, AWS_SECRET_ACCESS_KEY: ALICE.secret, AWS_REGION: 'us-east-1' }),
+      );
       const runs = [
-        { args: ['token', '--cluster', 'demo', '--profile', 'role'], environment: env(untrusted), host: 'sts.us-east-1.amazonaws.com' },
+        {
+          args: ['token', '--cluster', 'demo', '--profile', 'role'],
+          environment: env(untrusted),
+          host: 'sts.us-east-1.amazonaws.com',
+        },
         { args: ['whoami', '--profile', 'alice'], environment: env(untrusted), host: 'sts.us-east-1.amazonaws.com' },
-        { args: ['verify', '--cluster', 'demo'], environment: env(untrusted), host: 'sts.us-east-1.amazonaws.com', input: made.stdout.trim() },
-        { args: ['kubeconfig', '--cluster', 'demo', '--region', 'us-east-1', '--dry-run', '--profile', 'alice'], environment: env(untrusted), host: 'eks.us-east-1.amazonaws.com' },
+        {
+          args: ['verify', '--cluster', 'demo'],
+          environment: env(untrusted),
+          host: 'sts.us-east-1.amazonaws.com',
+          input: made.stdout.trim(),
+        },
+        {
+          args: ['kubeconfig', '--cluster', 'demo', '--region', 'us-east-1', '--dry-run', '--profile', 'alice'],
+          environment: env(untrusted),
+          host: 'eks.us-east-1.amazonaws.com',
+        },
       ];
       for (const run of runs) {
-        const res = await runBuild(build, run.args, run.environment, run.input === undefined ? {} : { input: run.input });
+        const res = await runBuild(
+          build,
+          run.args,
+          run.environment,
+          run.input === undefined ? {} : { input: run.input },
+        );
         const lines = res.stderr.trim().split('\n');
         assert.equal(res.code, ExitCode.tls, `${run.args[0]}: ${res.stderr}`);
         assert.equal(lines.length, 2, `${run.args[0]}: ${res.stderr}`);
-        assert.match(lines[0] ?? '', new RegExp(`^error: .*the TLS certificate of ${run.host.replace(/\./g, '\\.')} was not accepted: (self.signed certificate in certificate chain|unable to (get local issuer|verify the first) certificate)`));
+        assert.match(
+          lines[0] ?? '',
+          new RegExp(
+            `^error: .*the TLS certificate of ${run.host.replace(/\./g, '\\.')} was not accepted: (self.signed certificate in certificate chain|unable to (get local issuer|verify the first) certificate)`,
+          ),
+        );
         assert.match(lines[1] ?? '', /^hint: .*AWS_CA_BUNDLE.*ca_bundle/);
       }
     });
@@ -233,9 +358,18 @@ describe('trust', () => {
     // whoami prints its warnings with its result.
     assert.match(who.stdout, /^warning: NODE_TLS_REJECT_UNAUTHORIZED=0 turns certificate checks off for calls to AWS/m);
     const token = await ok(BUNDLE, ['token', '--cluster', 'demo', '--profile', 'role'], env(insecure));
-    assert.match(token.stderr, /^warning: NODE_TLS_REJECT_UNAUTHORIZED=0 turns certificate checks off for calls to AWS/m);
-    const made = await ok(BUNDLE, ['token', '--cluster', 'demo', '--token-only'], env({ AWS_ACCESS_KEY_ID: ALICE.akid, AWS_SECRET_ACCESS_KEY: ALICE.secret, AWS_REGION: 'us-east-1' }));
-    const verified = await runBuild(BUNDLE, ['verify', '--cluster', 'demo'], env(insecure), { input: made.stdout.trim() });
+    assert.match(
+      token.stderr,
+      /^warning: NODE_TLS_REJECT_UNAUTHORIZED=0 turns certificate checks off for calls to AWS/m,
+    );
+    const made = await ok(
+      BUNDLE,
+      ['token', '--cluster', 'demo', '--token-only'],
+      env({ AWS_ACCESS_KEY_ID: ALICE.akid, AWS_SECRET_ACCESS_KEY: ALICE.secret, AWS_REGION: 'us-east-1' }),
+    );
+    const verified = await runBuild(BUNDLE, ['verify', '--cluster', 'demo'], env(insecure), {
+      input: made.stdout.trim(),
+    });
     assert.equal(verified.code, ExitCode.tls, verified.stderr);
   });
 });

@@ -52,7 +52,9 @@ describe('the npm packages', () => {
       npm_config_audit: 'false',
     };
     const out = join(dir, 'packages');
-    execFileSync(process.execPath, [join(REPO_ROOT, 'scripts', 'build-npm.mjs'), '--host', '--out', out], { stdio: 'ignore' });
+    execFileSync(process.execPath, [join(REPO_ROOT, 'scripts', 'build-npm.mjs'), '--host', '--out', out], {
+      stdio: 'ignore',
+    });
     mainTarball = pack(join(out, 'eks-auth'));
     platformTarball = pack(join(out, `eks-auth-${TARGET}`));
   });
@@ -67,7 +69,9 @@ describe('the npm packages', () => {
   }
 
   function pack(packageDir: string): string {
-    const [packed] = JSON.parse(npm(['pack', '--json', '--pack-destination', dir], packageDir).stdout) as { filename: string }[];
+    const [packed] = JSON.parse(npm(['pack', '--json', '--pack-destination', dir], packageDir).stdout) as {
+      filename: string;
+    }[];
     assert.ok(packed?.filename);
     return join(dir, packed.filename);
   }
@@ -83,15 +87,26 @@ describe('the npm packages', () => {
   /** The environment eks-auth runs in: the Node.js running this test first on PATH (≥ 22), made-up keys. */
   function runEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     return cleanAwsEnv({
-      env: { PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}`, AWS_ACCESS_KEY_ID: KEYS.akid, AWS_SECRET_ACCESS_KEY: KEYS.secret, EKS_AUTH_NO_CACHE: '1', ...extra },
+      env: {
+        PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}`,
+        AWS_ACCESS_KEY_ID: KEYS.akid,
+        AWS_SECRET_ACCESS_KEY: KEYS.secret,
+        EKS_AUTH_NO_CACHE: '1',
+        ...extra,
+      },
     });
   }
 
   async function assertWorks(bin: string): Promise<void> {
     const version = await runCommand(bin, ['--version'], { env: runEnv() });
     assert.equal(version.code, 0, version.stderr);
-    assert.match(version.stdout.trim(), new RegExp(`^${VERSION.replace(/\./g, '\\.')} \\(commit ([0-9a-f]{7,40}|unknown)\\)$`));
-    const res = await runCommand(bin, ['token', '--cluster', 'demo', '--region', 'us-east-1', '--token-only'], { env: runEnv() });
+    assert.match(
+      version.stdout.trim(),
+      new RegExp(`^${VERSION.replace(/\./g, '\\.')} \\(commit ([0-9a-f]{7,40}|unknown)\\)$`),
+    );
+    const res = await runCommand(bin, ['token', '--cluster', 'demo', '--region', 'us-east-1', '--token-only'], {
+      env: runEnv(),
+    });
     assert.equal(res.code, 0, res.stderr);
     assert.equal(res.stderr, '');
     assert.equal(tokenUrl(res.stdout.trim()).searchParams.get('X-Amz-Credential')?.split('/')[0], KEYS.akid);
@@ -102,8 +117,18 @@ describe('the npm packages', () => {
   test('eks-auth ships the bundles, the bin shim and the postinstall, and pins its platform packages with their SHA-256', (t) => {
     if (skipReason) return t.skip(skipReason);
     const listing = execFileSync('tar', ['-tzf', mainTarball]).toString().trim().split('\n').sort();
-    assert.ok(listing.includes('package/bin/eks-auth') && listing.includes('package/dist/bin.js') && listing.includes('package/install.cjs'), listing.join(' '));
-    const unexpected = listing.filter((f) => !/^package\/(bin\/eks-auth|install\.cjs|dist\/[a-z-]+\.js|dist\/types\/[a-z0-9/-]+\.d\.ts|package\.json|README\.md|LICENSE)$/.test(f));
+    assert.ok(
+      listing.includes('package/bin/eks-auth') &&
+        listing.includes('package/dist/bin.js') &&
+        listing.includes('package/install.cjs'),
+      listing.join(' '),
+    );
+    const unexpected = listing.filter(
+      (f) =>
+        !/^package\/(bin\/eks-auth|install\.cjs|dist\/[a-z-]+\.js|dist\/types\/[a-z0-9/-]+\.d\.ts|package\.json|README\.md|LICENSE)$/.test(
+          f,
+        ),
+    );
     assert.deepEqual(unexpected, [], 'no sources, tests, source maps or build scripts in the package');
     const manifest = JSON.parse(execFileSync('tar', ['-xzOf', mainTarball, 'package/package.json']).toString()) as {
       dependencies?: object;
@@ -115,8 +140,15 @@ describe('the npm packages', () => {
     assert.deepEqual(manifest.optionalDependencies, { [`@eks-auth/${TARGET}`]: VERSION });
     assert.equal(manifest.engines.node, '>=22');
     const sha = execFileSync('sha256sum', [BINARY]).toString().split(' ')[0];
-    assert.equal(manifest.binaries[`@eks-auth/${TARGET}`], sha, 'the SHA-256 of build/eks-auth-<target>, as sha256sum computes it');
-    const platform = JSON.parse(execFileSync('tar', ['-xzOf', platformTarball, 'package/package.json']).toString()) as { os: string[]; cpu: string[] };
+    assert.equal(
+      manifest.binaries[`@eks-auth/${TARGET}`],
+      sha,
+      'the SHA-256 of build/eks-auth-<target>, as sha256sum computes it',
+    );
+    const platform = JSON.parse(execFileSync('tar', ['-xzOf', platformTarball, 'package/package.json']).toString()) as {
+      os: string[];
+      cpu: string[];
+    };
     assert.deepEqual([platform.os, platform.cpu], [[process.platform], [process.arch]]);
   });
 
@@ -126,16 +158,36 @@ describe('the npm packages', () => {
     assert.ok(isNative(bin), 'the postinstall put the native binary in place of the shim');
     await assertWorks(bin);
     // No node anywhere on PATH: it must still run.
-    const res = await runCommand(bin, ['token', '--cluster', 'demo', '--region', 'us-east-1', '--token-only'], { env: runEnv({ PATH: join(dir, 'no-such-dir') }) });
+    const res = await runCommand(bin, ['token', '--cluster', 'demo', '--region', 'us-east-1', '--token-only'], {
+      env: runEnv({ PATH: join(dir, 'no-such-dir') }),
+    });
     assert.equal(res.code, 0, res.stderr);
   });
 
   test('--absolute-command from an npm install writes the native binary, never a .js file', async (t) => {
     if (skipReason) return t.skip(skipReason);
     const withScripts = join(dir, 'with-scripts', 'bin', 'eks-auth');
-    const noScripts = existsSync(join(dir, 'no-scripts')) ? join(dir, 'no-scripts', 'bin', 'eks-auth') : install('no-scripts', [mainTarball, platformTarball], ['--ignore-scripts']);
+    const noScripts = existsSync(join(dir, 'no-scripts'))
+      ? join(dir, 'no-scripts', 'bin', 'eks-auth')
+      : install('no-scripts', [mainTarball, platformTarball], ['--ignore-scripts']);
     for (const bin of [withScripts, noScripts]) {
-      const res = await runCommand(bin, ['kubeconfig', '--cluster', 'demo', '--region', 'us-east-1', '--server', 'https://127.0.0.1:1', '--ca-data', CA_DATA, '--absolute-command', '--dry-run'], { env: runEnv() });
+      const res = await runCommand(
+        bin,
+        [
+          'kubeconfig',
+          '--cluster',
+          'demo',
+          '--region',
+          'us-east-1',
+          '--server',
+          'https://127.0.0.1:1',
+          '--ca-data',
+          CA_DATA,
+          '--absolute-command',
+          '--dry-run',
+        ],
+        { env: runEnv() },
+      );
       assert.equal(res.code, 0, res.stderr);
       const command = /^\s+command: (.+)$/m.exec(res.stdout)?.[1];
       assert.ok(command && isNative(command), `${bin}: ${command} is the native binary`);
@@ -145,7 +197,9 @@ describe('the npm packages', () => {
 
   test('with install scripts disabled, bin/eks-auth runs the JavaScript bundle on Node.js', async (t) => {
     if (skipReason) return t.skip(skipReason);
-    const bin = existsSync(join(dir, 'no-scripts')) ? join(dir, 'no-scripts', 'bin', 'eks-auth') : install('no-scripts', [mainTarball, platformTarball], ['--ignore-scripts']);
+    const bin = existsSync(join(dir, 'no-scripts'))
+      ? join(dir, 'no-scripts', 'bin', 'eks-auth')
+      : install('no-scripts', [mainTarball, platformTarball], ['--ignore-scripts']);
     assert.ok(!isNative(bin), 'the shim stays');
     assert.match(readFileSync(realpathSync(bin), 'utf8'), /^#!\/usr\/bin\/env node\n/);
     await assertWorks(bin);
@@ -156,10 +210,29 @@ describe('the npm packages', () => {
     const bin = install('no-binary', [mainTarball]);
     assert.ok(!isNative(bin));
     await assertWorks(bin);
-    const res = await runCommand(bin, ['kubeconfig', '--cluster', 'demo', '--region', 'us-east-1', '--server', 'https://127.0.0.1:1', '--ca-data', CA_DATA, '--absolute-command', '--dry-run'], { env: runEnv() });
+    const res = await runCommand(
+      bin,
+      [
+        'kubeconfig',
+        '--cluster',
+        'demo',
+        '--region',
+        'us-east-1',
+        '--server',
+        'https://127.0.0.1:1',
+        '--ca-data',
+        CA_DATA,
+        '--absolute-command',
+        '--dry-run',
+      ],
+      { env: runEnv() },
+    );
     assert.equal(res.code, 0, res.stderr);
     // kubectl runs the absolute node with the shim as first argument: no `node` needed on its PATH.
     assert.equal(/^\s+command: (.+)$/m.exec(res.stdout)?.[1], realpathSync(process.execPath));
-    assert.match(res.stdout, new RegExp(`args:\\n\\s+- ${realpathSync(bin).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\n\\s+- token\\n`));
+    assert.match(
+      res.stdout,
+      new RegExp(`args:\\n\\s+- ${realpathSync(bin).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\n\\s+- token\\n`),
+    );
   });
 });

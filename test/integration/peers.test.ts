@@ -85,12 +85,24 @@ async function awsToken(env: NodeJS.ProcessEnv, cluster = 'demo', faketime?: str
 async function assumeRole(p: Peers, roleArn: string, sessionName: string): Promise<Creds> {
   const run = await runCommand(
     'aws',
-    ['sts', 'assume-role', '--role-arn', roleArn, '--role-session-name', sessionName, '--region', 'us-east-1', '--output', 'json'],
+    [
+      'sts',
+      'assume-role',
+      '--role-arn',
+      roleArn,
+      '--role-session-name',
+      sessionName,
+      '--region',
+      'us-east-1',
+      '--output',
+      'json',
+    ],
     { env: awsEnv(p, ALICE) },
   );
   assert.equal(run.code, 0, `aws sts assume-role failed: ${run.stderr}`);
-  const c = (JSON.parse(run.stdout) as { Credentials: { AccessKeyId: string; SecretAccessKey: string; SessionToken: string } })
-    .Credentials;
+  const c = (
+    JSON.parse(run.stdout) as { Credentials: { AccessKeyId: string; SecretAccessKey: string; SessionToken: string } }
+  ).Credentials;
   secretsSeen.add(c.SecretAccessKey).add(c.SessionToken);
   return { akid: c.AccessKeyId, secret: c.SecretAccessKey, token: c.SessionToken };
 }
@@ -106,7 +118,10 @@ const presignedUrl = (token: string) => Buffer.from(token.slice('k8s-aws-v1.'.le
 const toToken = (url: string) => `k8s-aws-v1.${Buffer.from(url, 'utf8').toString('base64url')}`;
 
 /** POSTs a SelfSubjectReview (what `kubectl auth whoami` does) and returns status and username. */
-async function whoami(p: Peers, token: string | undefined): Promise<{ status: number; username?: string; body: string }> {
+async function whoami(
+  p: Peers,
+  token: string | undefined,
+): Promise<{ status: number; username?: string; body: string }> {
   const res = await httpsRequest(`${p.kube.server}/apis/authentication.k8s.io/v1/selfsubjectreviews`, {
     method: 'POST',
     ca: p.tls.certPem,
@@ -179,8 +194,14 @@ describe('tokens from aws eks get-token against the STS front and kube-api', { c
     if (!p) return;
     const dir = mkdtempSync(join(p.dir, 'profile-'));
     const roleArn = 'arn:aws:iam::333344445555:role/peers-profile';
-    writeFileSync(join(dir, 'credentials'), `[base]\naws_access_key_id = ${ALICE.akid}\naws_secret_access_key = ${ALICE.secret}\n`);
-    writeFileSync(join(dir, 'config'), `[profile dev]\nrole_arn = ${roleArn}\nsource_profile = base\nrole_session_name = from-profile\n`);
+    writeFileSync(
+      join(dir, 'credentials'),
+      `[base]\naws_access_key_id = ${ALICE.akid}\naws_secret_access_key = ${ALICE.secret}\n`,
+    );
+    writeFileSync(
+      join(dir, 'config'),
+      `[profile dev]\nrole_arn = ${roleArn}\nsource_profile = base\nrole_session_name = from-profile\n`,
+    );
     const env = cleanAwsEnv({
       caFile: p.caFile,
       home: dir,
@@ -192,7 +213,10 @@ describe('tokens from aws eks get-token against the STS front and kube-api', { c
     assert.equal(who.status, 201, who.body);
     assert.equal(who.username, 'arn:aws:sts::333344445555:assumed-role/peers-profile/from-profile');
     const assumeCalls = p.sts.calls().filter((c) => c.action === 'AssumeRole' && c.roleArn === roleArn);
-    assert.deepEqual(assumeCalls.map((c) => [c.ok, c.akid]), [[true, ALICE.akid]]);
+    assert.deepEqual(
+      assumeCalls.map((c) => [c.ok, c.akid]),
+      [[true, ALICE.akid]],
+    );
   });
 
   test('rejects with 401 a token whose signature has one character changed', async (t) => {
@@ -201,7 +225,10 @@ describe('tokens from aws eks get-token against the STS front and kube-api', { c
     const url = new URL(presignedUrl(await aliceToken(p)));
     const signature = url.searchParams.get('X-Amz-Signature') ?? '';
     const last = signature.at(-1) === '0' ? '1' : '0';
-    const tampered = url.href.replace(`X-Amz-Signature=${signature}`, `X-Amz-Signature=${signature.slice(0, -1)}${last}`);
+    const tampered = url.href.replace(
+      `X-Amz-Signature=${signature}`,
+      `X-Amz-Signature=${signature.slice(0, -1)}${last}`,
+    );
     assert.notEqual(tampered, url.href);
     const who = await whoami(p, toToken(tampered));
     assert.equal(who.status, 401);
@@ -215,7 +242,9 @@ describe('tokens from aws eks get-token against the STS front and kube-api', { c
     const who = await whoami(p, await awsToken(awsEnv(p, ALICE), 'other'));
     assert.equal(who.status, 401);
     // The kube-api asked STS about cluster demo; the signature covered x-k8s-aws-id: other.
-    assert.ok(presignedCalls(p, ALICE.akid).some((c) => !c.ok && c.cluster === 'demo' && c.reason === 'signature-mismatch'));
+    assert.ok(
+      presignedCalls(p, ALICE.akid).some((c) => !c.ok && c.cluster === 'demo' && c.reason === 'signature-mismatch'),
+    );
   });
 
   test('rejects with 401 a token signed with a wrong secret for a known access key', async (t) => {
@@ -255,7 +284,10 @@ describe('tokens from aws eks get-token against the STS front and kube-api', { c
     const p = use(t, 'faketime');
     if (!p) return;
     const env = awsEnv(p, ALICE);
-    const [tenMinutes, twentyMinutes] = await Promise.all([awsToken(env, 'demo', '-10m'), awsToken(env, 'demo', '-20m')]);
+    const [tenMinutes, twentyMinutes] = await Promise.all([
+      awsToken(env, 'demo', '-10m'),
+      awsToken(env, 'demo', '-20m'),
+    ]);
     // The clock really was moved: X-Amz-Date is that far in the past.
     const age = (token: string) => {
       const d = new URL(presignedUrl(token)).searchParams.get('X-Amz-Date') ?? '';
@@ -302,7 +334,10 @@ describe('tokens from aws eks get-token against the STS front and kube-api', { c
     if (!p) return;
     const token = await aliceToken(p);
     const get = (path: string, auth?: string) =>
-      httpsRequest(`${p.kube.server}${path}`, { ca: p.tls.certPem, headers: auth ? { authorization: `Bearer ${auth}` } : {} });
+      httpsRequest(`${p.kube.server}${path}`, {
+        ca: p.tls.certPem,
+        headers: auth ? { authorization: `Bearer ${auth}` } : {},
+      });
     const cm = await get('/api/v1/namespaces/kube-system/configmaps/aws-auth', token);
     assert.equal(cm.status, 200);
     assert.deepEqual(JSON.parse(cm.body).data, AWS_AUTH);

@@ -14,7 +14,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { parse } from 'yaml';
-import { cleanAwsEnv, httpsRequest, peersAvailable, requirePeer, runCommand, startPeers, type PeerName, type Peers } from '../peers/peers';
+import {
+  cleanAwsEnv,
+  httpsRequest,
+  peersAvailable,
+  requirePeer,
+  runCommand,
+  startPeers,
+  type PeerName,
+  type Peers,
+} from '../peers/peers';
 import { REPO_ROOT } from '../helpers/built-cli';
 
 const RELEASE = join(REPO_ROOT, 'build', 'release');
@@ -24,7 +33,11 @@ const PEERS: PeerName[] = ['moto_server', 'botocore', 'openssl'];
 const QEMU = spawnSync('sh', ['-c', 'command -v qemu-aarch64'], { encoding: 'utf8' }).stdout.trim();
 const ARM64_SYSROOT = '/usr/aarch64-linux-gnu';
 // Made-up keys, known to the STS front.
-const ALICE = { akid: 'AKIAEKSAUTHRELALICE1', secret: 'alice/release+secret=abcdefghijklmnopqr', arn: 'arn:aws:iam::111122223333:user/alice' };
+const ALICE = {
+  akid: 'AKIAEKSAUTHRELALICE1',
+  secret: 'alice/release+secret=abcdefghijklmnopqr',
+  arn: 'arn:aws:iam::111122223333:user/alice',
+};
 
 /** Name → what the file must be. ELF e_machine: 62 x86-64, 183 AArch64 (ELF spec); Mach-O cputype: CPU_ARCH_ABI64 | 7 (x86) or 12 (ARM) (mach/machine.h); PE machine 0x8664 (PE format). */
 const BINARIES: Record<string, { format: 'elf' | 'macho' | 'pe'; machine: number; interpreter?: string }> = {
@@ -36,7 +49,9 @@ const BINARIES: Record<string, { format: 'elf' | 'macho' | 'pe'; machine: number
   'eks-auth-darwin-arm64': { format: 'macho', machine: 0x0100000c },
   'eks-auth-windows-x64.exe': { format: 'pe', machine: 0x8664 },
 };
-const ARCHIVES = [...Object.keys(BINARIES).map((b) => b.replace(/\.exe$/, '') + (b.endsWith('.exe') ? '.zip' : '.tar.gz'))];
+const ARCHIVES = [
+  ...Object.keys(BINARIES).map((b) => b.replace(/\.exe$/, '') + (b.endsWith('.exe') ? '.zip' : '.tar.gz')),
+];
 
 function requireRelease(t: TestContext): boolean {
   if (existsSync(join(RELEASE, 'SHA256SUMS'))) return true;
@@ -69,7 +84,10 @@ function elfInterpreter(bytes: Buffer): string | undefined {
     if (bytes.readUInt32LE(at) === 3) {
       const offset = Number(bytes.readBigUInt64LE(at + 8));
       const size = Number(bytes.readBigUInt64LE(at + 32));
-      return bytes.subarray(offset, offset + size).toString('latin1').replace(/\0+$/, '');
+      return bytes
+        .subarray(offset, offset + size)
+        .toString('latin1')
+        .replace(/\0+$/, '');
     }
   }
   return undefined;
@@ -82,7 +100,10 @@ describe('the release', () => {
   before(async () => {
     commit = spawnSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).stdout.trim();
     if (existsSync(join(RELEASE, 'eks-auth-linux-arm64')) && peersAvailable([...PEERS]) && QEMU) {
-      peers = await startPeers({ clusterId: 'demo', staticKeys: { [ALICE.akid]: { secret: ALICE.secret, arn: ALICE.arn } } });
+      peers = await startPeers({
+        clusterId: 'demo',
+        staticKeys: { [ALICE.akid]: { secret: ALICE.secret, arn: ALICE.arn } },
+      });
     }
   });
   after(async () => {
@@ -114,7 +135,8 @@ describe('the release', () => {
         assert.equal(bytes.readUInt32LE(12), 2, `${name}: MH_EXECUTE`);
         // macOS on Apple silicon kills unsigned arm64 code: Bun signs (ad hoc) when it writes the binary.
         const commands: number[] = [];
-        for (let i = 0, at = 32; i < bytes.readUInt32LE(16); i++, at += bytes.readUInt32LE(at + 4)) commands.push(bytes.readUInt32LE(at));
+        for (let i = 0, at = 32; i < bytes.readUInt32LE(16); i++, at += bytes.readUInt32LE(at + 4))
+          commands.push(bytes.readUInt32LE(at));
         assert.ok(commands.includes(0x1d), `${name}: LC_CODE_SIGNATURE among its load commands`);
       } else {
         assert.equal(bytes.subarray(0, 2).toString('latin1'), 'MZ', `${name}: DOS header`);
@@ -125,14 +147,21 @@ describe('the release', () => {
       // EKS_AUTH_VERSION is defined at build time: the string --version prints is in the bundle.
       const at = bytes.indexOf(stamp);
       assert.ok(at >= 0, `${name}: no "${stamp.toString()}" in the binary`);
-      if (commit) assert.equal(bytes.subarray(at, at + stamp.length + commit.length).toString(), `${stamp.toString()}${commit}`, `${name}: built from HEAD`);
+      if (commit)
+        assert.equal(
+          bytes.subarray(at, at + stamp.length + commit.length).toString(),
+          `${stamp.toString()}${commit}`,
+          `${name}: built from HEAD`,
+        );
     }
   });
 
   test('the linux-x64 binary prints its version; the archives hold kubectl-eks_auth and LICENSE, byte for byte', (t) => {
     if (!requireRelease(t)) return;
     if (process.platform === 'linux' && process.arch === 'x64') {
-      const printed = execFileSync(join(RELEASE, 'eks-auth-linux-x64'), ['--version'], { env: { PATH: '' } }).toString().trim();
+      const printed = execFileSync(join(RELEASE, 'eks-auth-linux-x64'), ['--version'], { env: { PATH: '' } })
+        .toString()
+        .trim();
       assert.equal(printed, `${VERSION} (commit ${commit || 'unknown'})`);
     }
     for (const archive of ARCHIVES) {
@@ -141,17 +170,26 @@ describe('the release', () => {
         const listing = execFileSync('tar', ['-tvzf', join(RELEASE, archive)]).toString();
         assert.match(listing, /^-rwxr-xr-x \S+ +\d+ \S+ \S+ kubectl-eks_auth$/m, `${archive}: ${listing}`);
         assert.match(listing, /^-rw-r--r-- .* LICENSE$/m);
-        const inside = createHash('sha256').update(execFileSync('tar', ['-xzOf', join(RELEASE, archive), 'kubectl-eks_auth'], { maxBuffer: 1 << 28 })).digest('hex');
+        const inside = createHash('sha256')
+          .update(execFileSync('tar', ['-xzOf', join(RELEASE, archive), 'kubectl-eks_auth'], { maxBuffer: 1 << 28 }))
+          .digest('hex');
         assert.equal(inside, sha256(join(RELEASE, binary)), `${archive}: the released binary`);
       } else {
         // Python's zipfile as the independent reader of the zip.
-        const out = execFileSync('python3', ['-c', [
-          'import hashlib, sys, zipfile',
-          'z = zipfile.ZipFile(sys.argv[1])',
-          'assert z.testzip() is None',
-          'print(sorted(z.namelist()))',
-          "print(hashlib.sha256(z.read('kubectl-eks_auth.exe')).hexdigest())",
-        ].join('\n'), join(RELEASE, archive)]).toString().trim().split('\n');
+        const out = execFileSync('python3', [
+          '-c',
+          [
+            'import hashlib, sys, zipfile',
+            'z = zipfile.ZipFile(sys.argv[1])',
+            'assert z.testzip() is None',
+            'print(sorted(z.namelist()))',
+            "print(hashlib.sha256(z.read('kubectl-eks_auth.exe')).hexdigest())",
+          ].join('\n'),
+          join(RELEASE, archive),
+        ])
+          .toString()
+          .trim()
+          .split('\n');
         assert.equal(out[0], "['LICENSE', 'kubectl-eks_auth.exe']");
         assert.equal(out[1], sha256(join(RELEASE, binary)));
       }
@@ -165,7 +203,16 @@ describe('the release', () => {
       apiVersion: string;
       kind: string;
       metadata: { name: string };
-      spec: { version: string; shortDescription: string; platforms: { selector: { matchLabels: { os: string; arch: string } }; uri: string; sha256: string; bin: string }[] };
+      spec: {
+        version: string;
+        shortDescription: string;
+        platforms: {
+          selector: { matchLabels: { os: string; arch: string } };
+          uri: string;
+          sha256: string;
+          bin: string;
+        }[];
+      };
     };
     assert.equal(manifest.apiVersion, 'krew.googlecontainertools.github.com/v1alpha2');
     assert.equal(manifest.kind, 'Plugin');
@@ -190,13 +237,24 @@ describe('the release', () => {
     if (!requireRelease(t)) return;
     const listed = sums();
     const formula = readFileSync(join(RELEASE, 'eks-auth.rb'), 'utf8');
-    const pairs = [...formula.matchAll(/url "([^"]+)"\n\s+sha256 "([0-9a-f]{64})"/g)].map((m) => [(m[1] as string).split('/').pop() as string, m[2] as string]);
-    assert.deepEqual(pairs.map(([file]) => file).sort(), ['eks-auth-darwin-arm64.tar.gz', 'eks-auth-darwin-x64.tar.gz', 'eks-auth-linux-arm64.tar.gz', 'eks-auth-linux-x64.tar.gz']);
+    const pairs = [...formula.matchAll(/url "([^"]+)"\n\s+sha256 "([0-9a-f]{64})"/g)].map((m) => [
+      (m[1] as string).split('/').pop() as string,
+      m[2] as string,
+    ]);
+    assert.deepEqual(pairs.map(([file]) => file).sort(), [
+      'eks-auth-darwin-arm64.tar.gz',
+      'eks-auth-darwin-x64.tar.gz',
+      'eks-auth-linux-arm64.tar.gz',
+      'eks-auth-linux-x64.tar.gz',
+    ]);
     for (const [file, hash] of pairs) assert.equal(hash, listed.get(file as string), file);
     assert.match(formula, /^class EksAuth < Formula$/m);
     assert.match(formula, new RegExp(`^  version "${VERSION.replace(/\./g, '\\.')}"$`, 'm'));
     assert.match(formula, /bin\.install "kubectl-eks_auth" => "eks-auth"/);
-    assert.match(formula, /test do\n\s+assert_match version\.to_s, shell_output\("#\{bin\}\/eks-auth --version"\)\n\s+end/);
+    assert.match(
+      formula,
+      /test do\n\s+assert_match version\.to_s, shell_output\("#\{bin\}\/eks-auth --version"\)\n\s+end/,
+    );
   });
 
   test('the linux-arm64 binary, run under qemu-aarch64, signs a token the local STS front accepts', async (t) => {
@@ -208,20 +266,41 @@ describe('the release', () => {
     }
     const p = peers as Peers;
     const binary = join(RELEASE, 'eks-auth-linux-arm64');
-    const version = await runCommand(QEMU, ['-L', ARM64_SYSROOT, binary, '--version'], { env: { PATH: '' }, timeoutMs: 120_000 });
-    assert.equal(version.code, 0, version.stderr);
-    assert.equal(version.stdout.trim(), `${VERSION} (commit ${commit || 'unknown'})`);
-    const res = await runCommand(QEMU, ['-L', ARM64_SYSROOT, binary, 'token', '--cluster', 'demo', '--region', 'us-east-1', '--token-only'], {
-      // Presigned for the STS front's host, which the kube-api replays it to.
-      env: cleanAwsEnv({ env: { PATH: '', AWS_ACCESS_KEY_ID: ALICE.akid, AWS_SECRET_ACCESS_KEY: ALICE.secret, EKS_AUTH_NO_CACHE: '1', AWS_ENDPOINT_URL_STS: p.sts.url } }),
+    const version = await runCommand(QEMU, ['-L', ARM64_SYSROOT, binary, '--version'], {
+      env: { PATH: '' },
       timeoutMs: 120_000,
     });
+    assert.equal(version.code, 0, version.stderr);
+    assert.equal(version.stdout.trim(), `${VERSION} (commit ${commit || 'unknown'})`);
+    const res = await runCommand(
+      QEMU,
+      ['-L', ARM64_SYSROOT, binary, 'token', '--cluster', 'demo', '--region', 'us-east-1', '--token-only'],
+      {
+        // Presigned for the STS front's host, which the kube-api replays it to.
+        env: cleanAwsEnv({
+          env: {
+            PATH: '',
+            AWS_ACCESS_KEY_ID: ALICE.akid,
+            AWS_SECRET_ACCESS_KEY: ALICE.secret,
+            EKS_AUTH_NO_CACHE: '1',
+            AWS_ENDPOINT_URL_STS: p.sts.url,
+          },
+        }),
+        timeoutMs: 120_000,
+      },
+    );
     assert.equal(res.code, 0, res.stderr);
     const before = p.sts.calls().length;
     // The kube-api replays the token to the STS front, which checks its SigV4 with botocore.
-    const replay = await httpsRequest(`${p.kube.server}/api/v1/namespaces/default/pods`, { ca: p.kube.caPem, headers: { authorization: `Bearer ${res.stdout.trim()}` } });
+    const replay = await httpsRequest(`${p.kube.server}/api/v1/namespaces/default/pods`, {
+      ca: p.kube.caPem,
+      headers: { authorization: `Bearer ${res.stdout.trim()}` },
+    });
     assert.equal(replay.status, 200, replay.body);
     const calls = p.sts.calls().slice(before);
-    assert.ok(calls.some((c) => c.ok && c.action === 'GetCallerIdentity'), JSON.stringify(calls));
+    assert.ok(
+      calls.some((c) => c.ok && c.action === 'GetCallerIdentity'),
+      JSON.stringify(calls),
+    );
   });
 });

@@ -7,13 +7,29 @@ import assert from 'node:assert/strict';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { cleanAwsEnv, httpsRequest, peersAvailable, requirePeer, startPeers, type PeerName, type Peers } from '../peers/peers';
+import {
+  cleanAwsEnv,
+  httpsRequest,
+  peersAvailable,
+  requirePeer,
+  startPeers,
+  type PeerName,
+  type Peers,
+} from '../peers/peers';
 import { runEksAuth, tokenUrl } from '../helpers/built-cli';
 
 const PEERS: PeerName[] = ['moto_server', 'botocore', 'openssl'];
 // Made-up static keys the STS front knows (account 111111111111).
-const BASE = { akid: 'AKIAEKSAUTHCHAINBASE', secret: 'base/secret+key=abcdefghijklmnopqrstuvwx', arn: 'arn:aws:iam::111111111111:user/base' };
-const TOOL = { akid: 'AKIAEKSAUTHPROCESSKY', secret: 'process/secret+key=abcdefghijklmnopqrstu', arn: 'arn:aws:iam::121212121212:user/tool' };
+const BASE = {
+  akid: 'AKIAEKSAUTHCHAINBASE',
+  secret: 'base/secret+key=abcdefghijklmnopqrstuvwx',
+  arn: 'arn:aws:iam::111111111111:user/base',
+};
+const TOOL = {
+  akid: 'AKIAEKSAUTHPROCESSKY',
+  secret: 'process/secret+key=abcdefghijklmnopqrstu',
+  arn: 'arn:aws:iam::121212121212:user/tool',
+};
 
 const CONFIG = `
 [profile base]
@@ -63,7 +79,10 @@ describe('credential chains against a signature-checking STS', () => {
     const webToken = join(peers.dir, 'web-identity-token');
     writeFileSync(webToken, 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6ZGVmYXVsdDpteS1hcHAifQ.c2ln');
     const script = join(peers.dir, 'credential-process.sh');
-    writeFileSync(script, `#!/bin/sh\necho '{"Version": 1, "AccessKeyId": "${TOOL.akid}", "SecretAccessKey": "${TOOL.secret}"}'\n`);
+    writeFileSync(
+      script,
+      `#!/bin/sh\necho '{"Version": 1, "AccessKeyId": "${TOOL.akid}", "SecretAccessKey": "${TOOL.secret}"}'\n`,
+    );
     chmodSync(script, 0o755);
     configFile = join(peers.dir, 'aws-config');
     writeFileSync(configFile, CONFIG.replace('WEB_TOKEN_FILE', webToken).replace('PROCESS_SCRIPT', script));
@@ -74,7 +93,13 @@ describe('credential chains against a signature-checking STS', () => {
     const p = peers as Peers;
     return cleanAwsEnv({
       configFile,
-      env: { AWS_ENDPOINT_URL_STS: p.sts.url, NODE_EXTRA_CA_CERTS: p.caFile, AWS_REGION: 'us-east-1', EKS_AUTH_NO_CACHE: '1', ...extra },
+      env: {
+        AWS_ENDPOINT_URL_STS: p.sts.url,
+        NODE_EXTRA_CA_CERTS: p.caFile,
+        AWS_REGION: 'us-east-1',
+        EKS_AUTH_NO_CACHE: '1',
+        ...extra,
+      },
     });
   }
 
@@ -101,11 +126,27 @@ describe('credential chains against a signature-checking STS', () => {
     if (!requirePeer(t, ...PEERS)) return;
     const p = peers as Peers;
     const start = p.sts.calls().length;
-    const { token: tok } = await token(['--profile', 'hop2', '--role-arn', 'arn:aws:iam::444444444444:role/top', '--session-name', 'top-s', '--external-id', 'ext-top']);
-    const calls = p.sts.calls().slice(start).filter((c) => c.action === 'AssumeRole');
+    const { token: tok } = await token([
+      '--profile',
+      'hop2',
+      '--role-arn',
+      'arn:aws:iam::444444444444:role/top',
+      '--session-name',
+      'top-s',
+      '--external-id',
+      'ext-top',
+    ]);
+    const calls = p.sts
+      .calls()
+      .slice(start)
+      .filter((c) => c.action === 'AssumeRole');
     assert.deepEqual(
       calls.map((c) => c.roleArn),
-      ['arn:aws:iam::222222222222:role/hop1', 'arn:aws:iam::333333333333:role/hop2', 'arn:aws:iam::444444444444:role/top'],
+      [
+        'arn:aws:iam::222222222222:role/hop1',
+        'arn:aws:iam::333333333333:role/hop2',
+        'arn:aws:iam::444444444444:role/top',
+      ],
     );
     assert.ok(calls.every((c) => c.ok));
     assert.equal(calls[0]?.akid, BASE.akid);
@@ -127,7 +168,14 @@ describe('credential chains against a signature-checking STS', () => {
       AWS_ROLE_SESSION_NAME: 'env-pod',
     });
     assert.equal(await identityOf(fromEnv.token), 'arn:aws:sts::666666666666:assumed-role/pod-role/env-pod');
-    assert.ok(p.sts.calls().slice(start).some((c) => c.action === 'AssumeRoleWithWebIdentity' && c.roleArn === 'arn:aws:iam::666666666666:role/pod-role'));
+    assert.ok(
+      p.sts
+        .calls()
+        .slice(start)
+        .some(
+          (c) => c.action === 'AssumeRoleWithWebIdentity' && c.roleArn === 'arn:aws:iam::666666666666:role/pod-role',
+        ),
+    );
   });
 
   test('credential_process output signs the token', async (t) => {
@@ -145,12 +193,18 @@ describe('credential chains against a signature-checking STS', () => {
     assert.equal(who.arn, 'arn:aws:sts::333333333333:assumed-role/hop2/s2');
     assert.equal(who.canonicalArn, 'arn:aws:iam::333333333333:role/hop2');
     assert.deepEqual(who.profileChain, ['hop2', 'hop1', 'base']);
-    assert.match(String(who.credentialSource), /static keys of profile "base" -> assume arn:aws:iam::222222222222:role\/hop1/);
+    assert.match(
+      String(who.credentialSource),
+      /static keys of profile "base" -> assume arn:aws:iam::222222222222:role\/hop1/,
+    );
   });
 
   test('whoami warns when environment keys shadow AWS_PROFILE', async (t) => {
     if (!requirePeer(t, ...PEERS)) return;
-    const res = await runEksAuth(['whoami'], env({ AWS_PROFILE: 'hop2', AWS_ACCESS_KEY_ID: BASE.akid, AWS_SECRET_ACCESS_KEY: BASE.secret }));
+    const res = await runEksAuth(
+      ['whoami'],
+      env({ AWS_PROFILE: 'hop2', AWS_ACCESS_KEY_ID: BASE.akid, AWS_SECRET_ACCESS_KEY: BASE.secret }),
+    );
     assert.equal(res.code, 0, res.stderr);
     assert.match(res.stdout, /ARN: +arn:aws:iam::111111111111:user\/base/);
     assert.match(res.stdout, /warning: AWS_ACCESS_KEY_ID in the environment takes precedence over AWS_PROFILE=hop2/);
@@ -163,8 +217,15 @@ describe('credential chains against a signature-checking STS', () => {
     writeFileSync(
       awsAuth,
       [
-        'apiVersion: v1', 'kind: ConfigMap', 'metadata: {name: aws-auth, namespace: kube-system}', 'data:', '  mapRoles: |',
-        '    - rolearn: arn:aws:iam::333333333333:role/hop2', '      username: hop2-{{SessionName}}', '      groups: [ops]', '',
+        'apiVersion: v1',
+        'kind: ConfigMap',
+        'metadata: {name: aws-auth, namespace: kube-system}',
+        'data:',
+        '  mapRoles: |',
+        '    - rolearn: arn:aws:iam::333333333333:role/hop2',
+        '      username: hop2-{{SessionName}}',
+        '      groups: [ops]',
+        '',
       ].join('\n'),
     );
     const res = await runEksAuth(['explain', '--aws-auth', awsAuth, '--profile', 'hop2', '--json'], env());
@@ -190,7 +251,10 @@ describe('credential chains against a signature-checking STS', () => {
     await p.sts.failNext('AssumeRole', 'denied', { count: 1 });
     const res = await runEksAuth(['token', '--cluster', 'demo', '--profile', 'hop1', '--verbose'], env());
     assert.equal(res.code, 4, res.stderr);
-    assert.match(res.stderr, /error: could not assume role arn:aws:iam::222222222222:role\/hop1 \(profile "hop1"\): AccessDenied/);
+    assert.match(
+      res.stderr,
+      /error: could not assume role arn:aws:iam::222222222222:role\/hop1 \(profile "hop1"\): AccessDenied/,
+    );
     assert.match(res.stderr, /hint: .*trust policy/);
     assert.ok(!res.stderr.includes(BASE.secret));
     assert.doesNotMatch(res.stderr, /k8s-aws-v1\.[A-Za-z0-9_-]{20}/);
@@ -207,7 +271,10 @@ describe('credential chains against a signature-checking STS', () => {
     if (!requirePeer(t, ...PEERS)) return;
     const started = Date.now();
     // Port 9 (discard) on loopback: nothing listens there, so the connection is refused.
-    const res = await runEksAuth(['token', '--cluster', 'demo', '--profile', 'hop1'], env({ AWS_ENDPOINT_URL_STS: 'https://127.0.0.1:9' }));
+    const res = await runEksAuth(
+      ['token', '--cluster', 'demo', '--profile', 'hop1'],
+      env({ AWS_ENDPOINT_URL_STS: 'https://127.0.0.1:9' }),
+    );
     assert.equal(res.code, 5, res.stderr);
     assert.match(res.stderr, /error: could not assume role .*STS at https:\/\/127\.0\.0\.1:9 could not be reached/);
     assert.ok(Date.now() - started < 20_000);

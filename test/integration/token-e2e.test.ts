@@ -7,12 +7,26 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { cleanAwsEnv, httpsRequest, kubectlPath, peersAvailable, requirePeer, runCommand, startPeers, type PeerName, type Peers } from '../peers/peers';
+import {
+  cleanAwsEnv,
+  httpsRequest,
+  kubectlPath,
+  peersAvailable,
+  requirePeer,
+  runCommand,
+  startPeers,
+  type PeerName,
+  type Peers,
+} from '../peers/peers';
 import { ensureBuilt, tamperSignature } from '../helpers/built-cli';
 
 const PEERS: PeerName[] = ['moto_server', 'botocore', 'openssl', 'kubectl.1.27', 'kubectl.1.33'];
 // Static keys the STS front knows; made up for the test.
-const ALICE = { akid: 'AKIAEKSAUTHTESTALICE', secret: 'alice/secret+key=0123456789abcdefghijklmn', arn: 'arn:aws:iam::111122223333:user/alice' };
+const ALICE = {
+  akid: 'AKIAEKSAUTHTESTALICE',
+  secret: 'alice/secret+key=0123456789abcdefghijklmn',
+  arn: 'arn:aws:iam::111122223333:user/alice',
+};
 
 describe('kubectl -> eks-auth -> kube-apiserver -> STS', () => {
   let peers: Peers | undefined;
@@ -20,7 +34,10 @@ describe('kubectl -> eks-auth -> kube-apiserver -> STS', () => {
   before(async () => {
     if (!peersAvailable(PEERS)) return;
     bin = ensureBuilt();
-    peers = await startPeers({ clusterId: 'demo', staticKeys: { [ALICE.akid]: { secret: ALICE.secret, arn: ALICE.arn } } });
+    peers = await startPeers({
+      clusterId: 'demo',
+      staticKeys: { [ALICE.akid]: { secret: ALICE.secret, arn: ALICE.arn } },
+    });
   });
   after(() => peers?.stop());
 
@@ -29,8 +46,17 @@ describe('kubectl -> eks-auth -> kube-apiserver -> STS', () => {
     const config = join(p.dir, 'aws-config');
     writeFileSync(
       config,
-      ['[profile base]', `aws_access_key_id = ${ALICE.akid}`, `aws_secret_access_key = ${ALICE.secret}`, '',
-        '[profile admin]', 'role_arn = arn:aws:iam::444455556666:role/eks-admin', 'source_profile = base', 'role_session_name = e2e', ''].join('\n'),
+      [
+        '[profile base]',
+        `aws_access_key_id = ${ALICE.akid}`,
+        `aws_secret_access_key = ${ALICE.secret}`,
+        '',
+        '[profile admin]',
+        'role_arn = arn:aws:iam::444455556666:role/eks-admin',
+        'source_profile = base',
+        'role_session_name = e2e',
+        '',
+      ].join('\n'),
     );
     return cleanAwsEnv({
       configFile: config,
@@ -38,14 +64,24 @@ describe('kubectl -> eks-auth -> kube-apiserver -> STS', () => {
     });
   }
 
-  async function kubectl(minor: number, exec: { apiVersion: string; args: string[]; interactiveMode?: 'Never' | 'IfAvailable' }, env: NodeJS.ProcessEnv, extraArgs: string[] = ['get', 'pods']) {
+  async function kubectl(
+    minor: number,
+    exec: { apiVersion: string; args: string[]; interactiveMode?: 'Never' | 'IfAvailable' },
+    env: NodeJS.ProcessEnv,
+    extraArgs: string[] = ['get', 'pods'],
+  ) {
     const p = peers as Peers;
     const kubeconfig = join(p.dir, `kubeconfig-${minor}-${Math.random().toString(36).slice(2)}`);
     const { writeKubeconfig } = await import('../peers/peers');
     writeKubeconfig(kubeconfig, {
       server: p.kube.server,
       caData: p.kube.caData,
-      exec: { apiVersion: exec.apiVersion, command: process.execPath, args: [bin, ...exec.args], ...(exec.interactiveMode ? { interactiveMode: exec.interactiveMode } : {}) },
+      exec: {
+        apiVersion: exec.apiVersion,
+        command: process.execPath,
+        args: [bin, ...exec.args],
+        ...(exec.interactiveMode ? { interactiveMode: exec.interactiveMode } : {}),
+      },
     });
     return runCommand(kubectlPath(minor), ['--kubeconfig', kubeconfig, ...extraArgs], { env, timeoutMs: 60_000 });
   }
@@ -56,14 +92,21 @@ describe('kubectl -> eks-auth -> kube-apiserver -> STS', () => {
     const before = p.kube.outcomes.length;
     const res = await kubectl(
       33,
-      { apiVersion: 'client.authentication.k8s.io/v1', interactiveMode: 'Never', args: ['token', '--cluster', 'demo', '--region', 'us-east-1'] },
+      {
+        apiVersion: 'client.authentication.k8s.io/v1',
+        interactiveMode: 'Never',
+        args: ['token', '--cluster', 'demo', '--region', 'us-east-1'],
+      },
       userEnv({ AWS_ACCESS_KEY_ID: ALICE.akid, AWS_SECRET_ACCESS_KEY: ALICE.secret }),
     );
     assert.equal(res.code, 0, res.stderr);
     assert.match(res.stdout, /hello/);
     const outcomes = p.kube.outcomes.slice(before);
     assert.ok(outcomes.length > 0);
-    assert.ok(outcomes.every((o) => o.ok && o.arn === ALICE.arn), JSON.stringify(outcomes));
+    assert.ok(
+      outcomes.every((o) => o.ok && o.arn === ALICE.arn),
+      JSON.stringify(outcomes),
+    );
   });
 
   test('kubectl 1.27 runs an `aws eks update-kubeconfig` entry with only its command changed, assuming the profile role chain', async (t) => {
@@ -72,7 +115,10 @@ describe('kubectl -> eks-auth -> kube-apiserver -> STS', () => {
     const before = p.kube.outcomes.length;
     const res = await kubectl(
       27,
-      { apiVersion: 'client.authentication.k8s.io/v1beta1', args: ['--region', 'us-east-1', 'eks', 'get-token', '--cluster-name', 'demo', '--output', 'json'] },
+      {
+        apiVersion: 'client.authentication.k8s.io/v1beta1',
+        args: ['--region', 'us-east-1', 'eks', 'get-token', '--cluster-name', 'demo', '--output', 'json'],
+      },
       userEnv({ AWS_PROFILE: 'admin' }),
     );
     assert.equal(res.code, 0, res.stderr);
@@ -86,7 +132,11 @@ describe('kubectl -> eks-auth -> kube-apiserver -> STS', () => {
     if (!requirePeer(t, ...PEERS)) return;
     const res = await kubectl(
       33,
-      { apiVersion: 'client.authentication.k8s.io/v1', interactiveMode: 'Never', args: ['token', '-i', 'demo', '--region', 'us-east-1', '--profile', 'admin'] },
+      {
+        apiVersion: 'client.authentication.k8s.io/v1',
+        interactiveMode: 'Never',
+        args: ['token', '-i', 'demo', '--region', 'us-east-1', '--profile', 'admin'],
+      },
       userEnv(),
       ['auth', 'whoami'],
     );
@@ -100,30 +150,54 @@ describe('kubectl -> eks-auth -> kube-apiserver -> STS', () => {
     const before = p.kube.outcomes.length;
     const res = await kubectl(
       33,
-      { apiVersion: 'client.authentication.k8s.io/v1', interactiveMode: 'Never', args: ['token', '--cluster', 'other', '--region', 'us-east-1'] },
+      {
+        apiVersion: 'client.authentication.k8s.io/v1',
+        interactiveMode: 'Never',
+        args: ['token', '--cluster', 'other', '--region', 'us-east-1'],
+      },
       userEnv({ AWS_ACCESS_KEY_ID: ALICE.akid, AWS_SECRET_ACCESS_KEY: ALICE.secret }),
     );
     assert.notEqual(res.code, 0);
     // client-go says "(Unauthorized)" once its discovery cache is warm, "(the server has asked for the
     // client to provide credentials)" when discovery itself was refused.
-    assert.match(res.stderr, /You must be logged in to the server \((Unauthorized|the server has asked for the client to provide credentials)\)/);
+    assert.match(
+      res.stderr,
+      /You must be logged in to the server \((Unauthorized|the server has asked for the client to provide credentials)\)/,
+    );
     assert.ok(p.kube.outcomes.length > before, 'the kube-api saw the request');
-    assert.ok(p.kube.outcomes.slice(before).every((o) => !o.ok && o.status === 403), JSON.stringify(p.kube.outcomes.slice(before)));
+    assert.ok(
+      p.kube.outcomes.slice(before).every((o) => !o.ok && o.status === 403),
+      JSON.stringify(p.kube.outcomes.slice(before)),
+    );
   });
 
   test('a tampered token is refused, the untampered one accepted', async (t) => {
     if (!requirePeer(t, ...PEERS)) return;
     const p = peers as Peers;
     const { runEksAuth } = await import('../helpers/built-cli');
-    const out = await runEksAuth(['token', '--cluster', 'demo', '--region', 'us-east-1', '--token-only'], userEnv({ AWS_ACCESS_KEY_ID: ALICE.akid, AWS_SECRET_ACCESS_KEY: ALICE.secret }));
+    const out = await runEksAuth(
+      ['token', '--cluster', 'demo', '--region', 'us-east-1', '--token-only'],
+      userEnv({ AWS_ACCESS_KEY_ID: ALICE.akid, AWS_SECRET_ACCESS_KEY: ALICE.secret }),
+    );
     assert.equal(out.code, 0, out.stderr);
     const token = out.stdout.trim();
-    const good = await httpsRequest(`${p.kube.server}/api/v1/namespaces/default/pods`, { ca: p.kube.caPem, headers: { authorization: `Bearer ${token}` } });
+    const good = await httpsRequest(`${p.kube.server}/api/v1/namespaces/default/pods`, {
+      ca: p.kube.caPem,
+      headers: { authorization: `Bearer ${token}` },
+    });
     assert.equal(good.status, 200);
-    const bad = await httpsRequest(`${p.kube.server}/api/v1/namespaces/default/pods`, { ca: p.kube.caPem, headers: { authorization: `Bearer ${tamperSignature(token)}` } });
+    const bad = await httpsRequest(`${p.kube.server}/api/v1/namespaces/default/pods`, {
+      ca: p.kube.caPem,
+      headers: { authorization: `Bearer ${tamperSignature(token)}` },
+    });
     assert.equal(bad.status, 401);
     // And with a real kubectl using the tampered token directly.
-    const res = await kubectl(33, { apiVersion: 'client.authentication.k8s.io/v1', interactiveMode: 'Never', args: ['token', '--cluster', 'demo'] }, userEnv(), ['--token', tamperSignature(token), 'get', 'pods']);
+    const res = await kubectl(
+      33,
+      { apiVersion: 'client.authentication.k8s.io/v1', interactiveMode: 'Never', args: ['token', '--cluster', 'demo'] },
+      userEnv(),
+      ['--token', tamperSignature(token), 'get', 'pods'],
+    );
     assert.match(res.stderr, /Unauthorized/);
   });
 
@@ -131,7 +205,11 @@ describe('kubectl -> eks-auth -> kube-apiserver -> STS', () => {
     if (!requirePeer(t, ...PEERS)) return;
     const res = await kubectl(
       33,
-      { apiVersion: 'client.authentication.k8s.io/v1', interactiveMode: 'Never', args: ['token', '--cluster', 'demo', '--profile', 'nope', '--region', 'us-east-1'] },
+      {
+        apiVersion: 'client.authentication.k8s.io/v1',
+        interactiveMode: 'Never',
+        args: ['token', '--cluster', 'demo', '--profile', 'nope', '--region', 'us-east-1'],
+      },
       userEnv({ AWS_ACCESS_KEY_ID: ALICE.akid, AWS_SECRET_ACCESS_KEY: ALICE.secret }),
     );
     assert.notEqual(res.code, 0);

@@ -104,7 +104,11 @@ const DEFAULT_CREATED = new Date('2025-01-01T00:00:00Z');
 
 type SourceData = string | ArrayBuffer | ArrayBufferView;
 const bytes = (data: SourceData): string | Uint8Array =>
-  typeof data === 'string' ? data : data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  typeof data === 'string'
+    ? data
+    : data instanceof ArrayBuffer
+      ? new Uint8Array(data)
+      : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 
 class NodeSha256 {
   private hash;
@@ -121,7 +125,11 @@ class NodeSha256 {
 }
 
 class Failure extends Error {
-  constructor(readonly status: number, readonly type: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -134,7 +142,8 @@ function defaultUsername(entry: PeerAccessEntry): string {
   if (type === 'EC2_LINUX' || type === 'EC2_WINDOWS' || type === 'EC2') return 'system:node:{{EC2PrivateDNSName}}';
   if (type !== 'STANDARD') return 'system:node:{{SessionName}}';
   const [, partition, , , account, resource = ''] = entry.principalArn.split(':');
-  if (resource.startsWith('role/')) return `arn:${partition}:sts::${account}:assumed-role/${resource.split('/').pop()}/{{SessionName}}`;
+  if (resource.startsWith('role/'))
+    return `arn:${partition}:sts::${account}:assumed-role/${resource.split('/').pop()}/{{SessionName}}`;
   return entry.principalArn;
 }
 
@@ -146,10 +155,21 @@ function page<T>(items: T[], query: URLSearchParams): { items: T[]; nextToken?: 
     throw new Failure(400, 'InvalidParameterException', 'maxResults must be between 1 and 100');
   }
   const token = query.get('nextToken');
-  const start = token === null ? 0 : Number(Buffer.from(token, 'base64url').toString('utf8').replace(/^offset:/, ''));
-  if (!Number.isInteger(start) || start < 0 || start > items.length) throw new Failure(400, 'InvalidParameterException', 'The nextToken is not valid');
+  const start =
+    token === null
+      ? 0
+      : Number(
+          Buffer.from(token, 'base64url')
+            .toString('utf8')
+            .replace(/^offset:/, ''),
+        );
+  if (!Number.isInteger(start) || start < 0 || start > items.length)
+    throw new Failure(400, 'InvalidParameterException', 'The nextToken is not valid');
   const end = start + size;
-  return { items: items.slice(start, end), ...(end < items.length ? { nextToken: Buffer.from(`offset:${end}`).toString('base64url') } : {}) };
+  return {
+    items: items.slice(start, end),
+    ...(end < items.length ? { nextToken: Buffer.from(`offset:${end}`).toString('base64url') } : {}),
+  };
 }
 
 /** Starts the peer on a free port of 127.0.0.1. */
@@ -164,14 +184,29 @@ export async function startEksApi(options: EksApiOptions): Promise<EksApi> {
   async function authenticate(req: IncomingMessage, url: URL): Promise<string> {
     const header = req.headers.authorization;
     if (!header) throw new Failure(403, 'MissingAuthenticationTokenException', 'Missing Authentication Token');
-    const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(header);
-    if (!m) throw new Failure(400, 'IncompleteSignatureException', 'Authorization header requires Credential, SignedHeaders and Signature');
+    const m =
+      /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(
+        header,
+      );
+    if (!m)
+      throw new Failure(
+        400,
+        'IncompleteSignatureException',
+        'Authorization header requires Credential, SignedHeaders and Signature',
+      );
     const [, akid = '', , region, service, signedList = '', signature] = m;
-    if (service !== 'eks') throw new Failure(403, 'InvalidSignatureException', `Credential should be scoped to correct service: 'eks'.`);
-    if (region !== options.region) throw new Failure(403, 'InvalidSignatureException', `Credential should be scoped to a valid region, not '${region}'.`);
+    if (service !== 'eks')
+      throw new Failure(403, 'InvalidSignatureException', `Credential should be scoped to correct service: 'eks'.`);
+    if (region !== options.region)
+      throw new Failure(
+        403,
+        'InvalidSignatureException',
+        `Credential should be scoped to a valid region, not '${region}'.`,
+      );
     const secret = options.keys[akid];
     if (secret === undefined && options.anyKey) return akid;
-    if (secret === undefined) throw new Failure(403, 'UnrecognizedClientException', 'The security token included in the request is invalid.');
+    if (secret === undefined)
+      throw new Failure(403, 'UnrecognizedClientException', 'The security token included in the request is invalid.');
     const amzDate = req.headers['x-amz-date'];
     if (typeof amzDate !== 'string') throw new Failure(403, 'InvalidSignatureException', 'X-Amz-Date is missing');
     const signed = signedList.split(';');
@@ -190,29 +225,48 @@ export async function startEksApi(options: EksApiOptions): Promise<EksApi> {
       sha256: NodeSha256,
       applyChecksum: false,
     });
-    const date = new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
+    const date = new Date(
+      `${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`,
+    );
     const request = new HttpRequest({
-      method: req.method ?? 'GET', protocol: options.http ? 'http:' : 'https:', hostname: url.hostname, port: Number(url.port), path: url.pathname, query, headers,
+      method: req.method ?? 'GET',
+      protocol: options.http ? 'http:' : 'https:',
+      hostname: url.hostname,
+      port: Number(url.port),
+      path: url.pathname,
+      query,
+      headers,
     });
     const out = await signer.sign(request, { signingDate: date, signableHeaders: new Set(signed) });
     const expected = /Signature=([0-9a-f]{64})/.exec(String(out.headers.authorization ?? ''))?.[1];
     if (expected !== signature) {
-      throw new Failure(403, 'InvalidSignatureException', 'The request signature we calculated does not match the signature you provided.');
+      throw new Failure(
+        403,
+        'InvalidSignatureException',
+        'The request signature we calculated does not match the signature you provided.',
+      );
     }
     return akid;
   }
 
   function route(req: IncomingMessage, url: URL, call: EksApiCall): unknown {
-    const segments = url.pathname.split('/').slice(1).map((s) => decodeURIComponent(s));
+    const segments = url.pathname
+      .split('/')
+      .slice(1)
+      .map((s) => decodeURIComponent(s));
     if (req.method !== 'GET' || segments[0] !== 'clusters' || segments.length < 2 || segments.length > 5) {
       throw new Failure(404, 'UnknownOperationException', 'Unknown operation');
     }
     const [, name = '', sub, principalArn, policies] = segments;
     call.cluster = name;
     call.operation =
-      sub === undefined ? 'DescribeCluster'
-        : principalArn === undefined ? 'ListAccessEntries'
-          : policies === undefined ? 'DescribeAccessEntry' : 'ListAssociatedAccessPolicies';
+      sub === undefined
+        ? 'DescribeCluster'
+        : principalArn === undefined
+          ? 'ListAccessEntries'
+          : policies === undefined
+            ? 'DescribeAccessEntry'
+            : 'ListAssociatedAccessPolicies';
     if ((sub !== undefined && sub !== 'access-entries') || (policies !== undefined && policies !== 'access-policies')) {
       throw new Failure(404, 'UnknownOperationException', 'Unknown operation');
     }
@@ -220,7 +274,11 @@ export async function startEksApi(options: EksApiOptions): Promise<EksApi> {
     const left = denied.get(call.operation);
     if (left !== undefined && left > 0) {
       denied.set(call.operation, left - 1);
-      throw new Failure(403, 'AccessDeniedException', `User: arn:aws:iam::${account}:user/tester is not authorized to perform: eks:${call.operation} on resource: arn:aws:eks:${options.region}:${account}:cluster/${name}`);
+      throw new Failure(
+        403,
+        'AccessDeniedException',
+        `User: arn:aws:iam::${account}:user/tester is not authorized to perform: eks:${call.operation} on resource: arn:aws:eks:${options.region}:${account}:cluster/${name}`,
+      );
     }
     const cluster = clusters.find((c) => c.name === name);
     if (!cluster) throw new Failure(404, 'ResourceNotFoundException', `No cluster found for name: ${name}.`);
@@ -228,43 +286,71 @@ export async function startEksApi(options: EksApiOptions): Promise<EksApi> {
     if (call.operation === 'DescribeCluster') {
       return {
         cluster: {
-          name, arn: clusterArn, createdAt: epoch(DEFAULT_CREATED), version: '1.33', status: 'ACTIVE', platformVersion: 'eks.1',
+          name,
+          arn: clusterArn,
+          createdAt: epoch(DEFAULT_CREATED),
+          version: '1.33',
+          status: 'ACTIVE',
+          platformVersion: 'eks.1',
           endpoint: cluster.endpoint ?? 'https://0123456789ABCDEF.gr7.example.eks.amazonaws.com',
           roleArn: `arn:aws:iam::${account}:role/eks-cluster`,
-          certificateAuthority: { data: cluster.caData ?? Buffer.from('-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n').toString('base64') },
+          certificateAuthority: {
+            data:
+              cluster.caData ??
+              Buffer.from('-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n').toString('base64'),
+          },
           accessConfig: { bootstrapClusterCreatorAdminPermissions: true, authenticationMode: cluster.mode },
         },
       };
     }
     if (cluster.mode === 'CONFIG_MAP') {
-      throw new Failure(400, 'InvalidRequestException', `The cluster's authentication mode must be set to one of [API, API_AND_CONFIG_MAP] to perform this operation.`);
+      throw new Failure(
+        400,
+        'InvalidRequestException',
+        `The cluster's authentication mode must be set to one of [API, API_AND_CONFIG_MAP] to perform this operation.`,
+      );
     }
     const entries = cluster.entries ?? [];
     if (call.operation === 'ListAccessEntries') {
-      const p = page(entries.map((e) => e.principalArn), url.searchParams);
+      const p = page(
+        entries.map((e) => e.principalArn),
+        url.searchParams,
+      );
       return { accessEntries: p.items, ...(p.nextToken ? { nextToken: p.nextToken } : {}) };
     }
     const entry = entries.find((e) => e.principalArn === principalArn);
     if (!entry) {
-      throw new Failure(404, 'ResourceNotFoundException', `The specified principalArn could not be found. You can view your available access entries with 'list-access-entries'.`);
+      throw new Failure(
+        404,
+        'ResourceNotFoundException',
+        `The specified principalArn could not be found. You can view your available access entries with 'list-access-entries'.`,
+      );
     }
     const createdAt = entry.createdAt ?? DEFAULT_CREATED;
     if (call.operation === 'DescribeAccessEntry') {
       return {
         accessEntry: {
-          clusterName: name, principalArn: entry.principalArn, kubernetesGroups: entry.kubernetesGroups ?? [],
+          clusterName: name,
+          principalArn: entry.principalArn,
+          kubernetesGroups: entry.kubernetesGroups ?? [],
           accessEntryArn: `arn:aws:eks:${options.region}:${account}:access-entry/${name}/${entry.principalArn.includes(':role/') ? 'role' : 'user'}/${account}/${entry.principalArn.split('/').pop()}/00000000-0000-0000-0000-000000000000`,
-          createdAt: epoch(createdAt), modifiedAt: epoch(createdAt), tags: {},
-          username: entry.username ?? defaultUsername(entry), type: entry.type ?? 'STANDARD',
+          createdAt: epoch(createdAt),
+          modifiedAt: epoch(createdAt),
+          tags: {},
+          username: entry.username ?? defaultUsername(entry),
+          type: entry.type ?? 'STANDARD',
         },
       };
     }
     const p = page(entry.policies ?? [], url.searchParams);
     return {
-      clusterName: name, principalArn: entry.principalArn,
+      clusterName: name,
+      principalArn: entry.principalArn,
       associatedAccessPolicies: p.items.map((policy) => ({
-        policyArn: policy.policyArn, accessScope: { type: policy.accessScope.type, namespaces: policy.accessScope.namespaces ?? [] },
-        associatedAt: epoch(policy.associatedAt ?? createdAt), modifiedAt: epoch(policy.associatedAt ?? createdAt),
+        policyArn: policy.policyArn,
+        accessScope: { type: policy.accessScope.type, namespaces: policy.accessScope.namespaces ?? [] },
+        associatedAt: epoch(policy.associatedAt ?? createdAt),
+        modifiedAt: epoch(policy.associatedAt ?? createdAt),
       })),
       ...(p.nextToken ? { nextToken: p.nextToken } : {}),
     };
@@ -275,7 +361,12 @@ export async function startEksApi(options: EksApiOptions): Promise<EksApi> {
       // GET requests carry no body; drain whatever comes.
     }
     const url = new URL(req.url ?? '/', `https://${req.headers.host ?? '127.0.0.1'}`);
-    const call: EksApiCall = { operation: 'unknown', cluster: '', status: 200, query: Object.fromEntries(url.searchParams) };
+    const call: EksApiCall = {
+      operation: 'unknown',
+      cluster: '',
+      status: 200,
+      query: Object.fromEntries(url.searchParams),
+    };
     calls.push(call);
     try {
       call.akid = await authenticate(req, url);

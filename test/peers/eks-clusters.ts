@@ -32,7 +32,10 @@ export interface EksClusters {
 }
 
 /** Starts the server on a free port of 127.0.0.1. */
-export async function startEksClusters(clusters: EksClusterFixture[], options: { t?: CleanupContext } = {}): Promise<EksClusters> {
+export async function startEksClusters(
+  clusters: EksClusterFixture[],
+  options: { t?: CleanupContext } = {},
+): Promise<EksClusters> {
   const calls: string[] = [];
   const server = createServer((req, res) => {
     req.resume();
@@ -94,7 +97,12 @@ function describe(c: EksClusterFixture): Record<string, unknown> {
     version: '1.33',
     endpoint: c.endpoint,
     roleArn: `arn:aws:iam::${account}:role/eks-cluster`,
-    resourcesVpcConfig: { subnetIds: ['subnet-1'], securityGroupIds: [], endpointPublicAccess: true, endpointPrivateAccess: false },
+    resourcesVpcConfig: {
+      subnetIds: ['subnet-1'],
+      securityGroupIds: [],
+      endpointPublicAccess: true,
+      endpointPrivateAccess: false,
+    },
     kubernetesNetworkConfig: { serviceIpv4Cidr: '172.20.0.0/16', ipFamily: 'ipv4' },
     status: 'ACTIVE',
     certificateAuthority: { data: c.caData },

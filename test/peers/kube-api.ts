@@ -111,13 +111,26 @@ export interface KubeApi {
 }
 
 const ALLOWED_QUERY_KEYS = new Set([
-  'action', 'version', 'x-amz-algorithm', 'x-amz-credential', 'x-amz-date', 'x-amz-expires',
-  'x-amz-security-token', 'x-amz-signature', 'x-amz-signedheaders',
+  'action',
+  'version',
+  'x-amz-algorithm',
+  'x-amz-credential',
+  'x-amz-date',
+  'x-amz-expires',
+  'x-amz-security-token',
+  'x-amz-signature',
+  'x-amz-signedheaders',
 ]);
 
-const UNAUTHORIZED = { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 };
+const UNAUTHORIZED = {
+  kind: 'Status',
+  apiVersion: 'v1',
+  status: 'Failure',
+  message: 'Unauthorized',
+  reason: 'Unauthorized',
+  code: 401,
+};
 const CREATED = '2026-01-01T00:00:00Z';
-
 
 type Checked = { url: URL } | { reason: string };
 
@@ -148,7 +161,8 @@ export function checkTokenUrl(token: string, stsOrigin: string): Checked {
   }
   const params = url.searchParams;
   if (params.get('Action') !== 'GetCallerIdentity') return { reason: 'action' };
-  if (!(params.get('X-Amz-SignedHeaders') ?? '').split(';').includes('x-k8s-aws-id')) return { reason: 'cluster-not-signed' };
+  if (!(params.get('X-Amz-SignedHeaders') ?? '').split(';').includes('x-k8s-aws-id'))
+    return { reason: 'cluster-not-signed' };
   const expires = params.get('X-Amz-Expires');
   if (expires === null || !/^\d+$/.test(expires) || Number(expires) > 900) return { reason: 'expires' };
   if (!params.get('X-Amz-Date')) return { reason: 'date' };
@@ -197,14 +211,20 @@ export async function startKubeApi(options: KubeApiOptions): Promise<KubeApi> {
     const raw = Buffer.concat(chunks);
     const outcome = await authenticate(req);
     const byEntries = api.accessEntries;
-    const user = !outcome.ok ? undefined : byEntries ? accessEntryUser(byEntries, outcome.arn ?? '') : identify(outcome, configMaps, options.mapIdentities);
+    const user = !outcome.ok
+      ? undefined
+      : byEntries
+        ? accessEntryUser(byEntries, outcome.arn ?? '')
+        : identify(outcome, configMaps, options.mapIdentities);
     if (outcome.ok && user === undefined) Object.assign(outcome, { ok: false, status: 401, reason: 'not-mapped' });
     outcomes.push(outcome);
     if (!outcome.ok || outcome.arn === undefined || user === undefined) return send(res, 401, UNAUTHORIZED);
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (req.method === 'POST' && path === '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews') {
       // kubectl auth can-i posts protobuf (the typed client's default); the answer may be JSON either way.
-      const json = (req.headers['content-type'] ?? '').includes('protobuf') ? JSON.stringify(accessReviewFromProtobuf(raw)) : raw.toString('utf8');
+      const json = (req.headers['content-type'] ?? '').includes('protobuf')
+        ? JSON.stringify(accessReviewFromProtobuf(raw))
+        : raw.toString('utf8');
       return send(res, 201, selfSubjectAccessReview(json, user, options.rbac ?? []));
     }
     const [status, answer] = route(req, user, server.address());
@@ -217,7 +237,14 @@ export async function startKubeApi(options: KubeApiOptions): Promise<KubeApi> {
     if (get && path === '/version') return [200, VERSION];
     if (get && path === '/api') {
       const port = address !== null && typeof address === 'object' ? address.port : 0;
-      return [200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: `127.0.0.1:${port}` }] }];
+      return [
+        200,
+        {
+          kind: 'APIVersions',
+          versions: ['v1'],
+          serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: `127.0.0.1:${port}` }],
+        },
+      ];
     }
     if (get && path === '/apis') return [200, API_GROUPS];
     if (get && path === '/api/v1') return [200, CORE_RESOURCES];
@@ -238,7 +265,18 @@ export async function startKubeApi(options: KubeApiOptions): Promise<KubeApi> {
       if (!fixture) return [404, notFound('configmaps', name)];
       return [200, configMap(namespace, name, fixture)];
     }
-    return [404, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server could not find the requested resource', reason: 'NotFound', code: 404 }];
+    return [
+      404,
+      {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: 'the server could not find the requested resource',
+        reason: 'NotFound',
+        code: 404,
+      },
+    ];
   }
 
   const server = createServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => {
@@ -291,59 +329,113 @@ function wantsTable(req: IncomingMessage): boolean {
 
 function notFound(kind: string, name: string): unknown {
   return {
-    kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `${kind} "${name}" not found`,
-    reason: 'NotFound', details: { name, kind }, code: 404,
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message: `${kind} "${name}" not found`,
+    reason: 'NotFound',
+    details: { name, kind },
+    code: 404,
   };
 }
 
 const VERSION = {
-  major: '1', minor: '33', gitVersion: 'v1.33.0-eks-fake', gitCommit: '0000000000000000000000000000000000000000',
-  gitTreeState: 'clean', buildDate: CREATED, goVersion: 'go1.24.0', compiler: 'gc', platform: 'linux/amd64',
+  major: '1',
+  minor: '33',
+  gitVersion: 'v1.33.0-eks-fake',
+  gitCommit: '0000000000000000000000000000000000000000',
+  gitTreeState: 'clean',
+  buildDate: CREATED,
+  goVersion: 'go1.24.0',
+  compiler: 'gc',
+  platform: 'linux/amd64',
 };
 
 const API_GROUPS = {
-  kind: 'APIGroupList', apiVersion: 'v1',
-  groups: [{
-    name: 'authentication.k8s.io',
-    versions: [{ groupVersion: 'authentication.k8s.io/v1', version: 'v1' }],
-    preferredVersion: { groupVersion: 'authentication.k8s.io/v1', version: 'v1' },
-  }, {
-    name: 'authorization.k8s.io',
-    versions: [{ groupVersion: 'authorization.k8s.io/v1', version: 'v1' }],
-    preferredVersion: { groupVersion: 'authorization.k8s.io/v1', version: 'v1' },
-  }],
+  kind: 'APIGroupList',
+  apiVersion: 'v1',
+  groups: [
+    {
+      name: 'authentication.k8s.io',
+      versions: [{ groupVersion: 'authentication.k8s.io/v1', version: 'v1' }],
+      preferredVersion: { groupVersion: 'authentication.k8s.io/v1', version: 'v1' },
+    },
+    {
+      name: 'authorization.k8s.io',
+      versions: [{ groupVersion: 'authorization.k8s.io/v1', version: 'v1' }],
+      preferredVersion: { groupVersion: 'authorization.k8s.io/v1', version: 'v1' },
+    },
+  ],
 };
 
 const CORE_RESOURCES = {
-  kind: 'APIResourceList', groupVersion: 'v1',
+  kind: 'APIResourceList',
+  groupVersion: 'v1',
   resources: [
     { name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', verbs: ['get', 'list'], shortNames: ['po'] },
-    { name: 'configmaps', singularName: 'configmap', namespaced: true, kind: 'ConfigMap', verbs: ['get', 'list'], shortNames: ['cm'] },
+    {
+      name: 'configmaps',
+      singularName: 'configmap',
+      namespaced: true,
+      kind: 'ConfigMap',
+      verbs: ['get', 'list'],
+      shortNames: ['cm'],
+    },
   ],
 };
 
 const AUTHORIZATION_RESOURCES = {
-  kind: 'APIResourceList', apiVersion: 'v1', groupVersion: 'authorization.k8s.io/v1',
-  resources: [{ name: 'selfsubjectaccessreviews', singularName: 'selfsubjectaccessreview', namespaced: false, kind: 'SelfSubjectAccessReview', verbs: ['create'] }],
+  kind: 'APIResourceList',
+  apiVersion: 'v1',
+  groupVersion: 'authorization.k8s.io/v1',
+  resources: [
+    {
+      name: 'selfsubjectaccessreviews',
+      singularName: 'selfsubjectaccessreview',
+      namespaced: false,
+      kind: 'SelfSubjectAccessReview',
+      verbs: ['create'],
+    },
+  ],
 };
 
 const AUTHENTICATION_RESOURCES = {
-  kind: 'APIResourceList', apiVersion: 'v1', groupVersion: 'authentication.k8s.io/v1',
-  resources: [{ name: 'selfsubjectreviews', singularName: 'selfsubjectreview', namespaced: false, kind: 'SelfSubjectReview', verbs: ['create'] }],
+  kind: 'APIResourceList',
+  apiVersion: 'v1',
+  groupVersion: 'authentication.k8s.io/v1',
+  resources: [
+    {
+      name: 'selfsubjectreviews',
+      singularName: 'selfsubjectreview',
+      namespaced: false,
+      kind: 'SelfSubjectReview',
+      verbs: ['create'],
+    },
+  ],
 };
 
 function selfSubjectReview(user: KubeUser): unknown {
   return {
-    kind: 'SelfSubjectReview', apiVersion: 'authentication.k8s.io/v1', metadata: { creationTimestamp: null },
+    kind: 'SelfSubjectReview',
+    apiVersion: 'authentication.k8s.io/v1',
+    metadata: { creationTimestamp: null },
     status: { userInfo: { username: user.username, groups: user.groups, extra: user.extra } },
   };
 }
 
 /** The caller as the cluster sees it: its ARN unmapped (the default), or mapped through aws-auth; undefined when not mapped. */
-function identify(outcome: AuthOutcome, configMaps: Record<string, ConfigMapFixture>, mode: 'aws-auth' | undefined): KubeUser | undefined {
+function identify(
+  outcome: AuthOutcome,
+  configMaps: Record<string, ConfigMapFixture>,
+  mode: 'aws-auth' | undefined,
+): KubeUser | undefined {
   const arn = outcome.arn ?? '';
   if (mode === undefined) return { username: arn, groups: ['system:authenticated'], extra: { arn: [arn] } };
-  return mapByAwsAuth({ arn, userId: outcome.userId ?? '', accessKeyId: outcome.accessKeyId ?? '' }, configMaps['kube-system/aws-auth']);
+  return mapByAwsAuth(
+    { arn, userId: outcome.userId ?? '', accessKeyId: outcome.accessKeyId ?? '' },
+    configMaps['kube-system/aws-auth'],
+  );
 }
 
 /**
@@ -353,7 +445,10 @@ function identify(outcome: AuthOutcome, configMaps: Record<string, ConfigMapFixt
  * ARNs compare case-insensitively, mapRoles before mapUsers, then mapAccounts (username = the
  * canonical ARN, no groups). Extra carries what EKS adds: arn, canonicalArn, sessionName, accessKeyId, principalId.
  */
-export function mapByAwsAuth(caller: { arn: string; userId: string; accessKeyId: string }, awsAuth: ConfigMapFixture | undefined): KubeUser | undefined {
+export function mapByAwsAuth(
+  caller: { arn: string; userId: string; accessKeyId: string },
+  awsAuth: ConfigMapFixture | undefined,
+): KubeUser | undefined {
   const parts = caller.arn.split(':');
   const [partition = 'aws', account = ''] = [parts[1], parts[4]];
   const resource = parts.slice(5).join(':');
@@ -389,7 +484,12 @@ export function mapByAwsAuth(caller: { arn: string; userId: string; accessKeyId:
   } else {
     return undefined;
   }
-  const extra: Record<string, string[]> = { arn: [caller.arn], canonicalArn: [canonical], accessKeyId: [caller.accessKeyId], principalId: [caller.userId.split(':')[0] ?? ''] };
+  const extra: Record<string, string[]> = {
+    arn: [caller.arn],
+    canonicalArn: [canonical],
+    accessKeyId: [caller.accessKeyId],
+    principalId: [caller.userId.split(':')[0] ?? ''],
+  };
   if (sessionName) extra.sessionName = [sessionName];
   return { username, groups: [...groups, 'system:authenticated'], extra };
 }
@@ -421,8 +521,7 @@ function protoFields(buf: Buffer): Map<number, (Buffer | number)[]> {
     } else if (wire === 5) {
       value = 0;
       at += 4;
-    }
-    else throw new Error(`protobuf wire type ${wire} not read here`);
+    } else throw new Error(`protobuf wire type ${wire} not read here`);
     fields.set(field, [...(fields.get(field) ?? []), value]);
   }
   return fields;
@@ -473,7 +572,10 @@ export function selfSubjectAccessReview(requestBody: string, user: KubeUser, rba
       ((b.apiGroups ?? ['']).includes('*') || (b.apiGroups ?? ['']).includes(a.group ?? '')),
   );
   return {
-    kind: 'SelfSubjectAccessReview', apiVersion: 'authorization.k8s.io/v1', metadata: { creationTimestamp: null }, spec,
+    kind: 'SelfSubjectAccessReview',
+    apiVersion: 'authorization.k8s.io/v1',
+    metadata: { creationTimestamp: null },
+    spec,
     status: index >= 0 ? { allowed: true, reason: `RBAC: allowed by test binding ${index}` } : { allowed: false },
   };
 }
@@ -489,13 +591,16 @@ export function accessEntryUser(entries: readonly KubeAccessEntry[], callerArn: 
   const [, partition = '', service = '', , account = '', resource = ''] = callerArn.split(':');
   const parts = resource.split('/');
   const session = service === 'sts' && parts[0] === 'assumed-role' ? parts[parts.length - 1] : undefined;
-  const canonical = session === undefined ? callerArn : `arn:${partition}:iam::${account}:role/${parts.slice(1, -1).join('/')}`;
+  const canonical =
+    session === undefined ? callerArn : `arn:${partition}:iam::${account}:role/${parts.slice(1, -1).join('/')}`;
   const withoutPath = (arn: string) => arn.replace(/:role\/(?:[^/]+\/)+([^/]+)$/, ':role/$1');
   const entry = entries.find((e) => withoutPath(e.principalArn).toLowerCase() === canonical.toLowerCase());
   if (!entry) return undefined;
   const template =
     entry.username ??
-    (entry.principalArn.includes(':role/') ? `arn:${partition}:sts::${account}:assumed-role/${entry.principalArn.split('/').pop()}/{{SessionName}}` : entry.principalArn);
+    (entry.principalArn.includes(':role/')
+      ? `arn:${partition}:sts::${account}:assumed-role/${entry.principalArn.split('/').pop()}/{{SessionName}}`
+      : entry.principalArn);
   const username = template
     .replaceAll('{{AccountID}}', account)
     .replaceAll('{{SessionNameRaw}}', session ?? '')
@@ -505,9 +610,12 @@ export function accessEntryUser(entries: readonly KubeAccessEntry[], callerArn: 
 
 function podList(names: string[], namespace: string): unknown {
   return {
-    kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '1' },
+    kind: 'PodList',
+    apiVersion: 'v1',
+    metadata: { resourceVersion: '1' },
     items: names.map((name) => ({
-      kind: 'Pod', apiVersion: 'v1',
+      kind: 'Pod',
+      apiVersion: 'v1',
       metadata: { name, namespace, uid: `uid-${name}`, resourceVersion: '1', creationTimestamp: CREATED },
       spec: { containers: [{ name, image: `example/${name}` }] },
       status: { phase: 'Running' },
@@ -519,19 +627,33 @@ function podList(names: string[], namespace: string): unknown {
 function podTable(names: string[], namespace: string): unknown {
   const column = (name: string, format = '') => ({ name, type: 'string', format, description: name, priority: 0 });
   return {
-    kind: 'Table', apiVersion: 'meta.k8s.io/v1', metadata: { resourceVersion: '1' },
+    kind: 'Table',
+    apiVersion: 'meta.k8s.io/v1',
+    metadata: { resourceVersion: '1' },
     columnDefinitions: [column('Name', 'name'), column('Ready'), column('Status'), column('Restarts'), column('Age')],
     rows: names.map((name) => ({
       cells: [name, '1/1', 'Running', '0', '1d'],
-      object: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: { name, namespace, creationTimestamp: CREATED } },
+      object: {
+        kind: 'PartialObjectMetadata',
+        apiVersion: 'meta.k8s.io/v1',
+        metadata: { name, namespace, creationTimestamp: CREATED },
+      },
     })),
   };
 }
 
 function configMap(namespace: string, name: string, fixture: ConfigMapFixture): unknown {
   return {
-    kind: 'ConfigMap', apiVersion: 'v1',
-    metadata: { name, namespace, uid: `uid-${namespace}-${name}`, resourceVersion: '1', creationTimestamp: CREATED, ...fixture.metadata },
+    kind: 'ConfigMap',
+    apiVersion: 'v1',
+    metadata: {
+      name,
+      namespace,
+      uid: `uid-${namespace}-${name}`,
+      resourceVersion: '1',
+      creationTimestamp: CREATED,
+      ...fixture.metadata,
+    },
     data: fixture.data ?? {},
   };
 }

@@ -6,7 +6,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server as HttpServer,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { connect, createServer as createNetServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -29,9 +34,25 @@ export function makeCa(dir: string, name = 'eks-auth test CA'): Ca {
   const certFile = join(dir, `${slug}.pem`);
   const keyFile = join(dir, `${slug}.key`);
   openssl([
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile,
-    '-out', certFile, '-days', '3', '-subj', `/CN=${name}`,
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    keyFile,
+    '-out',
+    certFile,
+    '-days',
+    '3',
+    '-subj',
+    `/CN=${name}`,
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
   ]);
   return { certFile, keyFile, certPem: readFileSync(certFile, 'utf8'), dir };
 }
@@ -51,8 +72,37 @@ export function issueCert(ca: Ca, label: string, dnsNames: readonly string[]): S
   const extFile = join(ca.dir, `${label}.ext`);
   const san = ['IP:127.0.0.1', ...dnsNames.map((n) => `DNS:${n}`)].join(',');
   writeFileSync(extFile, `subjectAltName=${san}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`);
-  openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile, '-out', csrFile, '-subj', `/CN=${dnsNames[0] ?? '127.0.0.1'}`]);
-  openssl(['x509', '-req', '-in', csrFile, '-CA', ca.certFile, '-CAkey', ca.keyFile, '-CAcreateserial', '-out', certFile, '-days', '3', '-extfile', extFile]);
+  openssl([
+    'req',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    keyFile,
+    '-out',
+    csrFile,
+    '-subj',
+    `/CN=${dnsNames[0] ?? '127.0.0.1'}`,
+  ]);
+  openssl([
+    'x509',
+    '-req',
+    '-in',
+    csrFile,
+    '-CA',
+    ca.certFile,
+    '-CAkey',
+    ca.keyFile,
+    '-CAcreateserial',
+    '-out',
+    certFile,
+    '-days',
+    '3',
+    '-extfile',
+    extFile,
+  ]);
   return { certPem: readFileSync(certFile, 'utf8'), keyPem: readFileSync(keyFile, 'utf8'), certFile, keyFile };
 }
 
@@ -65,7 +115,12 @@ export interface Peer {
   stop(): Promise<void>;
 }
 
-function listen(server: Server | HttpServer, sockets: Set<Socket>, scheme: string, counter: { n: number }): Promise<Peer> {
+function listen(
+  server: Server | HttpServer,
+  sockets: Set<Socket>,
+  scheme: string,
+  counter: { n: number },
+): Promise<Peer> {
   server.on('connection', (socket: Socket) => {
     counter.n++;
     sockets.add(socket);
@@ -102,7 +157,13 @@ export type Misbehaviour = 'stall-handshake' | 'silent' | 'trickle' | 'huge';
 export async function startMisbehavingServer(kind: Misbehaviour, cert?: ServerCert): Promise<Peer> {
   const sockets = new Set<Socket>();
   const counter = { n: 0 };
-  if (kind === 'stall-handshake') return listen(createNetServer(() => {}), sockets, cert ? 'https' : 'http', counter);
+  if (kind === 'stall-handshake')
+    return listen(
+      createNetServer(() => {}),
+      sockets,
+      cert ? 'https' : 'http',
+      counter,
+    );
   const timers = new Set<ReturnType<typeof setInterval>>();
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     req.resume();
@@ -122,7 +183,9 @@ export async function startMisbehavingServer(kind: Misbehaviour, cert?: ServerCe
       timers.delete(timer);
     });
   };
-  const server = cert ? createHttpsServer({ cert: cert.certPem, key: cert.keyPem }, handler) : createHttpServer(handler);
+  const server = cert
+    ? createHttpsServer({ cert: cert.certPem, key: cert.keyPem }, handler)
+    : createHttpServer(handler);
   const peer = await listen(server, sockets, cert ? 'https' : 'http', counter);
   return {
     ...peer,
@@ -191,16 +254,24 @@ export interface EksPeer extends Peer {
  * their time, as EKS does: an X-Amz-Date more than 5 minutes from its clock gets 403
  * InvalidSignatureException "Signature expired" / "Signature not yet current", the SigV4 wording.
  */
-export async function startEksPeer(cert: ServerCert, clusters: Record<string, { endpoint: string; caData: string }>): Promise<EksPeer> {
+export async function startEksPeer(
+  cert: ServerCert,
+  clusters: Record<string, { endpoint: string; caData: string }>,
+): Promise<EksPeer> {
   const hosts: string[] = [];
   const sockets = new Set<Socket>();
   const server = createHttpsServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => {
     hosts.push(req.headers.host ?? '');
     req.resume();
     const amzDate = String(req.headers['x-amz-date'] ?? '');
-    const signedAt = Date.parse(amzDate.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'));
+    const signedAt = Date.parse(
+      amzDate.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'),
+    );
     if (!Number.isNaN(signedAt) && Math.abs(Date.now() - signedAt) > 5 * 60_000) {
-      const said = signedAt < Date.now() ? `Signature expired: ${amzDate} is now earlier than the allowed window` : `Signature not yet current: ${amzDate} is still later than the allowed window`;
+      const said =
+        signedAt < Date.now()
+          ? `Signature expired: ${amzDate} is now earlier than the allowed window`
+          : `Signature not yet current: ${amzDate} is still later than the allowed window`;
       res.writeHead(403, { 'content-type': 'application/json', 'x-amzn-errortype': 'InvalidSignatureException' });
       res.end(JSON.stringify({ message: said }));
       return;

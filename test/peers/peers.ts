@@ -23,7 +23,14 @@ import { startKubeApi, type ConfigMapFixture, type KubeAccessEntry, type KubeApi
 import { freePort, startProcess, type CleanupContext } from './processes';
 import { makeTlsCert, type TlsCert } from './tls';
 
-export { startKubeApi, checkTokenUrl, type KubeApi, type AuthOutcome, type ConfigMapFixture, type KubeAccessEntry } from './kube-api';
+export {
+  startKubeApi,
+  checkTokenUrl,
+  type KubeApi,
+  type AuthOutcome,
+  type ConfigMapFixture,
+  type KubeAccessEntry,
+} from './kube-api';
 export { startEksApi, type EksApi, type PeerCluster, type PeerAccessEntry } from './eks-api';
 export { makeTlsCert, type TlsCert } from './tls';
 export { httpsRequest, type HttpsResponse } from './https-request';
@@ -62,7 +69,8 @@ export function peerAvailable(name: PeerName): boolean {
   let found = availability.get(name);
   if (found === undefined) {
     if (name.startsWith('kubectl.')) found = existsSync(join(KUBECTL_DIR, name));
-    else if (name === 'botocore') found = onPath('python3') && spawnSync('python3', ['-c', 'import botocore.auth']).status === 0;
+    else if (name === 'botocore')
+      found = onPath('python3') && spawnSync('python3', ['-c', 'import botocore.auth']).status === 0;
     else found = onPath(name);
     availability.set(name, found);
   }
@@ -82,7 +90,9 @@ export function requirePeer(t: { skip(message?: string): void }, ...names: PeerN
   const missing = names.filter((name) => !peerAvailable(name));
   if (missing.length === 0) return true;
   const message = missing
-    .map((name) => `${name} is missing, install: ${INSTALL[name] ?? `google-cloud-sdk kubectl (${KUBECTL_DIR}/${name})`}`)
+    .map(
+      (name) => `${name} is missing, install: ${INSTALL[name] ?? `google-cloud-sdk kubectl (${KUBECTL_DIR}/${name})`}`,
+    )
     .join('; ');
   if (process.env.CI === 'true') throw new Error(message);
   t.skip(message);
@@ -189,7 +199,19 @@ export async function startStsFront(options: StsFrontOptions): Promise<StsFront>
   writeFileSync(logFile, '');
   writeFileSync(caFile, tls.certPem);
   const script = join(__dirname, 'sts-front.py');
-  const args = [script, '--moto', options.motoUrl, '--cert', tls.certFile, '--key', tls.keyFile, '--keys', keysFile, '--log', logFile];
+  const args = [
+    script,
+    '--moto',
+    options.motoUrl,
+    '--cert',
+    tls.certFile,
+    '--key',
+    tls.keyFile,
+    '--keys',
+    keysFile,
+    '--log',
+    logFile,
+  ];
   const proc = startProcess('sts-front.py', 'python3', args, serverEnv());
   const stop = async () => {
     await proc.stop();
@@ -268,12 +290,10 @@ export async function startPeers(options: StartPeersOptions = {}): Promise<Peers
         started.push(m);
         return m;
       }),
-      startStsFront({ motoUrl: `http://127.0.0.1:${motoPort}`, staticKeys: options.staticKeys, tls }).then(
-        (s) => {
-          started.push(s);
-          return s;
-        },
-      ),
+      startStsFront({ motoUrl: `http://127.0.0.1:${motoPort}`, staticKeys: options.staticKeys, tls }).then((s) => {
+        started.push(s);
+        return s;
+      }),
     ]);
     const kube = await startKubeApi({
       clusterId: options.clusterId ?? 'demo',

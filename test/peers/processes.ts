@@ -40,11 +40,16 @@ process.on('exit', () => {
 // The server runs under a small sh guard holding our end of a pipe: when the pipe closes (stop(), or
 // this process dying in any way, SIGKILL and Ctrl-C included) the guard kills the server. The guard
 // exits with the server's status, so an early crash is still seen at once.
-const GUARD = 'exec 3<&0; "$@" </dev/null & server=$!; { cat <&3 >/dev/null; kill "$server" 2>/dev/null; } & exec 3<&-; wait "$server"';
+const GUARD =
+  'exec 3<&0; "$@" </dev/null & server=$!; { cat <&3 >/dev/null; kill "$server" 2>/dev/null; } & exec 3<&-; wait "$server"';
 
 /** Starts `command` in its own process group with exactly `env`; it dies with this process. */
 export function startProcess(name: string, command: string, args: string[], env: NodeJS.ProcessEnv): PeerProcess {
-  const child = spawn('sh', ['-c', GUARD, name, command, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  const child = spawn('sh', ['-c', GUARD, name, command, ...args], {
+    env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
+  });
   live.add(child);
   let stderr = '';
   let stdout = '';

@@ -6,7 +6,11 @@ import { hmacSha256, sha256, toHex } from '../../src/sha256';
 
 // Known answers: FIPS 180-2 appendix B (SHA-256) and RFC 4231 section 4 (HMAC-SHA-256).
 const DIGESTS = [
-  { input: '', hex: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', from: 'SHA-256 of the empty string (SigV4 empty payload hash)' },
+  {
+    input: '',
+    hex: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+    from: 'SHA-256 of the empty string (SigV4 empty payload hash)',
+  },
   { input: 'abc', hex: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad', from: 'FIPS 180-2 B.1' },
   {
     input: 'abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq',
@@ -22,7 +26,10 @@ for (const { input, hex, from } of DIGESTS) {
 }
 
 test('hmacSha256 matches RFC 4231 test case 2 (short key)', () => {
-  assert.equal(toHex(hmacSha256('Jefe', 'what do ya want for nothing?')), '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');
+  assert.equal(
+    toHex(hmacSha256('Jefe', 'what do ya want for nothing?')),
+    '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843',
+  );
 });
 
 test('hmacSha256 matches RFC 4231 test case 6 (131-byte key, hashed first)', () => {
@@ -76,9 +83,14 @@ test('a chained SigV4 signing key over random secrets agrees with node:crypto', 
   const ourKey = (secret: string, date: string, region: string) =>
     toHex(hmacSha256(hmacSha256(hmacSha256(hmacSha256(`AWS4${secret}`, date), region), 'sts'), 'aws4_request'));
   fc.assert(
-    fc.property(fc.string({ minLength: 1, maxLength: 60 }), fc.stringMatching(/^20\d{6}$/), fc.constantFrom('us-east-1', 'eu-west-2', 'cn-north-1'), (secret, date, region) => {
-      assert.equal(ourKey(secret, date, region), nodeKey(secret, date, region));
-    }),
+    fc.property(
+      fc.string({ minLength: 1, maxLength: 60 }),
+      fc.stringMatching(/^20\d{6}$/),
+      fc.constantFrom('us-east-1', 'eu-west-2', 'cn-north-1'),
+      (secret, date, region) => {
+        assert.equal(ourKey(secret, date, region), nodeKey(secret, date, region));
+      },
+    ),
     { numRuns: 500 },
   );
 });

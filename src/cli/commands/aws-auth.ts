@@ -19,10 +19,17 @@ const checkCommand: CommandModule<object, CheckArgs> = {
   describe: 'Lint an aws-auth ConfigMap before kubectl apply; exit 8 on errors',
   builder: (yargs) =>
     yargs
-      .positional('file', { type: 'string', demandOption: true, describe: 'ConfigMap manifest, kubectl get -o yaml|json output, or the bare data; - reads stdin' })
+      .positional('file', {
+        type: 'string',
+        demandOption: true,
+        describe: 'ConfigMap manifest, kubectl get -o yaml|json output, or the bare data; - reads stdin',
+      })
       .option('strict', { type: 'boolean', default: false, describe: 'Fail on warnings too' })
       .example('$0 aws-auth check aws-auth.yaml && kubectl apply -f aws-auth.yaml', 'Guard an apply')
-      .example('kubectl get configmap aws-auth -n kube-system -o yaml | $0 aws-auth check -', 'Check the live ConfigMap') as Argv<CheckArgs>,
+      .example(
+        'kubectl get configmap aws-auth -n kube-system -o yaml | $0 aws-auth check -',
+        'Check the live ConfigMap',
+      ) as Argv<CheckArgs>,
   handler: (argv) =>
     runAction(argv.verbose === true, async () => {
       // yargs hands a lone `-` positional over as an empty string.
@@ -41,6 +48,7 @@ const checkCommand: CommandModule<object, CheckArgs> = {
 export const awsAuthCommand: CommandModule<object, CheckArgs> = {
   command: 'aws-auth <command>',
   describe: 'Work with the aws-auth ConfigMap',
-  builder: (yargs) => yargs.command(checkCommand).demandCommand(1, 'aws-auth needs a subcommand: check') as Argv<CheckArgs>,
+  builder: (yargs) =>
+    yargs.command(checkCommand).demandCommand(1, 'aws-auth needs a subcommand: check') as Argv<CheckArgs>,
   handler: () => {},
 };

@@ -20,7 +20,8 @@ function cacheDeps(verbose: boolean): CacheDeps {
 const listCommand: CommandModule<object, CacheArgs> = {
   command: 'list',
   describe: 'List cached tokens and role sessions: key, kind, expiry, profile, cluster, role (never a secret)',
-  builder: (yargs) => yargs.option('json', { type: 'boolean', default: false, describe: 'Print JSON' }) as Argv<CacheArgs>,
+  builder: (yargs) =>
+    yargs.option('json', { type: 'boolean', default: false, describe: 'Print JSON' }) as Argv<CacheArgs>,
   handler: (argv) => {
     const verbose = argv.verbose === true;
     return runAction(verbose, () => listCache({ json: argv.json === true }, cacheDeps(verbose)));
@@ -42,7 +43,10 @@ const cleanCommand: CommandModule<object, CacheArgs> = {
     const verbose = argv.verbose === true;
     return runAction(verbose, () =>
       cleanCache(
-        { ...(argv.profile !== undefined ? { profile: argv.profile } : {}), ...(argv.cluster !== undefined ? { cluster: argv.cluster } : {}) },
+        {
+          ...(argv.profile !== undefined ? { profile: argv.profile } : {}),
+          ...(argv.cluster !== undefined ? { cluster: argv.cluster } : {}),
+        },
         cacheDeps(verbose),
       ),
     );
@@ -53,6 +57,7 @@ const cleanCommand: CommandModule<object, CacheArgs> = {
 export const cacheCommand: CommandModule<object, CacheArgs> = {
   command: 'cache',
   describe: 'Show or clear the token and role-session cache ($KUBECACHEDIR/eks-auth, default ~/.kube/cache/eks-auth)',
-  builder: (yargs) => yargs.command(listCommand).command(cleanCommand).demandCommand(1, 'cache needs list or clean') as Argv<CacheArgs>,
+  builder: (yargs) =>
+    yargs.command(listCommand).command(cleanCommand).demandCommand(1, 'cache needs list or clean') as Argv<CacheArgs>,
   handler: () => {},
 };

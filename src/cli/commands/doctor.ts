@@ -85,7 +85,11 @@ function parseTokenArgs(args: readonly string[]) {
 function clusterApiFor(req: DoctorExplainRequest): () => Promise<ClusterApi> {
   return async () => {
     const { createEksPort } = await import('../../aws/eks-client');
-    const eks = createEksPort({ region: req.region, credentials: req.credentials, ...(req.eksEndpoint ? { endpoint: req.eksEndpoint } : {}) });
+    const eks = createEksPort({
+      region: req.region,
+      credentials: req.credentials,
+      ...(req.eksEndpoint ? { endpoint: req.eksEndpoint } : {}),
+    });
     let iam: IamPort | undefined;
     return {
       eks,
@@ -109,7 +113,12 @@ function runExplain(deps: Deps, req: DoctorExplainRequest, awsAuth: AwsAuthSourc
   return explain(
     {
       ...(awsAuth ? { awsAuth } : {}),
-      identity: { kind: 'arn', arn: req.arn, accessKeyId: req.accessKeyId, ...(req.sessionName ? { sessionName: req.sessionName } : {}) },
+      identity: {
+        kind: 'arn',
+        arn: req.arn,
+        accessKeyId: req.accessKeyId,
+        ...(req.sessionName ? { sessionName: req.sessionName } : {}),
+      },
       cluster: { name: req.cluster, aws: { region: req.region } },
     },
     {
@@ -128,7 +137,11 @@ function runExplain(deps: Deps, req: DoctorExplainRequest, awsAuth: AwsAuthSourc
 function explainWith(deps: Deps): (req: DoctorExplainRequest) => Promise<DoctorExplainVerdict> {
   return async (req) => {
     if (req.awsAuthFile) return explainVerdict(await runExplain(deps, req, { kind: 'file', path: req.awsAuthFile }));
-    const fromCluster: AwsAuthSource = { kind: 'cluster', context: req.context, ...(req.kubeconfig ? { kubeconfig: req.kubeconfig } : {}) };
+    const fromCluster: AwsAuthSource = {
+      kind: 'cluster',
+      context: req.context,
+      ...(req.kubeconfig ? { kubeconfig: req.kubeconfig } : {}),
+    };
     try {
       return explainVerdict(await runExplain(deps, req, fromCluster));
     } catch (err) {
@@ -142,7 +155,11 @@ function explainWith(deps: Deps): (req: DoctorExplainRequest) => Promise<DoctorE
       const verdict = explainVerdict(report);
       if (verdict.mapped) return verdict;
       const why = isEksAuthError(err) ? err.message : String(err);
-      return { ...verdict, message: `${verdict.message}; aws-auth not read: ${why}`, hint: verdict.hint ?? 'pass --aws-auth FILE with a copy of kube-system/aws-auth to check it too' };
+      return {
+        ...verdict,
+        message: `${verdict.message}; aws-auth not read: ${why}`,
+        hint: verdict.hint ?? 'pass --aws-auth FILE with a copy of kube-system/aws-auth to check it too',
+      };
     }
   };
 }
@@ -178,16 +195,38 @@ export const doctorCommand: CommandModule<object, DoctorArgs> = {
   builder: (yargs) =>
     yargs
       .option('context', { type: 'string', describe: 'The kubeconfig context (default: the current context)' })
-      .option('kubeconfig', { type: 'string', describe: 'Read this kubeconfig file instead of KUBECONFIG or ~/.kube/config' })
-      .option('namespace', { type: 'string', alias: 'n', describe: "Where to check authorization (default: the context's namespace, else default)" })
-      .option('verb', { type: 'string', describe: 'With --resource: the request to check, as kubectl auth can-i VERB RESOURCE (default: list pods)' })
-      .option('resource', { type: 'string', describe: 'With --verb: a resource, resource.group or resource/subresource' })
-      .option('aws-auth', { type: 'string', describe: 'A copy of kube-system/aws-auth for the mapping step (a caller the cluster refuses cannot read it)' })
-      .option('last', { type: 'boolean', describe: 'Show the last failure of eks-auth token (what an IDE or GUI client hid) and exit' })
+      .option('kubeconfig', {
+        type: 'string',
+        describe: 'Read this kubeconfig file instead of KUBECONFIG or ~/.kube/config',
+      })
+      .option('namespace', {
+        type: 'string',
+        alias: 'n',
+        describe: "Where to check authorization (default: the context's namespace, else default)",
+      })
+      .option('verb', {
+        type: 'string',
+        describe: 'With --resource: the request to check, as kubectl auth can-i VERB RESOURCE (default: list pods)',
+      })
+      .option('resource', {
+        type: 'string',
+        describe: 'With --verb: a resource, resource.group or resource/subresource',
+      })
+      .option('aws-auth', {
+        type: 'string',
+        describe: 'A copy of kube-system/aws-auth for the mapping step (a caller the cluster refuses cannot read it)',
+      })
+      .option('last', {
+        type: 'boolean',
+        describe: 'Show the last failure of eks-auth token (what an IDE or GUI client hid) and exit',
+      })
       .option('json', { type: 'boolean', describe: 'Print {"context", "ok", "brokenLink", "steps": […]} as JSON' })
       .option('cache', SESSION_CACHE_OPTION)
       .example('$0 doctor', 'Why does kubectl say Unauthorized for the current context?')
-      .example('$0 doctor --context prod --verb get --resource deployments.apps -n web', 'May I read deployments in web?')
+      .example(
+        '$0 doctor --context prod --verb get --resource deployments.apps -n web',
+        'May I read deployments in web?',
+      )
       .example('$0 doctor --last', 'What did eks-auth token last fail with?') as never,
   handler: (argv) => {
     const verbose = argv.verbose === true;
@@ -196,7 +235,9 @@ export const doctorCommand: CommandModule<object, DoctorArgs> = {
       if (argv.last) {
         const last = readLastError(cacheDirectory(base.env, base.homedir), process.getuid?.());
         if (last !== undefined && 'problem' in last) {
-          throw new EksAuthError(ExitCode.config, `cannot show the last error: ${last.problem}`, { reason: 'cache-unsafe' });
+          throw new EksAuthError(ExitCode.config, `cannot show the last error: ${last.problem}`, {
+            reason: 'cache-unsafe',
+          });
         }
         return formatLast(last, argv.json === true);
       }

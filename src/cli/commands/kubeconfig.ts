@@ -41,9 +41,16 @@ const migrateCommand: CommandModule<object, KubeconfigArgs> = {
   describe: 'Rewrite users that run `aws eks get-token` or `aws-iam-authenticator token` to run eks-auth',
   builder: (yargs) =>
     yargs
-      .option('kubeconfig', { type: 'string', describe: 'The file to migrate (default: every KUBECONFIG file, else ~/.kube/config)' })
+      .option('kubeconfig', {
+        type: 'string',
+        describe: 'The file to migrate (default: every KUBECONFIG file, else ~/.kube/config)',
+      })
       .option('dry-run', { type: 'boolean', default: false, describe: 'Show what would change without writing' })
-      .option('absolute-command', { type: 'boolean', default: false, describe: 'Write the absolute path of this eks-auth as the command' })
+      .option('absolute-command', {
+        type: 'boolean',
+        default: false,
+        describe: 'Write the absolute path of this eks-auth as the command',
+      })
       .option('kubectl-plugin', KUBECTL_PLUGIN_OPTION)
       .example('$0 kubeconfig migrate --dry-run', 'Show the users that would change') as Argv<KubeconfigArgs>,
   handler: (argv) => {
@@ -71,26 +78,73 @@ export const kubeconfigCommand: CommandModule<object, KubeconfigArgs> = {
       .command(migrateCommand)
       .options({
         cluster: { type: 'string', global: false, describe: 'EKS cluster name' },
-        region: { type: 'string', global: false, describe: "The cluster's region (else AWS_REGION, AWS_DEFAULT_REGION, the profile's region)" },
-        profile: { type: 'string', global: false, describe: 'AWS profile for the lookup, written as AWS_PROFILE in the entry (default: AWS_PROFILE)' },
+        region: {
+          type: 'string',
+          global: false,
+          describe: "The cluster's region (else AWS_REGION, AWS_DEFAULT_REGION, the profile's region)",
+        },
+        profile: {
+          type: 'string',
+          global: false,
+          describe: 'AWS profile for the lookup, written as AWS_PROFILE in the entry (default: AWS_PROFILE)',
+        },
         'role-arn': { type: 'string', global: false, describe: 'Role the token assumes (also used for the lookup)' },
         'session-name': { type: 'string', global: false, describe: 'Role session name for --role-arn' },
         'external-id': { type: 'string', global: false, describe: 'External id for --role-arn' },
         alias: { type: 'string', global: false, describe: 'Name of the context and user (default: the cluster ARN)' },
-        'user-alias': { type: 'string', global: false, describe: 'Name of the user (default: --alias, else the cluster ARN)' },
-        kubeconfig: { type: 'string', global: false, describe: 'The file to write (default: the KUBECONFIG file holding the cluster, else the first, else ~/.kube/config)' },
-        'dry-run': { type: 'boolean', global: false, default: false, describe: 'Print the resulting kubeconfig without writing it' },
-        switch: { type: 'boolean', global: false, default: true, describe: 'Set current-context (--no-switch leaves it)' },
-        server: { type: 'string', global: false, describe: 'API server URL: skip DescribeCluster (needs a CA and the region)' },
-        'certificate-authority': { type: 'string', global: false, conflicts: 'ca-data', describe: 'PEM file of the cluster CA, with --server (embedded as data)' },
+        'user-alias': {
+          type: 'string',
+          global: false,
+          describe: 'Name of the user (default: --alias, else the cluster ARN)',
+        },
+        kubeconfig: {
+          type: 'string',
+          global: false,
+          describe:
+            'The file to write (default: the KUBECONFIG file holding the cluster, else the first, else ~/.kube/config)',
+        },
+        'dry-run': {
+          type: 'boolean',
+          global: false,
+          default: false,
+          describe: 'Print the resulting kubeconfig without writing it',
+        },
+        switch: {
+          type: 'boolean',
+          global: false,
+          default: true,
+          describe: 'Set current-context (--no-switch leaves it)',
+        },
+        server: {
+          type: 'string',
+          global: false,
+          describe: 'API server URL: skip DescribeCluster (needs a CA and the region)',
+        },
+        'certificate-authority': {
+          type: 'string',
+          global: false,
+          conflicts: 'ca-data',
+          describe: 'PEM file of the cluster CA, with --server (embedded as data)',
+        },
         'ca-data': { type: 'string', global: false, describe: 'Base64 PEM of the cluster CA, with --server' },
-        'absolute-command': { type: 'boolean', global: false, default: false, describe: 'Write the absolute path of this eks-auth as the command' },
+        'absolute-command': {
+          type: 'boolean',
+          global: false,
+          default: false,
+          describe: 'Write the absolute path of this eks-auth as the command',
+        },
         'kubectl-plugin': { ...KUBECTL_PLUGIN_OPTION, global: false },
         cache: { ...SESSION_CACHE_OPTION, group: undefined, global: false },
       })
       .example('$0 kubeconfig --cluster demo --region eu-west-1', 'Look the cluster up and add a context for it')
-      .example('$0 kubeconfig --cluster demo --region eu-west-1 --role-arn arn:aws:iam::111122223333:role/admin --alias demo-admin', 'A second context that assumes a role')
-      .example('$0 kubeconfig migrate', 'Switch existing aws / aws-iam-authenticator users to eks-auth') as Argv<KubeconfigArgs>,
+      .example(
+        '$0 kubeconfig --cluster demo --region eu-west-1 --role-arn arn:aws:iam::111122223333:role/admin --alias demo-admin',
+        'A second context that assumes a role',
+      )
+      .example(
+        '$0 kubeconfig migrate',
+        'Switch existing aws / aws-iam-authenticator users to eks-auth',
+      ) as Argv<KubeconfigArgs>,
   handler: (argv) => {
     const verbose = argv.verbose === true;
     return runAction(verbose, async () => {

@@ -13,12 +13,19 @@ interface LoginArgs extends AwsArgs {
 
 export const loginCommand: CommandModule<object, LoginArgs> = {
   command: 'login',
-  describe: 'Assume a profile\'s roles once (asking for the MFA code) and cache the sessions for every kubectl call',
+  describe: "Assume a profile's roles once (asking for the MFA code) and cache the sessions for every kubectl call",
   builder: (yargs) =>
     yargs
       .options(awsYargsOptions())
-      .option('force', { type: 'boolean', default: false, describe: 'Start new sessions even when the cached ones are still good' })
-      .example('$0 login --profile admin-mfa', 'Enter the MFA code once; kubectl then runs without prompts until the session expires') as Argv<LoginArgs>,
+      .option('force', {
+        type: 'boolean',
+        default: false,
+        describe: 'Start new sessions even when the cached ones are still good',
+      })
+      .example(
+        '$0 login --profile admin-mfa',
+        'Enter the MFA code once; kubectl then runs without prompts until the session expires',
+      ) as Argv<LoginArgs>,
   handler: (argv) => {
     const verbose = argv.verbose === true;
     return runAction(verbose, async () => {

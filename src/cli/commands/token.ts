@@ -13,7 +13,10 @@ export const tokenCommand: CommandModule<object, TokenArgs> = {
       .parserConfiguration({ 'duplicate-arguments-array': false })
       .options(flagOptions((Object.keys(TOKEN_FLAGS) as TokenFlagName[]).filter((name) => name !== 'verbose')))
       .example('$0 token --cluster demo --region eu-west-1', 'ExecCredential JSON for kubectl')
-      .example('$0 token --cluster demo --role-arn arn:aws:iam::111122223333:role/admin --token-only', 'A bare token for scripts') as never,
+      .example(
+        '$0 token --cluster demo --role-arn arn:aws:iam::111122223333:role/admin --token-only',
+        'A bare token for scripts',
+      ) as never,
   handler: (argv) => runToken(argv, 'token'),
 };
 
@@ -23,6 +26,8 @@ export const eksGetTokenCommand: CommandModule<object, TokenArgs> = {
   describe: false,
   // Only `eks get-token`: any other `eks` subcommand is not ours.
   builder: (yargs) =>
-    (tokenCommand.builder as (y: typeof yargs) => typeof yargs)(yargs.positional('get-token', { type: 'string', choices: ['get-token'] })) as never,
+    (tokenCommand.builder as (y: typeof yargs) => typeof yargs)(
+      yargs.positional('get-token', { type: 'string', choices: ['get-token'] }),
+    ) as never,
   handler: (argv) => runToken(argv, 'eks get-token'),
 };

@@ -56,13 +56,19 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
   describe: 'Check a token as EKS does (and stricter), replay it to STS, and show the identity behind it',
   builder: (yargs) =>
     yargs
-      .positional('token', { type: 'string', describe: 'The token or ExecCredential JSON; - or absent: read stdin (keeps it out of ps)' })
+      .positional('token', {
+        type: 'string',
+        describe: 'The token or ExecCredential JSON; - or absent: read stdin (keeps it out of ps)',
+      })
       .option('cluster', {
         type: 'string',
         alias: ['cluster-name', 'cluster-id', 'i'],
         describe: 'The cluster name or id the token must be bound to (sent to STS as x-k8s-aws-id)',
       })
-      .option('sts-endpoint', { type: 'string', describe: 'Also accept tokens for this loopback STS, https://127.0.0.1:PORT (tests only)' })
+      .option('sts-endpoint', {
+        type: 'string',
+        describe: 'Also accept tokens for this loopback STS, https://127.0.0.1:PORT (tests only)',
+      })
       .option('json', { type: 'boolean', describe: 'Print the result (or the rejection) as JSON' })
       .example('$0 token --cluster demo | $0 verify --cluster demo', 'Would EKS accept my token, and whose is it?')
       .example('$0 verify --cluster demo --json < token.txt', 'The same, as JSON') as never,
@@ -70,7 +76,9 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
     const verbose = argv.verbose === true;
     return runAction(verbose, async () => {
       if (!argv.cluster) {
-        throw new EksAuthError(ExitCode.usage, 'missing required flag --cluster', { hint: 'eks-auth verify --cluster <name> [TOKEN | -]' });
+        throw new EksAuthError(ExitCode.usage, 'missing required flag --cluster', {
+          hint: 'eks-auth verify --cluster <name> [TOKEN | -]',
+        });
       }
       const deps = createDeps({ verbose });
       // yargs hands a positional `-` over as ''.
@@ -78,7 +86,11 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
       const tokenText = fromStdin ? await readStdin('token', argv.token !== undefined, deps) : (argv.token as string);
       try {
         const report = await verify(
-          { token: tokenText, clusterId: argv.cluster, ...(argv['sts-endpoint'] ? { stsEndpoint: argv['sts-endpoint'] } : {}) },
+          {
+            token: tokenText,
+            clusterId: argv.cluster,
+            ...(argv['sts-endpoint'] ? { stsEndpoint: argv['sts-endpoint'] } : {}),
+          },
           { now: deps.now, log: deps.log, httpGet: createHttpsGet(verifierHttpSettings(deps)) },
         );
         return argv.json ? formatVerifyJson(report) : formatVerifyText(report);

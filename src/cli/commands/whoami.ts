@@ -25,7 +25,10 @@ export const whoamiCommand: CommandModule<object, WhoamiArgs> = {
     yargs
       .options(awsYargsOptions())
       .option('cache', SESSION_CACHE_OPTION)
-      .option('cluster', { type: 'string', describe: "Also show the username, groups and access policies this cluster's access entries give (EKS API)" })
+      .option('cluster', {
+        type: 'string',
+        describe: "Also show the username, groups and access policies this cluster's access entries give (EKS API)",
+      })
       .option('json', { type: 'boolean', describe: 'Print JSON' })
       .example('$0 whoami --profile dev', 'Which role will kubectl act as with profile dev?')
       .example('$0 whoami --profile dev --cluster demo', 'And what does cluster demo make of it?') as never,

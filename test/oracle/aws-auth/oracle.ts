@@ -47,7 +47,8 @@ export interface OracleInput {
 
 /** Why the oracle cannot be built here, or undefined when it can. */
 export function oracleMissing(): string | undefined {
-  if (spawnSync('go', ['version'], { stdio: 'ignore' }).status !== 0) return `the Go toolchain is not installed: ${INSTALL}`;
+  if (spawnSync('go', ['version'], { stdio: 'ignore' }).status !== 0)
+    return `the Go toolchain is not installed: ${INSTALL}`;
   for (const pkg of ['gopkg.in/yaml.v2', 'sigs.k8s.io/yaml']) {
     if (!existsSync(join(GOCODE, 'src', pkg))) return `the Go package ${pkg} is not under ${GOCODE}: ${INSTALL}`;
   }
@@ -90,14 +91,22 @@ export function buildOracle(): string {
   if (existsSync(binary)) return binary;
   mkdirSync(cache, { recursive: true, mode: 0o700 });
   const partial = `${binary}.${process.pid}`;
-  const built = spawnSync('go', ['build', '-o', partial, '.'], { cwd: SOURCE_DIR, env: goEnv(cache), encoding: 'utf8' });
+  const built = spawnSync('go', ['build', '-o', partial, '.'], {
+    cwd: SOURCE_DIR,
+    env: goEnv(cache),
+    encoding: 'utf8',
+  });
   if (built.status !== 0) throw new Error(`go build of the aws-auth oracle failed:\n${built.stderr}`);
   renameSync(partial, binary);
   return binary;
 }
 
 /** Go's unicode tables as the oracle prints them with -unicode. */
-export function oracleUnicodeTables(binary: string): { version: string; lower: Record<string, number>; orbits: number[][] } {
+export function oracleUnicodeTables(binary: string): {
+  version: string;
+  lower: Record<string, number>;
+  orbits: number[][];
+} {
   const run = spawnSync(binary, ['-unicode'], { encoding: 'utf8', maxBuffer: 64 << 20 });
   if (run.status !== 0) throw new Error(`oracle -unicode failed: ${run.stderr}`);
   return JSON.parse(run.stdout) as { version: string; lower: Record<string, number>; orbits: number[][] };

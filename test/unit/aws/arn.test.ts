@@ -8,21 +8,91 @@ import { EksAuthError } from '../../../src/errors';
 const CANONICAL: { arn: string; canonical: string; kind: string; session?: string }[] = [
   { arn: 'arn:aws:iam::123456789012:root', canonical: 'arn:aws:iam::123456789012:root', kind: 'root' },
   { arn: 'arn:aws:iam::123456789012:user/Alice', canonical: 'arn:aws:iam::123456789012:user/Alice', kind: 'user' },
-  { arn: 'arn:aws:iam::123456789012:user/division/team/Bob', canonical: 'arn:aws:iam::123456789012:user/division/team/Bob', kind: 'user' },
-  { arn: 'arn:aws:iam::123456789012:role/S3Access', canonical: 'arn:aws:iam::123456789012:role/S3Access', kind: 'role' },
-  { arn: 'arn:aws:iam::123456789012:role/path/to/S3Access', canonical: 'arn:aws:iam::123456789012:role/path/to/S3Access', kind: 'role' },
-  { arn: 'arn:aws:sts::123456789012:assumed-role/Accounting-Role/Mary', canonical: 'arn:aws:iam::123456789012:role/Accounting-Role', kind: 'assumed-role', session: 'Mary' },
-  { arn: 'arn:aws:sts::123456789012:assumed-role/Admin/alice@example.com', canonical: 'arn:aws:iam::123456789012:role/Admin', kind: 'assumed-role', session: 'alice@example.com' },
-  { arn: 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/alice', canonical: 'arn:aws:iam::123456789012:role/AWSReservedSSO_Admin_0123456789abcdef', kind: 'assumed-role', session: 'alice' },
-  { arn: 'arn:aws:sts::123456789012:federated-user/Bob', canonical: 'arn:aws:sts::123456789012:federated-user/Bob', kind: 'federated-user' },
-  { arn: 'arn:aws-cn:sts::123456789012:assumed-role/Dev/s', canonical: 'arn:aws-cn:iam::123456789012:role/Dev', kind: 'assumed-role', session: 's' },
-  { arn: 'arn:aws-us-gov:sts::123456789012:assumed-role/Dev/s', canonical: 'arn:aws-us-gov:iam::123456789012:role/Dev', kind: 'assumed-role', session: 's' },
-  { arn: 'arn:aws-iso:sts::123456789012:assumed-role/Dev/s', canonical: 'arn:aws-iso:iam::123456789012:role/Dev', kind: 'assumed-role', session: 's' },
-  { arn: 'arn:aws-iso-b:sts::123456789012:assumed-role/Dev/s', canonical: 'arn:aws-iso-b:iam::123456789012:role/Dev', kind: 'assumed-role', session: 's' },
-  { arn: 'arn:aws-iso-e:sts::123456789012:assumed-role/Dev/s', canonical: 'arn:aws-iso-e:iam::123456789012:role/Dev', kind: 'assumed-role', session: 's' },
-  { arn: 'arn:aws-iso-f:sts::123456789012:assumed-role/Dev/s', canonical: 'arn:aws-iso-f:iam::123456789012:role/Dev', kind: 'assumed-role', session: 's' },
-  { arn: 'arn:aws-eusc:sts::123456789012:assumed-role/Dev/s', canonical: 'arn:aws-eusc:iam::123456789012:role/Dev', kind: 'assumed-role', session: 's' },
-  { arn: 'arn:aws-cn:iam::123456789012:user/Alice', canonical: 'arn:aws-cn:iam::123456789012:user/Alice', kind: 'user' },
+  {
+    arn: 'arn:aws:iam::123456789012:user/division/team/Bob',
+    canonical: 'arn:aws:iam::123456789012:user/division/team/Bob',
+    kind: 'user',
+  },
+  {
+    arn: 'arn:aws:iam::123456789012:role/S3Access',
+    canonical: 'arn:aws:iam::123456789012:role/S3Access',
+    kind: 'role',
+  },
+  {
+    arn: 'arn:aws:iam::123456789012:role/path/to/S3Access',
+    canonical: 'arn:aws:iam::123456789012:role/path/to/S3Access',
+    kind: 'role',
+  },
+  {
+    arn: 'arn:aws:sts::123456789012:assumed-role/Accounting-Role/Mary',
+    canonical: 'arn:aws:iam::123456789012:role/Accounting-Role',
+    kind: 'assumed-role',
+    session: 'Mary',
+  },
+  {
+    arn: 'arn:aws:sts::123456789012:assumed-role/Admin/alice@example.com',
+    canonical: 'arn:aws:iam::123456789012:role/Admin',
+    kind: 'assumed-role',
+    session: 'alice@example.com',
+  },
+  {
+    arn: 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/alice',
+    canonical: 'arn:aws:iam::123456789012:role/AWSReservedSSO_Admin_0123456789abcdef',
+    kind: 'assumed-role',
+    session: 'alice',
+  },
+  {
+    arn: 'arn:aws:sts::123456789012:federated-user/Bob',
+    canonical: 'arn:aws:sts::123456789012:federated-user/Bob',
+    kind: 'federated-user',
+  },
+  {
+    arn: 'arn:aws-cn:sts::123456789012:assumed-role/Dev/s',
+    canonical: 'arn:aws-cn:iam::123456789012:role/Dev',
+    kind: 'assumed-role',
+    session: 's',
+  },
+  {
+    arn: 'arn:aws-us-gov:sts::123456789012:assumed-role/Dev/s',
+    canonical: 'arn:aws-us-gov:iam::123456789012:role/Dev',
+    kind: 'assumed-role',
+    session: 's',
+  },
+  {
+    arn: 'arn:aws-iso:sts::123456789012:assumed-role/Dev/s',
+    canonical: 'arn:aws-iso:iam::123456789012:role/Dev',
+    kind: 'assumed-role',
+    session: 's',
+  },
+  {
+    arn: 'arn:aws-iso-b:sts::123456789012:assumed-role/Dev/s',
+    canonical: 'arn:aws-iso-b:iam::123456789012:role/Dev',
+    kind: 'assumed-role',
+    session: 's',
+  },
+  {
+    arn: 'arn:aws-iso-e:sts::123456789012:assumed-role/Dev/s',
+    canonical: 'arn:aws-iso-e:iam::123456789012:role/Dev',
+    kind: 'assumed-role',
+    session: 's',
+  },
+  {
+    arn: 'arn:aws-iso-f:sts::123456789012:assumed-role/Dev/s',
+    canonical: 'arn:aws-iso-f:iam::123456789012:role/Dev',
+    kind: 'assumed-role',
+    session: 's',
+  },
+  {
+    arn: 'arn:aws-eusc:sts::123456789012:assumed-role/Dev/s',
+    canonical: 'arn:aws-eusc:iam::123456789012:role/Dev',
+    kind: 'assumed-role',
+    session: 's',
+  },
+  {
+    arn: 'arn:aws-cn:iam::123456789012:user/Alice',
+    canonical: 'arn:aws-cn:iam::123456789012:user/Alice',
+    kind: 'user',
+  },
 ];
 
 const INVALID: { arn: string; why: RegExp }[] = [
@@ -58,7 +128,10 @@ describe('canonicalizeArn', () => {
 
   test('keeps the authenticator rule that everything between assumed-role and the last segment is the role', () => {
     // aws-iam-authenticator joins parts[1:len-1]; STS never emits this, but the rule decides the mapping.
-    assert.equal(canonicalizeArn('arn:aws:sts::123456789012:assumed-role/a/b/session'), 'arn:aws:iam::123456789012:role/a/b');
+    assert.equal(
+      canonicalizeArn('arn:aws:sts::123456789012:assumed-role/a/b/session'),
+      'arn:aws:iam::123456789012:role/a/b',
+    );
   });
 
   test('reports the path of a role or user, and none for an assumed-role session', () => {
@@ -98,7 +171,10 @@ describe('parseArn', () => {
 
 describe('stripRolePath', () => {
   const cases: [string, string][] = [
-    ['arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_abc', 'arn:aws:iam::123456789012:role/AWSReservedSSO_Admin_abc'],
+    [
+      'arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_abc',
+      'arn:aws:iam::123456789012:role/AWSReservedSSO_Admin_abc',
+    ],
     ['arn:aws-cn:iam::123456789012:role/team/Dev', 'arn:aws-cn:iam::123456789012:role/Dev'],
     ['arn:aws:iam::123456789012:role/Dev', 'arn:aws:iam::123456789012:role/Dev'],
     ['arn:aws:iam::123456789012:user/team/Bob', 'arn:aws:iam::123456789012:user/team/Bob'],

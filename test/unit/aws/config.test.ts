@@ -29,7 +29,11 @@ describe('awsFileLocations', () => {
     { env: {}, configFile: CONFIG_PATH, credentialsFile: CREDENTIALS_PATH },
     { env: { AWS_CONFIG_FILE: '/etc/aws/config' }, configFile: '/etc/aws/config', credentialsFile: CREDENTIALS_PATH },
     { env: { AWS_SHARED_CREDENTIALS_FILE: '/run/creds' }, configFile: CONFIG_PATH, credentialsFile: '/run/creds' },
-    { env: { AWS_CONFIG_FILE: '~/alt/config', AWS_SHARED_CREDENTIALS_FILE: '~/alt/creds' }, configFile: `${HOME}/alt/config`, credentialsFile: `${HOME}/alt/creds` },
+    {
+      env: { AWS_CONFIG_FILE: '~/alt/config', AWS_SHARED_CREDENTIALS_FILE: '~/alt/creds' },
+      configFile: `${HOME}/alt/config`,
+      credentialsFile: `${HOME}/alt/creds`,
+    },
     { env: { AWS_CONFIG_FILE: '~' }, configFile: HOME, credentialsFile: CREDENTIALS_PATH },
     // Only a leading "~/" is the home directory.
     { env: { AWS_CONFIG_FILE: 'rel/~/config' }, configFile: 'rel/~/config', credentialsFile: CREDENTIALS_PATH },
@@ -38,7 +42,10 @@ describe('awsFileLocations', () => {
   ];
   for (const row of rows) {
     test(`${JSON.stringify(row.env)} → ${row.configFile}, ${row.credentialsFile}`, () => {
-      assert.deepEqual(awsFileLocations(row.env, HOME), { configFile: row.configFile, credentialsFile: row.credentialsFile });
+      assert.deepEqual(awsFileLocations(row.env, HOME), {
+        configFile: row.configFile,
+        credentialsFile: row.credentialsFile,
+      });
     });
   }
 });
@@ -50,7 +57,11 @@ describe('loadAwsConfigFiles', () => {
       '/cfg/creds': '[dev]\naws_access_key_id = AKIDDEV\naws_secret_access_key = secret-dev\n',
       [CONFIG_PATH]: '[profile dev]\nregion = us-east-1\n',
     });
-    const loaded = loadAwsConfigFiles({ env: { AWS_CONFIG_FILE: '/cfg/config', AWS_SHARED_CREDENTIALS_FILE: '/cfg/creds' }, homedir: HOME, files });
+    const loaded = loadAwsConfigFiles({
+      env: { AWS_CONFIG_FILE: '/cfg/config', AWS_SHARED_CREDENTIALS_FILE: '/cfg/creds' },
+      homedir: HOME,
+      files,
+    });
     assert.deepEqual(files.reads, ['/cfg/config', '/cfg/creds']);
     assert.equal(findProfile(loaded, 'dev')?.get('region'), 'eu-west-1');
     assert.equal(findProfile(loaded, 'dev')?.get('aws_access_key_id'), 'AKIDDEV');
@@ -63,13 +74,18 @@ describe('loadAwsConfigFiles', () => {
   });
 
   test('fails with exit 3 naming the file and line of a malformed line, without quoting it', () => {
-    const files = new MemoryFiles({ [CREDENTIALS_PATH]: '[default]\naws_access_key_id = AKIDEXAMPLE\nwJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\n' });
+    const files = new MemoryFiles({
+      [CREDENTIALS_PATH]: '[default]\naws_access_key_id = AKIDEXAMPLE\nwJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\n',
+    });
     assert.throws(
       () => loadAwsConfigFiles({ env: {}, homedir: HOME, files }),
       (err: Error & { exitCode?: number; reason?: string; hint?: string }) => {
         assert.equal(err.exitCode, ExitCode.config);
         assert.equal(err.reason, 'config-malformed');
-        assert.equal(err.message, `cannot parse ${CREDENTIALS_PATH} line 3: expected "key = value" or a [section] header`);
+        assert.equal(
+          err.message,
+          `cannot parse ${CREDENTIALS_PATH} line 3: expected "key = value" or a [section] header`,
+        );
         assert.match(err.hint ?? '', /line 3 of .*\.aws\/credentials/);
         assert.ok(!`${err.message} ${err.hint}`.includes('EXAMPLEKEY'));
         return true;
@@ -133,7 +149,10 @@ describe('findProfile', () => {
   // Checked with `aws configure get region` / `output`: botocore's build_profile_map lets the later
   // section replace the earlier one whole (the SDK for JavaScript always prefers [profile default]).
   test('with both [default] and [profile default], uses the later section whole', () => {
-    const plainLast = load('[profile default]\nregion = eu-west-1\noutput = text\n[default]\nregion = us-east-2\n', undefined);
+    const plainLast = load(
+      '[profile default]\nregion = eu-west-1\noutput = text\n[default]\nregion = us-east-2\n',
+      undefined,
+    );
     assert.equal(findProfile(plainLast, 'default')?.get('region'), 'us-east-2');
     assert.equal(findProfile(plainLast, 'default')?.get('output'), undefined);
     const prefixedLast = load('[default]\nregion = us-east-2\n[profile default]\nregion = eu-west-1\n', undefined);
@@ -149,7 +168,10 @@ describe('findProfile', () => {
 
 describe('requireProfile', () => {
   test('fails with exit 3 and the AWS CLI wording when the profile is missing', () => {
-    const files = load('[profile prod]\nregion = eu-west-1\n', '[ci]\naws_access_key_id = A\naws_secret_access_key = B\n');
+    const files = load(
+      '[profile prod]\nregion = eu-west-1\n',
+      '[ci]\naws_access_key_id = A\naws_secret_access_key = B\n',
+    );
     assert.throws(() => requireProfile(files, 'dev'), {
       exitCode: ExitCode.config,
       reason: 'profile-not-found',

@@ -37,24 +37,40 @@ function setup(options: Setup): { deps: FakeDeps; plan: CredentialPlan; run: () 
 function assertNoSecretLogged(deps: FakeDeps): void {
   assert.ok(deps.log.protectedValues.length > 0, 'something should have been protected');
   for (const line of deps.log.messages()) {
-    for (const secret of deps.log.protectedValues) assert.ok(!line.includes(secret), `"${line}" leaks a protected value`);
+    for (const secret of deps.log.protectedValues)
+      assert.ok(!line.includes(secret), `"${line}" leaks a protected value`);
   }
 }
 
 describe('executePlan: keys that need no SDK', () => {
   test('environment keys never load the STS client or the SDK sources', async () => {
     const { deps, run } = setup({
-      env: { AWS_ACCESS_KEY_ID: 'AKIDENV', AWS_SECRET_ACCESS_KEY: 'env-secret-key', AWS_SESSION_TOKEN: 'env-session-token' },
+      env: {
+        AWS_ACCESS_KEY_ID: 'AKIDENV',
+        AWS_SECRET_ACCESS_KEY: 'env-secret-key',
+        AWS_SESSION_TOKEN: 'env-session-token',
+      },
     });
-    assert.deepEqual(await run(), { accessKeyId: 'AKIDENV', secretAccessKey: 'env-secret-key', sessionToken: 'env-session-token' });
+    assert.deepEqual(await run(), {
+      accessKeyId: 'AKIDENV',
+      secretAccessKey: 'env-secret-key',
+      sessionToken: 'env-session-token',
+    });
     assert.deepEqual(deps.loads, { sts: 0, sdkSources: 0 });
     assert.deepEqual(deps.log.protectedValues, ['env-secret-key', 'env-session-token']);
     assertNoSecretLogged(deps);
   });
 
   test('static keys of a profile, with aws_session_token, never load the SDK either', async () => {
-    const { deps, run } = setup({ profile: 'dev', credentials: `[dev]\n${BASE_KEYS}\naws_session_token = dev-session-token` });
-    assert.deepEqual(await run(), { accessKeyId: 'AKIDBASE', secretAccessKey: 'base-secret-key', sessionToken: 'dev-session-token' });
+    const { deps, run } = setup({
+      profile: 'dev',
+      credentials: `[dev]\n${BASE_KEYS}\naws_session_token = dev-session-token`,
+    });
+    assert.deepEqual(await run(), {
+      accessKeyId: 'AKIDBASE',
+      secretAccessKey: 'base-secret-key',
+      sessionToken: 'dev-session-token',
+    });
     assert.deepEqual(deps.loads, { sts: 0, sdkSources: 0 });
     assert.deepEqual(deps.log.protectedValues, ['base-secret-key', 'dev-session-token']);
   });
@@ -62,18 +78,46 @@ describe('executePlan: keys that need no SDK', () => {
   test('envCredentials reads AWS_SECURITY_TOKEN and AWS_CREDENTIAL_EXPIRATION as botocore does', () => {
     // botocore EnvProvider: AWS_SESSION_TOKEN, else AWS_SECURITY_TOKEN; AWS_CREDENTIAL_EXPIRATION.
     assert.deepEqual(
-      envCredentials({ env: { AWS_ACCESS_KEY_ID: 'A', AWS_SECRET_ACCESS_KEY: 'S', AWS_SECURITY_TOKEN: 'old-style', AWS_CREDENTIAL_EXPIRATION: '2026-01-01T01:00:00Z' } }),
-      { accessKeyId: 'A', secretAccessKey: 'S', sessionToken: 'old-style', expiration: new Date('2026-01-01T01:00:00Z') },
+      envCredentials({
+        env: {
+          AWS_ACCESS_KEY_ID: 'A',
+          AWS_SECRET_ACCESS_KEY: 'S',
+          AWS_SECURITY_TOKEN: 'old-style',
+          AWS_CREDENTIAL_EXPIRATION: '2026-01-01T01:00:00Z',
+        },
+      }),
+      {
+        accessKeyId: 'A',
+        secretAccessKey: 'S',
+        sessionToken: 'old-style',
+        expiration: new Date('2026-01-01T01:00:00Z'),
+      },
     );
-    assert.equal(envCredentials({ env: { AWS_ACCESS_KEY_ID: 'A', AWS_SECRET_ACCESS_KEY: 'S', AWS_SESSION_TOKEN: 'new', AWS_SECURITY_TOKEN: 'old' } }).sessionToken, 'new');
+    assert.equal(
+      envCredentials({
+        env: {
+          AWS_ACCESS_KEY_ID: 'A',
+          AWS_SECRET_ACCESS_KEY: 'S',
+          AWS_SESSION_TOKEN: 'new',
+          AWS_SECURITY_TOKEN: 'old',
+        },
+      }).sessionToken,
+      'new',
+    );
   });
 
   test('envCredentials refuses an AWS_CREDENTIAL_EXPIRATION that is not a date with exit 3', () => {
-    assert.throws(() => envCredentials({ env: { AWS_ACCESS_KEY_ID: 'A', AWS_SECRET_ACCESS_KEY: 'S', AWS_CREDENTIAL_EXPIRATION: 'tomorrow' } }), {
-      exitCode: ExitCode.config,
-      reason: 'bad-setting',
-      message: 'AWS_CREDENTIAL_EXPIRATION is not a date: tomorrow',
-    });
+    assert.throws(
+      () =>
+        envCredentials({
+          env: { AWS_ACCESS_KEY_ID: 'A', AWS_SECRET_ACCESS_KEY: 'S', AWS_CREDENTIAL_EXPIRATION: 'tomorrow' },
+        }),
+      {
+        exitCode: ExitCode.config,
+        reason: 'bad-setting',
+        message: 'AWS_CREDENTIAL_EXPIRATION is not a date: tomorrow',
+      },
+    );
   });
 });
 
@@ -81,13 +125,32 @@ describe('executePlan: SDK sources', () => {
   const rows = [
     { source: 'process', config: '[profile p]\ncredential_process = /bin/creds', profile: 'p', env: {} },
     { source: 'sso', config: '[profile p]\nsso_session = corp', profile: 'p', env: {} },
-    { source: 'login', config: '[profile p]\nlogin_session = arn:aws:iam::111122223333:user/me\nregion = us-east-1', profile: 'p', env: {} },
-    { source: 'container', config: undefined, profile: undefined, env: { AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '/v2/x' } },
-    { source: 'imds', config: '[profile p]\nrole_arn = x\ncredential_source = Ec2InstanceMetadata', profile: 'p', env: {} },
+    {
+      source: 'login',
+      config: '[profile p]\nlogin_session = arn:aws:iam::111122223333:user/me\nregion = us-east-1',
+      profile: 'p',
+      env: {},
+    },
+    {
+      source: 'container',
+      config: undefined,
+      profile: undefined,
+      env: { AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '/v2/x' },
+    },
+    {
+      source: 'imds',
+      config: '[profile p]\nrole_arn = x\ncredential_source = Ec2InstanceMetadata',
+      profile: 'p',
+      env: {},
+    },
   ] as const;
   for (const row of rows) {
     test(`delegates ${row.source} to the SDK port, without loading STS for it`, async () => {
-      const { deps, run, plan } = setup({ env: row.env, ...(row.config ? { config: row.config } : {}), ...(row.profile ? { profile: row.profile } : {}) });
+      const { deps, run, plan } = setup({
+        env: row.env,
+        ...(row.config ? { config: row.config } : {}),
+        ...(row.profile ? { profile: row.profile } : {}),
+      });
       const credentials = await run();
       const [call] = deps.sdkFake.calls;
       assert.equal(deps.sdkFake.calls.length, 1);
@@ -109,8 +172,14 @@ describe('executePlan: SDK sources', () => {
   }
 
   test('wraps a credential_process failure with exit 4, its status and last stderr lines, but not the command line', async () => {
-    const { deps, run } = setup({ profile: 'p', config: '[profile p]\ncredential_process = /bin/creds --password hunter2hunter2' });
-    const failure = new CredentialProcessError('it exited with status 3', 3, null, ['checking the session', 'token expired, run corp-login']);
+    const { deps, run } = setup({
+      profile: 'p',
+      config: '[profile p]\ncredential_process = /bin/creds --password hunter2hunter2',
+    });
+    const failure = new CredentialProcessError('it exited with status 3', 3, null, [
+      'checking the session',
+      'token expired, run corp-login',
+    ]);
     deps.sdkFake.failures.set('process', failure);
     await assert.rejects(run(), (err: { exitCode?: number; message?: string; hint?: string; cause?: unknown }) => {
       assert.equal(err.exitCode, ExitCode.credentials);
@@ -118,17 +187,27 @@ describe('executePlan: SDK sources', () => {
         err.message,
         'credential_process of profile "p" failed: it exited with status 3; its last stderr lines:\n  | checking the session\n  | token expired, run corp-login',
       );
-      assert.equal(err.hint, 'run the credential_process command of profile "p" by hand to see the whole of its output');
+      assert.equal(
+        err.hint,
+        'run the credential_process command of profile "p" by hand to see the whole of its output',
+      );
       assert.equal(err.cause, failure);
       assert.doesNotMatch(`${err.message} ${(err.cause as Error).message}`, /hunter2/);
-      assert.doesNotMatch((err.cause as Error).message, /token expired/, '--verbose prints the cause: it must not repeat the stderr');
+      assert.doesNotMatch(
+        (err.cause as Error).message,
+        /token expired/,
+        '--verbose prints the cause: it must not repeat the stderr',
+      );
       return true;
     });
   });
 
   test('wraps an SSO failure with the `aws sso login` hint', async () => {
     const { deps, run } = setup({ profile: 'p', config: '[profile p]\nsso_session = corp' });
-    deps.sdkFake.failures.set('sso', new Error('The SSO session associated with this profile has expired or is otherwise invalid.'));
+    deps.sdkFake.failures.set(
+      'sso',
+      new Error('The SSO session associated with this profile has expired or is otherwise invalid.'),
+    );
     await assert.rejects(run(), {
       exitCode: ExitCode.credentials,
       message: /^could not get SSO credentials for profile "p": The SSO session .* has expired/,
@@ -174,7 +253,10 @@ describe('executePlan: role hops', () => {
 
   test('wraps an STS refusal with exit 4 and the role and profile', async () => {
     const { deps, run } = setup({ profile: 'top', config: chainConfig });
-    deps.stsFake.failWith = Object.assign(new Error('AccessDenied: User is not authorized to perform: sts:AssumeRole'), { name: 'AccessDenied' });
+    deps.stsFake.failWith = Object.assign(
+      new Error('AccessDenied: User is not authorized to perform: sts:AssumeRole'),
+      { name: 'AccessDenied' },
+    );
     await assert.rejects(run(), {
       exitCode: ExitCode.credentials,
       message: `could not assume role ${ARN('mid')} (profile "mid"): AccessDenied: User is not authorized to perform: sts:AssumeRole`,
@@ -184,12 +266,20 @@ describe('executePlan: role hops', () => {
   test('keeps the exit code of an EksAuthError from the STS port (a network failure stays 5)', async () => {
     const { deps, run } = setup({ profile: 'top', config: chainConfig });
     deps.stsFake.failWith = new EksAuthError(ExitCode.network, 'could not reach STS', { hint: 'check your network' });
-    await assert.rejects(run(), { exitCode: ExitCode.network, message: `could not assume role ${ARN('mid')} (profile "mid"): could not reach STS`, hint: 'check your network' });
+    await assert.rejects(run(), {
+      exitCode: ExitCode.network,
+      message: `could not assume role ${ARN('mid')} (profile "mid"): could not reach STS`,
+      hint: 'check your network',
+    });
   });
 });
 
 describe('executePlan: web identity', () => {
-  const env = { AWS_WEB_IDENTITY_TOKEN_FILE: '/var/run/token', AWS_ROLE_ARN: ARN('irsa'), AWS_ROLE_SESSION_NAME: 'pod-a' };
+  const env = {
+    AWS_WEB_IDENTITY_TOKEN_FILE: '/var/run/token',
+    AWS_ROLE_ARN: ARN('irsa'),
+    AWS_ROLE_SESSION_NAME: 'pod-a',
+  };
 
   test('reads the token file on every call, so a rotated token is sent', async () => {
     const { deps, run } = setup({ env, files: { '/var/run/token': 'eyJ.first.token\n' } });
@@ -202,11 +292,13 @@ describe('executePlan: web identity', () => {
       { roleArn: ARN('irsa'), roleSessionName: 'pod-a', webIdentityToken: 'eyJ.second.token' },
     ]);
     assert.deepEqual(deps.files.reads.filter((p) => p === '/var/run/token').length, 2);
-    assert.ok(deps.log.protectedValues.includes('eyJ.first.token') && deps.log.protectedValues.includes('eyJ.second.token'));
+    assert.ok(
+      deps.log.protectedValues.includes('eyJ.first.token') && deps.log.protectedValues.includes('eyJ.second.token'),
+    );
     assertNoSecretLogged(deps);
   });
 
-  test('passes the profile\'s session name and duration, then assumes hops on top', async () => {
+  test("passes the profile's session name and duration, then assumes hops on top", async () => {
     const { deps, run } = setup({
       profile: 'top',
       config: `[profile wi]\nrole_arn = ${ARN('wi')}\nweb_identity_token_file = /t\nduration_seconds = 900\n[profile top]\nrole_arn = ${ARN('top')}\nsource_profile = wi`,
@@ -214,7 +306,12 @@ describe('executePlan: web identity', () => {
     });
     const result = await run();
     const [webCall] = deps.stsFake.webIdentityCalls();
-    assert.deepEqual(webCall?.request, { roleArn: ARN('wi'), roleSessionName: DEFAULT_SESSION, webIdentityToken: 'jwt', durationSeconds: 900 });
+    assert.deepEqual(webCall?.request, {
+      roleArn: ARN('wi'),
+      roleSessionName: DEFAULT_SESSION,
+      webIdentityToken: 'jwt',
+      durationSeconds: 900,
+    });
     const [hop] = deps.stsFake.assumeRoleCalls();
     assert.deepEqual(hop?.source, webCall?.issued);
     assert.deepEqual(result, hop?.issued);
@@ -231,14 +328,24 @@ describe('executePlan: web identity', () => {
   });
 
   test('fails with exit 4 when the token file is empty', async () => {
-    const { run } = setup({ profile: 'wi', config: `[profile wi]\nrole_arn = ${ARN('wi')}\nweb_identity_token_file = /t`, files: { '/t': ' \n' } });
-    await assert.rejects(run(), { exitCode: ExitCode.credentials, message: 'the web identity token file /t (profile "wi") is empty' });
+    const { run } = setup({
+      profile: 'wi',
+      config: `[profile wi]\nrole_arn = ${ARN('wi')}\nweb_identity_token_file = /t`,
+      files: { '/t': ' \n' },
+    });
+    await assert.rejects(run(), {
+      exitCode: ExitCode.credentials,
+      message: 'the web identity token file /t (profile "wi") is empty',
+    });
   });
 
   test('fails with exit 4 when the token file cannot be read', async () => {
     const { deps, run } = setup({ env });
     deps.files.fail('/var/run/token', new Error('EACCES: permission denied'));
-    await assert.rejects(run(), { exitCode: ExitCode.credentials, message: /cannot read the web identity token file \/var\/run\/token .*EACCES/ });
+    await assert.rejects(run(), {
+      exitCode: ExitCode.credentials,
+      message: /cannot read the web identity token file \/var\/run\/token .*EACCES/,
+    });
   });
 });
 
@@ -250,7 +357,8 @@ describe('executePlan: MFA', () => {
     await assert.rejects(run(), {
       exitCode: ExitCode.credentials,
       reason: 'mfa-required',
-      message: 'profile "mfa" needs an MFA code (mfa_serial arn:aws:iam::111122223333:mfa/me) but this session is not interactive',
+      message:
+        'profile "mfa" needs an MFA code (mfa_serial arn:aws:iam::111122223333:mfa/me) but this session is not interactive',
       hint: /run `eks-auth login --profile mfa` in a terminal/,
     });
     assert.deepEqual(deps.promptFake?.questions, []);
@@ -277,7 +385,11 @@ describe('executePlan: MFA', () => {
   for (const answer of ['12345', '1234567', 'abcdef', '']) {
     test(`refuses the code ${JSON.stringify(answer)} with exit 4 before calling STS`, async () => {
       const { deps, run } = setup({ profile: 'mfa', config, promptAnswers: [answer], interactive: true });
-      await assert.rejects(run(), { exitCode: ExitCode.credentials, reason: 'mfa-invalid', message: 'the MFA code for arn:aws:iam::111122223333:mfa/me must be 6 digits' });
+      await assert.rejects(run(), {
+        exitCode: ExitCode.credentials,
+        reason: 'mfa-invalid',
+        message: 'the MFA code for arn:aws:iam::111122223333:mfa/me must be 6 digits',
+      });
       assert.equal(deps.stsFake.calls.length, 0);
     });
   }
@@ -300,23 +412,44 @@ describe('executePlan: the probing default chain', () => {
   });
 
   test('a container failure moves on to instance metadata', async () => {
-    const { deps, run } = setup({ env: { AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://169.254.170.23/v1/credentials' } });
+    const { deps, run } = setup({
+      env: { AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://169.254.170.23/v1/credentials' },
+    });
     deps.sdkFake.failures.set('container', new Error('connection refused'));
     const credentials = await run();
-    assert.deepEqual(deps.sdkFake.calls.map((c) => c.source), ['imds']);
+    assert.deepEqual(
+      deps.sdkFake.calls.map((c) => c.source),
+      ['imds'],
+    );
     assert.deepEqual(credentials, deps.sdkFake.calls[0]?.issued);
-    assert.ok(deps.log.verboseLines.some((l) => l.includes('container credentials failed: could not get container credentials: connection refused')));
+    assert.ok(
+      deps.log.verboseLines.some((l) =>
+        l.includes('container credentials failed: could not get container credentials: connection refused'),
+      ),
+    );
   });
 
   test('with instance metadata disabled and a profile holding no credentials, nothing is tried', async () => {
-    const { deps, run } = setup({ env: { AWS_EC2_METADATA_DISABLED: 'true' }, config: '[default]\nregion = us-west-2' });
-    await assert.rejects(run(), { exitCode: ExitCode.credentials, message: 'unable to locate credentials (profile "default" holds no credentials)' });
+    const { deps, run } = setup({
+      env: { AWS_EC2_METADATA_DISABLED: 'true' },
+      config: '[default]\nregion = us-west-2',
+    });
+    await assert.rejects(run(), {
+      exitCode: ExitCode.credentials,
+      message: 'unable to locate credentials (profile "default" holds no credentials)',
+    });
     assert.equal(deps.loads.sdkSources, 0);
   });
 
   test('a configured instance-metadata source that fails is not a probe: its own error, exit 4', async () => {
-    const { deps, run } = setup({ profile: 'a', config: `[profile a]\nrole_arn = ${ARN('a')}\ncredential_source = Ec2InstanceMetadata` });
+    const { deps, run } = setup({
+      profile: 'a',
+      config: `[profile a]\nrole_arn = ${ARN('a')}\ncredential_source = Ec2InstanceMetadata`,
+    });
     deps.sdkFake.failures.set('imds', new Error('timeout'));
-    await assert.rejects(run(), { exitCode: ExitCode.credentials, message: 'could not get EC2 instance metadata credentials: timeout' });
+    await assert.rejects(run(), {
+      exitCode: ExitCode.credentials,
+      message: 'could not get EC2 instance metadata credentials: timeout',
+    });
   });
 });

@@ -44,7 +44,10 @@ describe('EKS DescribeCluster errors', () => {
   test('an unknown cluster (ResourceNotFoundException, as EKS sends it) exits 3 naming the cluster and region', async () => {
     const err = await describeWith((_req, res) => {
       // The restJson1 error shape: the type in x-amzn-errortype, the message in the body.
-      res.writeHead(404, { 'content-type': 'application/json', 'x-amzn-errortype': 'ResourceNotFoundException:http://internal.amazon.com/coral/com.amazonaws.eks/' });
+      res.writeHead(404, {
+        'content-type': 'application/json',
+        'x-amzn-errortype': 'ResourceNotFoundException:http://internal.amazon.com/coral/com.amazonaws.eks/',
+      });
       res.end(JSON.stringify({ message: 'No cluster found for name: demo.' }));
     });
     assert.equal(err.exitCode, ExitCode.config);
@@ -59,7 +62,12 @@ describe('EKS DescribeCluster errors', () => {
     }, `${url}/some/private/path?x=1`);
     assert.equal(err.exitCode, ExitCode.config);
     assert.equal(err.reason, 'eks-endpoint-not-found');
-    assert.match(err.message, new RegExp(`^the EKS endpoint ${url.replace(/\./g, '\\.')} answered DescribeCluster for cluster "demo" in us-east-1 with HTTP 404`));
+    assert.match(
+      err.message,
+      new RegExp(
+        `^the EKS endpoint ${url.replace(/\./g, '\\.')} answered DescribeCluster for cluster "demo" in us-east-1 with HTTP 404`,
+      ),
+    );
     assert.doesNotMatch(`${err.message}\n${err.hint}`, /private|x=1/, 'only the origin is quoted');
     assert.match(err.hint ?? '', /AWS_ENDPOINT_URL_EKS/);
   });
@@ -99,7 +107,10 @@ describe('EKS DescribeCluster errors', () => {
     try {
       await assert.rejects(port.listAccessEntries('demo'), (err: EksAuthError) => {
         assert.equal(err.reason, 'eks-error');
-        assert.match(err.message, /ListAccessEntries failed for cluster "demo" in us-east-1: EKS repeated the page token "same"/);
+        assert.match(
+          err.message,
+          /ListAccessEntries failed for cluster "demo" in us-east-1: EKS repeated the page token "same"/,
+        );
         return true;
       });
       assert.equal(calls, 2);

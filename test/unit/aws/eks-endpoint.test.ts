@@ -10,8 +10,23 @@ import { test } from 'node:test';
 import { resolveEksEndpoint } from '../../../src/aws/endpoint';
 import { requirePeer } from '../../peers/peers';
 
-const REGIONS = ['us-east-1', 'eu-west-1', 'us-gov-west-1', 'cn-north-1', 'us-iso-east-1', 'us-isob-east-1', 'eu-isoe-west-1', 'us-isof-south-1', 'eusc-de-east-1'];
-const VARIANTS: [boolean, boolean][] = [[false, false], [true, false], [false, true], [true, true]];
+const REGIONS = [
+  'us-east-1',
+  'eu-west-1',
+  'us-gov-west-1',
+  'cn-north-1',
+  'us-iso-east-1',
+  'us-isob-east-1',
+  'eu-isoe-west-1',
+  'us-isof-south-1',
+  'eusc-de-east-1',
+];
+const VARIANTS: [boolean, boolean][] = [
+  [false, false],
+  [true, false],
+  [false, true],
+  [true, true],
+];
 
 test('EKS hosts for default, FIPS and dual-stack match botocore in every partition', (t) => {
   if (!requirePeer(t, 'botocore')) return;
@@ -46,15 +61,27 @@ print(json.dumps(out))
     const want = expected[i];
     if (want === null || want === undefined) return;
     compared++;
-    assert.equal(resolveEksEndpoint({ region, useFipsEndpoint: fips, useDualstackEndpoint: dual }).url, want, `${region} fips=${fips} dualstack=${dual}`);
+    assert.equal(
+      resolveEksEndpoint({ region, useFipsEndpoint: fips, useDualstackEndpoint: dual }).url,
+      want,
+      `${region} fips=${fips} dualstack=${dual}`,
+    );
   });
   assert.ok(compared >= 30, `only ${compared} combinations compared`);
 });
 
 test('an override wins over FIPS and dual-stack, as in the AWS CLI, and a fips- pseudo-region turns FIPS on', () => {
-  assert.deepEqual(resolveEksEndpoint({ region: 'us-east-1', useFipsEndpoint: true, useDualstackEndpoint: true, endpointUrl: 'https://eks.example/prefix' }), {
-    url: 'https://eks.example/prefix',
-    signingRegion: 'us-east-1',
-  });
+  assert.deepEqual(
+    resolveEksEndpoint({
+      region: 'us-east-1',
+      useFipsEndpoint: true,
+      useDualstackEndpoint: true,
+      endpointUrl: 'https://eks.example/prefix',
+    }),
+    {
+      url: 'https://eks.example/prefix',
+      signingRegion: 'us-east-1',
+    },
+  );
   assert.equal(resolveEksEndpoint({ region: 'fips-us-east-1' }).url, 'https://fips.eks.us-east-1.amazonaws.com');
 });

@@ -11,9 +11,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ExitCode, EksAuthError } from '../../../src/errors';
-import { backoffMs, bypassesProxy, createSdkRequestHandler, proxyFor, sendHttp, type HttpSettings } from '../../../src/aws/http';
+import {
+  backoffMs,
+  bypassesProxy,
+  createSdkRequestHandler,
+  proxyFor,
+  sendHttp,
+  type HttpSettings,
+} from '../../../src/aws/http';
 import { proxyEnv } from '../../../src/aws/http-settings';
-import { issueCert, makeCa, startConnectProxy, startMisbehavingServer, type Ca, type ServerCert } from '../../peers/net-peers';
+import {
+  issueCert,
+  makeCa,
+  startConnectProxy,
+  startMisbehavingServer,
+  type Ca,
+  type ServerCert,
+} from '../../peers/net-peers';
 import { peerAvailable, requirePeer } from '../../peers/peers';
 
 const MARGIN_MS = 1500;
@@ -91,7 +105,9 @@ describe('NO_PROXY as Python urllib (botocore) reads it', () => {
   });
 
   test('lower-case variables win, an empty one turns the proxy off, as getproxies_environment does', () => {
-    assert.deepEqual(proxyEnv({ HTTPS_PROXY: 'http://upper:1', https_proxy: 'http://lower:2' }), { https: 'http://lower:2' });
+    assert.deepEqual(proxyEnv({ HTTPS_PROXY: 'http://upper:1', https_proxy: 'http://lower:2' }), {
+      https: 'http://lower:2',
+    });
     assert.deepEqual(proxyEnv({ HTTPS_PROXY: 'http://upper:1', https_proxy: '' }), {});
     assert.deepEqual(proxyEnv({ HTTP_PROXY: 'h:1', NO_PROXY: 'x' }), { http: 'h:1', noProxy: 'x' });
   });
@@ -103,11 +119,14 @@ describe('NO_PROXY as Python urllib (botocore) reads it', () => {
     assert.equal(choice?.authorization, `Basic ${Buffer.from('user:p@ss').toString('base64')}`);
     assert.equal(proxyFor(new URL('http://127.0.0.1:1/'), { https: 'http://p:1' }), undefined);
     assert.equal(proxyFor(target, { https: 'http://p:1', noProxy: '.amazonaws.com' }), undefined);
-    assert.throws(() => proxyFor(target, { https: 'ftp://user:secret@p:1' }), (err: EksAuthError) => {
-      assert.equal(err.exitCode, ExitCode.config);
-      assert.doesNotMatch(err.message, /secret/);
-      return true;
-    });
+    assert.throws(
+      () => proxyFor(target, { https: 'ftp://user:secret@p:1' }),
+      (err: EksAuthError) => {
+        assert.equal(err.exitCode, ExitCode.config);
+        assert.doesNotMatch(err.message, /secret/);
+        return true;
+      },
+    );
   });
 });
 
@@ -119,7 +138,12 @@ describe('deadlines of one call', () => {
     const s = settings();
     const { err, ms } = await failure(sendHttp({ method: 'GET', url: `${server.url}/?X-Amz-Signature=secret` }, s));
     assert.equal(err.exitCode, ExitCode.network);
-    assert.match(err.message, new RegExp(`^no answer from https://127\\.0\\.0\\.1:${server.port}: the 0\\.4 s TLS handshake deadline passed \\(2 attempts\\)$`));
+    assert.match(
+      err.message,
+      new RegExp(
+        `^no answer from https://127\\.0\\.0\\.1:${server.port}: the 0\\.4 s TLS handshake deadline passed \\(2 attempts\\)$`,
+      ),
+    );
     assert.doesNotMatch(err.message, /secret|X-Amz/);
     assert.equal(server.connections(), 2);
     assert.ok(ms < 2 * s.tlsTimeoutMs + 200 + MARGIN_MS, `took ${ms} ms`);
@@ -130,7 +154,9 @@ describe('deadlines of one call', () => {
     const server = await startMisbehavingServer('silent', cert);
     t.after(() => server.stop());
     const s = settings({ maxAttempts: 1 });
-    const { err, ms } = await failure(sendHttp({ method: 'POST', url: `${server.url}/`, body: 'Action=GetCallerIdentity' }, s));
+    const { err, ms } = await failure(
+      sendHttp({ method: 'POST', url: `${server.url}/`, body: 'Action=GetCallerIdentity' }, s),
+    );
     assert.match(err.message, /the 0\.7 s request deadline passed$/);
     assert.equal(err.reason, 'timeout');
     assert.ok(ms >= s.requestTimeoutMs - 50 && ms < s.requestTimeoutMs + MARGIN_MS, `took ${ms} ms`);
@@ -187,10 +213,22 @@ describe('deadlines of one call', () => {
   });
 
   test('backoff is full jitter below min(20 s, base × 2^retry): 100 ms base, 500 ms after throttling', () => {
-    assert.equal(backoffMs(0, false, () => 0.999), 99);
-    assert.equal(backoffMs(2, false, () => 0.5), 200);
-    assert.equal(backoffMs(1, true, () => 0.5), 500);
-    assert.equal(backoffMs(12, true, () => 0.5), 10_000);
+    assert.equal(
+      backoffMs(0, false, () => 0.999),
+      99,
+    );
+    assert.equal(
+      backoffMs(2, false, () => 0.5),
+      200,
+    );
+    assert.equal(
+      backoffMs(1, true, () => 0.5),
+      500,
+    );
+    assert.equal(
+      backoffMs(12, true, () => 0.5),
+      10_000,
+    );
   });
 });
 
@@ -206,7 +244,11 @@ describe('retries and trust', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as { port: number }).port;
-    return { url: `https://127.0.0.1:${port}/`, calls: () => n, stop: () => new Promise<void>((r) => server.close(() => r())) };
+    return {
+      url: `https://127.0.0.1:${port}/`,
+      calls: () => n,
+      stop: () => new Promise<void>((r) => server.close(() => r())),
+    };
   }
 
   test('5xx and throttling are retried, a 403 is not', async (t) => {
@@ -217,13 +259,22 @@ describe('retries and trust', () => {
     assert.equal(ok.status, 200);
     assert.equal(flaky.calls(), 2);
 
-    const throttled = await scriptedServer([400], ['<ErrorResponse><Error><Code>Throttling</Code></Error></ErrorResponse>']);
+    const throttled = await scriptedServer(
+      [400],
+      ['<ErrorResponse><Error><Code>Throttling</Code></Error></ErrorResponse>'],
+    );
     t.after(() => throttled.stop());
-    const last = await sendHttp({ method: 'GET', url: throttled.url }, settings({ maxAttempts: 3, callTimeoutMs: 10_000 }));
+    const last = await sendHttp(
+      { method: 'GET', url: throttled.url },
+      settings({ maxAttempts: 3, callTimeoutMs: 10_000 }),
+    );
     assert.equal(last.status, 400);
     assert.equal(throttled.calls(), 3);
 
-    const denied = await scriptedServer([403], ['<ErrorResponse><Error><Code>AccessDenied</Code></Error></ErrorResponse>']);
+    const denied = await scriptedServer(
+      [403],
+      ['<ErrorResponse><Error><Code>AccessDenied</Code></Error></ErrorResponse>'],
+    );
     t.after(() => denied.stop());
     assert.equal((await sendHttp({ method: 'GET', url: denied.url }, settings())).status, 403);
     assert.equal(denied.calls(), 1);
@@ -236,7 +287,13 @@ describe('retries and trust', () => {
     t.after(() => server.stop());
     const { err } = await failure(sendHttp({ method: 'GET', url: `https://localhost:${server.port}/` }, settings()));
     assert.equal(err.exitCode, ExitCode.tls);
-    assert.match(err.message, new RegExp(`^the TLS certificate of localhost:${server.port} was not accepted: .*(unable to verify|self.signed|issuer)`, 'i'));
+    assert.match(
+      err.message,
+      new RegExp(
+        `^the TLS certificate of localhost:${server.port} was not accepted: .*(unable to verify|self.signed|issuer)`,
+        'i',
+      ),
+    );
     assert.match(err.hint ?? '', /AWS_CA_BUNDLE.*ca_bundle/);
     assert.equal(server.connections(), 1);
   });

@@ -69,10 +69,9 @@ describe('parseIni reads the files as the AWS CLI does', () => {
   });
 
   test('skips # and ; comment lines, indented ones too, and blank lines', () => {
-    assert.deepEqual(
-      parsed('# top\n; top\n[default]\n\n   # indented\n\t; tabbed\nregion = us-east-1\n   \n'),
-      { default: { region: 'us-east-1' } },
-    );
+    assert.deepEqual(parsed('# top\n; top\n[default]\n\n   # indented\n\t; tabbed\nregion = us-east-1\n   \n'), {
+      default: { region: 'us-east-1' },
+    });
   });
 
   test('has no inline comments: "x # y" is the value, as in botocore', () => {
@@ -103,7 +102,10 @@ describe('parseIni reads the files as the AWS CLI does', () => {
       `),
       {
         'profile dev': { s3: { addressing_style: 'path', signature_version: 's3v4' }, region: 'eu-west-1' },
-        'services local': { sts: { endpoint_url: 'http://127.0.0.1:4566' }, eks: { endpoint_url: 'http://127.0.0.1:4567' } },
+        'services local': {
+          sts: { endpoint_url: 'http://127.0.0.1:4566' },
+          eks: { endpoint_url: 'http://127.0.0.1:4567' },
+        },
       },
     );
   });
@@ -113,7 +115,8 @@ describe('parseIni reads the files as the AWS CLI does', () => {
   });
 
   test('reads CRLF files like LF files', () => {
-    const lf = '[default]\nregion = us-west-2\ns3 =\n  addressing_style = path\n[profile a]\nrole_arn = arn:aws:iam::1:role/a\n';
+    const lf =
+      '[default]\nregion = us-west-2\ns3 =\n  addressing_style = path\n[profile a]\nrole_arn = arn:aws:iam::1:role/a\n';
     const crlf = lf.replace(/\n/g, '\r\n');
     assert.deepEqual(parsed(crlf), parsed(lf));
     assert.equal((parsed(crlf).default as Record<string, string>).region, 'us-west-2');
@@ -136,11 +139,36 @@ describe('parseIni reads the files as the AWS CLI does', () => {
 describe('parseIni reports unreadable lines with their number, never their content', () => {
   // configparser refuses these too (ParsingError, MissingSectionHeaderError), so the AWS CLI would fail on the file.
   const cases: { name: string; text: string; line: number; message: RegExp }[] = [
-    { name: 'a line without = or :', text: '[default]\nregion = us-west-2\nwJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\n', line: 3, message: /expected "key = value"/ },
-    { name: 'a setting before any section', text: '# keys\naws_access_key_id = AKIDEXAMPLE\n[default]\n', line: 2, message: /before any \[section\]/ },
-    { name: 'a line starting with =', text: '[default]\n= wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\n', line: 2, message: /expected "key = value"/ },
-    { name: 'a nested line without =', text: '[default]\ns3 =\n  wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\n', line: 3, message: /indented "key = value" under "s3 ="/ },
-    { name: 'CRLF line numbers', text: '[default]\r\n\r\nregion = x\r\nsecretvalue\r\n', line: 4, message: /expected "key = value"/ },
+    {
+      name: 'a line without = or :',
+      text: '[default]\nregion = us-west-2\nwJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\n',
+      line: 3,
+      message: /expected "key = value"/,
+    },
+    {
+      name: 'a setting before any section',
+      text: '# keys\naws_access_key_id = AKIDEXAMPLE\n[default]\n',
+      line: 2,
+      message: /before any \[section\]/,
+    },
+    {
+      name: 'a line starting with =',
+      text: '[default]\n= wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\n',
+      line: 2,
+      message: /expected "key = value"/,
+    },
+    {
+      name: 'a nested line without =',
+      text: '[default]\ns3 =\n  wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\n',
+      line: 3,
+      message: /indented "key = value" under "s3 ="/,
+    },
+    {
+      name: 'CRLF line numbers',
+      text: '[default]\r\n\r\nregion = x\r\nsecretvalue\r\n',
+      line: 4,
+      message: /expected "key = value"/,
+    },
   ];
   for (const c of cases) {
     test(`reports ${c.name} at line ${c.line}`, () => {
@@ -149,7 +177,10 @@ describe('parseIni reports unreadable lines with their number, never their conte
       const [problem] = problems;
       assert.equal(problem?.line, c.line);
       assert.match(problem?.message ?? '', c.message);
-      assert.ok(!problem?.message.includes('EXAMPLEKEY') && !problem?.message.includes('secretvalue'), 'the line content must not be echoed');
+      assert.ok(
+        !problem?.message.includes('EXAMPLEKEY') && !problem?.message.includes('secretvalue'),
+        'the line content must not be echoed',
+      );
     });
   }
 
@@ -169,7 +200,11 @@ describe('parseIni agrees with the AWS SDK for JavaScript on the common subset',
   async function sdkParse(text: string): Promise<Record<string, Record<string, string>>> {
     const filepath = join(dir, `credentials-${++fileNumber}`);
     writeFileSync(filepath, text);
-    const { credentialsFile } = await loadSharedConfigFiles({ filepath, configFilepath: join(dir, 'absent'), ignoreCache: true });
+    const { credentialsFile } = await loadSharedConfigFiles({
+      filepath,
+      configFilepath: join(dir, 'absent'),
+      ignoreCache: true,
+    });
     return JSON.parse(JSON.stringify(credentialsFile));
   }
 
@@ -212,8 +247,15 @@ describe('parseIni agrees with the AWS SDK for JavaScript on the common subset',
   const setting = fc.oneof(
     fc.tuple(identifier, delimiter, value).map(([k, d, v]) => [k, `${k}${d}${v}`] as const),
     fc
-      .tuple(identifier, fc.uniqueArray(fc.tuple(identifier, delimiter, value), { minLength: 1, maxLength: 3, selector: ([k]) => k }), fc.constantFrom('  ', '    ', '\t'))
-      .map(([k, nested, indent]) => [k, [`${k} =`, ...nested.map(([nk, d, v]) => `${indent}${nk}${d}${v}`)].join('\n')] as const),
+      .tuple(
+        identifier,
+        fc.uniqueArray(fc.tuple(identifier, delimiter, value), { minLength: 1, maxLength: 3, selector: ([k]) => k }),
+        fc.constantFrom('  ', '    ', '\t'),
+      )
+      .map(
+        ([k, nested, indent]) =>
+          [k, [`${k} =`, ...nested.map(([nk, d, v]) => `${indent}${nk}${d}${v}`)].join('\n')] as const,
+      ),
   );
   const filler = fc.constantFrom('', '# a comment', '; another = comment', '   ', '  # indented comment');
   const section = fc

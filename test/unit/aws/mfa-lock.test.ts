@@ -74,7 +74,9 @@ describe('the MFA lock while its holder is at the prompt', () => {
   test('a concurrent non-interactive call and a concurrent interactive one wait for its session: no second prompt, no failure', async () => {
     const person = slowPerson(6 * SHORT_BOUND_MS);
     const holder = caller(1001, person);
-    const nobody = { questions: [] as string[], ask: async (q: string) => {
+    const nobody = {
+      questions: [] as string[],
+      ask: async (q: string) => {
         nobody.questions.push(q);
         return '000000';
       },
@@ -92,7 +94,9 @@ describe('the MFA lock while its holder is at the prompt', () => {
     for (const token of [a, b, c]) assert.match(token, /^k8s-aws-v1\./);
     assert.equal(person.questions.length, 1);
     assert.deepEqual(nobody.questions, [], 'the second interactive call did not prompt');
-    const mfaCalls = [holder, interactive, background].flatMap((d) => d.stsFake.assumeRoleCalls().filter((call) => call.request.tokenCode));
+    const mfaCalls = [holder, interactive, background].flatMap((d) =>
+      d.stsFake.assumeRoleCalls().filter((call) => call.request.tokenCode),
+    );
     assert.equal(mfaCalls.length, 1, 'one AssumeRole with a code');
     for (const d of [interactive, background]) {
       assert.ok(!d.log.messages().some((line) => /broke the lock/.test(line)), d.log.messages().join('\n'));
@@ -105,7 +109,16 @@ describe('the MFA lock while its holder is at the prompt', () => {
     const at = Date.now();
     writeFileSync(path, JSON.stringify({ pid: 4242, host: 'here', at, nonce: 'aaaaaaaaaaaa' }));
     const broken: string[] = [];
-    const options: LockOptions = { now: Date.now, sleep, isAlive: () => true, pid: 1, host: 'here', maxWaitMs: SHORT_BOUND_MS, pollMs: 5, onBreak: (r) => broken.push(r) };
+    const options: LockOptions = {
+      now: Date.now,
+      sleep,
+      isAlive: () => true,
+      pid: 1,
+      host: 'here',
+      maxWaitMs: SHORT_BOUND_MS,
+      pollMs: 5,
+      onBreak: (r) => broken.push(r),
+    };
     const held = await acquireLock(path, options, { patientMs: 60_000 });
     held.release();
     assert.equal(broken.length, 1);
@@ -122,7 +135,15 @@ describe('the MFA lock while its holder is at the prompt', () => {
       utimesSync(path, renewed - 1, renewed);
     }, SHORT_BOUND_MS / 4);
     try {
-      const options: LockOptions = { now: Date.now, sleep, isAlive: () => true, pid: 1, host: 'here', maxWaitMs: SHORT_BOUND_MS, pollMs: 5 };
+      const options: LockOptions = {
+        now: Date.now,
+        sleep,
+        isAlive: () => true,
+        pid: 1,
+        host: 'here',
+        maxWaitMs: SHORT_BOUND_MS,
+        pollMs: 5,
+      };
       await assert.rejects(acquireLock(path, options, { patientMs: 3 * SHORT_BOUND_MS }), (err: unknown) => {
         assert.ok(err instanceof LockBusyError);
         assert.equal(err.holderPid, 4242);
@@ -135,7 +156,13 @@ describe('the MFA lock while its holder is at the prompt', () => {
 });
 
 describe('a wrong MFA code', () => {
-  const ENDPOINT: StsEndpoint = { url: 'https://sts.us-east-1.amazonaws.com', host: 'sts.us-east-1.amazonaws.com', signingRegion: 'us-east-1', region: 'us-east-1', partition: 'aws' };
+  const ENDPOINT: StsEndpoint = {
+    url: 'https://sts.us-east-1.amazonaws.com',
+    host: 'sts.us-east-1.amazonaws.com',
+    signingRegion: 'us-east-1',
+    region: 'us-east-1',
+    partition: 'aws',
+  };
   // The message STS sends for a code that is wrong or already used (AssumeRole, HTTP 403).
   const refusals = [
     'MultiFactorAuthentication failed with invalid MFA one time pass code. ',
@@ -145,23 +172,43 @@ describe('a wrong MFA code', () => {
   for (const message of refusals) {
     test(`gets its own hint, not the trust-policy one: ${message.slice(0, 60)}…`, async () => {
       const deps = fakeDeps({ config: CONFIG, env: { AWS_REGION: 'us-east-1' }, promptAnswers: ['123456'] });
-      deps.stsFake.failWith = stsError({ name: 'AccessDenied', message, $metadata: { httpStatusCode: 403 } }, ENDPOINT, 'AssumeRole');
+      deps.stsFake.failWith = stsError(
+        { name: 'AccessDenied', message, $metadata: { httpStatusCode: 403 } },
+        ENDPOINT,
+        'AssumeRole',
+      );
       const files = loadAwsConfigFiles(deps);
       const plan = planCredentials({ profileFlag: 'admin', env: deps.env, files });
-      await assert.rejects(executePlan(plan, { files, endpoint: ENDPOINT, interactive: true }, deps), (err: EksAuthError) => {
-        assert.equal(err.exitCode, ExitCode.credentials);
-        assert.equal(err.reason, 'mfa-invalid');
-        assert.match(err.message, /^could not assume role arn:aws:iam::222222222222:role\/admin \(profile "admin"\): AccessDenied: MultiFactorAuthentication failed/);
-        assert.equal(err.hint, 'the MFA code was wrong, already used or expired, or mfa_serial is not your device: wait for the next code and retry');
-        assert.doesNotMatch(err.hint ?? '', /trust policy/);
-        return true;
-      });
+      await assert.rejects(
+        executePlan(plan, { files, endpoint: ENDPOINT, interactive: true }, deps),
+        (err: EksAuthError) => {
+          assert.equal(err.exitCode, ExitCode.credentials);
+          assert.equal(err.reason, 'mfa-invalid');
+          assert.match(
+            err.message,
+            /^could not assume role arn:aws:iam::222222222222:role\/admin \(profile "admin"\): AccessDenied: MultiFactorAuthentication failed/,
+          );
+          assert.equal(
+            err.hint,
+            'the MFA code was wrong, already used or expired, or mfa_serial is not your device: wait for the next code and retry',
+          );
+          assert.doesNotMatch(err.hint ?? '', /trust policy/);
+          return true;
+        },
+      );
     });
   }
 
   test('an AccessDenied that is not about the code keeps the trust-policy hint', () => {
-    const err = stsError({ name: 'AccessDenied', message: 'User: x is not authorized to perform: sts:AssumeRole', $metadata: { httpStatusCode: 403 } }, ENDPOINT, 'AssumeRole');
+    const err = stsError(
+      {
+        name: 'AccessDenied',
+        message: 'User: x is not authorized to perform: sts:AssumeRole',
+        $metadata: { httpStatusCode: 403 },
+      },
+      ENDPOINT,
+      'AssumeRole',
+    );
     assert.match(err.hint ?? '', /trust policy/);
   });
 });
-

@@ -30,7 +30,16 @@ const ENV_KEYS: Env = { AWS_ACCESS_KEY_ID: 'AKIDENV', AWS_SECRET_ACCESS_KEY: 'en
 const ARN = (name: string) => `arn:aws:iam::111122223333:role/${name}`;
 
 function plan(overrides: Partial<CredentialPlan>): CredentialPlan {
-  return { profile: 'default', profileFrom: 'default', sources: [], hops: [], visited: [], probing: false, warnings: [], ...overrides };
+  return {
+    profile: 'default',
+    profileFrom: 'default',
+    sources: [],
+    hops: [],
+    visited: [],
+    probing: false,
+    warnings: [],
+    ...overrides,
+  };
 }
 
 function run(row: Pick<Row, 'config' | 'credentials' | 'env' | 'profileFlag'>): CredentialPlan {
@@ -39,7 +48,11 @@ function run(row: Pick<Row, 'config' | 'credentials' | 'env' | 'profileFlag'>): 
   if (row.credentials !== undefined) files.set(CREDENTIALS_PATH, dedent(row.credentials));
   const env = row.env ?? {};
   const loaded = loadAwsConfigFiles({ env, homedir: HOME, files });
-  return planCredentials({ env, files: loaded, ...(row.profileFlag !== undefined ? { profileFlag: row.profileFlag } : {}) });
+  return planCredentials({
+    env,
+    files: loaded,
+    ...(row.profileFlag !== undefined ? { profileFlag: row.profileFlag } : {}),
+  });
 }
 
 function check(rows: Row[]): void {
@@ -47,7 +60,12 @@ function check(rows: Row[]): void {
     test(`${row.name} (${row.from})`, () => {
       if (row.error) {
         const { message, hint, ...rest } = row.error;
-        assert.throws(() => run(row), { name: 'EksAuthError', ...rest, ...(message ? { message } : {}), ...(hint ? { hint } : {}) });
+        assert.throws(() => run(row), {
+          name: 'EksAuthError',
+          ...rest,
+          ...(message ? { message } : {}),
+          ...(hint ? { hint } : {}),
+        });
         return;
       }
       const actual = run(row);
@@ -93,7 +111,12 @@ describe('planCredentials: environment keys, AWS_PROFILE and --profile', () => {
       env: ENV_KEYS,
       profileFlag: 'dev',
       credentials: `[dev]\n${KEYS}`,
-      plan: { profile: 'dev', profileFrom: '--profile', sources: [{ kind: 'static', profile: 'dev' }], visited: ['dev'] },
+      plan: {
+        profile: 'dev',
+        profileFrom: '--profile',
+        sources: [{ kind: 'static', profile: 'dev' }],
+        visited: ['dev'],
+      },
     },
     {
       name: '--profile ignores environment web identity too',
@@ -101,7 +124,12 @@ describe('planCredentials: environment keys, AWS_PROFILE and --profile', () => {
       env: { AWS_WEB_IDENTITY_TOKEN_FILE: '/var/run/token', AWS_ROLE_ARN: ARN('irsa') },
       profileFlag: 'dev',
       credentials: `[dev]\n${KEYS}`,
-      plan: { profile: 'dev', profileFrom: '--profile', sources: [{ kind: 'static', profile: 'dev' }], visited: ['dev'] },
+      plan: {
+        profile: 'dev',
+        profileFrom: '--profile',
+        sources: [{ kind: 'static', profile: 'dev' }],
+        visited: ['dev'],
+      },
     },
     {
       name: '--profile does not trip over a lone leftover AWS_ACCESS_KEY_ID',
@@ -109,44 +137,74 @@ describe('planCredentials: environment keys, AWS_PROFILE and --profile', () => {
       env: { AWS_ACCESS_KEY_ID: 'AKIDLEFTOVER' },
       profileFlag: 'dev',
       credentials: `[dev]\n${KEYS}`,
-      plan: { profile: 'dev', profileFrom: '--profile', sources: [{ kind: 'static', profile: 'dev' }], visited: ['dev'] },
+      plan: {
+        profile: 'dev',
+        profileFrom: '--profile',
+        sources: [{ kind: 'static', profile: 'dev' }],
+        visited: ['dev'],
+      },
     },
     {
       name: 'a lone AWS_ACCESS_KEY_ID is a config error',
       from: 'botocore: EnvProvider raises PartialCredentialsError',
       env: { AWS_ACCESS_KEY_ID: 'AKIDLEFTOVER' },
-      error: { exitCode: ExitCode.config, reason: 'partial-credentials', message: /AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not/ },
+      error: {
+        exitCode: ExitCode.config,
+        reason: 'partial-credentials',
+        message: /AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not/,
+      },
     },
     {
       name: 'a lone AWS_SECRET_ACCESS_KEY is a config error',
       from: 'eks-auth: stricter than botocore, which ignores it; a leftover half of a key pair is a mistake worth naming',
       env: { AWS_SECRET_ACCESS_KEY: 'leftover-secret' },
-      error: { exitCode: ExitCode.config, reason: 'partial-credentials', message: /AWS_SECRET_ACCESS_KEY is set but AWS_ACCESS_KEY_ID is not/ },
+      error: {
+        exitCode: ExitCode.config,
+        reason: 'partial-credentials',
+        message: /AWS_SECRET_ACCESS_KEY is set but AWS_ACCESS_KEY_ID is not/,
+      },
     },
     {
       name: 'AWS_PROFILE naming a missing profile fails even with environment keys',
       from: 'AWS CLI: "The config profile (x) could not be found"',
       env: { ...ENV_KEYS, AWS_PROFILE: 'ghost' },
-      error: { exitCode: ExitCode.config, reason: 'profile-not-found', message: 'the config profile (ghost) could not be found' },
+      error: {
+        exitCode: ExitCode.config,
+        reason: 'profile-not-found',
+        message: 'the config profile (ghost) could not be found',
+      },
     },
     {
       name: '--profile naming a missing profile',
       from: 'AWS CLI',
       profileFlag: 'ghost',
       config: '[profile dev]\nregion = x',
-      error: { exitCode: ExitCode.config, reason: 'profile-not-found', message: 'the config profile (ghost) could not be found', hint: /known profiles: dev/ },
+      error: {
+        exitCode: ExitCode.config,
+        reason: 'profile-not-found',
+        message: 'the config profile (ghost) could not be found',
+        hint: /known profiles: dev/,
+      },
     },
     {
       name: 'AWS_DEFAULT_PROFILE when AWS_PROFILE is unset',
       from: 'botocore configprovider: profile from AWS_DEFAULT_PROFILE / AWS_PROFILE',
       env: { AWS_DEFAULT_PROFILE: 'dev' },
       credentials: `[dev]\n${KEYS}`,
-      plan: { profile: 'dev', profileFrom: 'AWS_PROFILE', sources: [{ kind: 'static', profile: 'dev' }], visited: ['dev'] },
+      plan: {
+        profile: 'dev',
+        profileFrom: 'AWS_PROFILE',
+        sources: [{ kind: 'static', profile: 'dev' }],
+        visited: ['dev'],
+      },
     },
   ]);
 
-  test('AWS_PROFILE wins over AWS_DEFAULT_PROFILE (the SDKs\' order; AWS CLI v1 checks AWS_DEFAULT_PROFILE first)', () => {
-    assert.deepEqual(selectProfile(undefined, { AWS_PROFILE: 'a', AWS_DEFAULT_PROFILE: 'b' }), { profile: 'a', profileFrom: 'AWS_PROFILE' });
+  test("AWS_PROFILE wins over AWS_DEFAULT_PROFILE (the SDKs' order; AWS CLI v1 checks AWS_DEFAULT_PROFILE first)", () => {
+    assert.deepEqual(selectProfile(undefined, { AWS_PROFILE: 'a', AWS_DEFAULT_PROFILE: 'b' }), {
+      profile: 'a',
+      profileFrom: 'AWS_PROFILE',
+    });
     assert.deepEqual(selectProfile('c', { AWS_PROFILE: 'a' }), { profile: 'c', profileFrom: '--profile' });
     assert.deepEqual(selectProfile(undefined, {}), { profile: 'default', profileFrom: 'default' });
   });
@@ -270,7 +328,8 @@ describe('planCredentials: role_arn chains', () => {
       error: {
         exitCode: ExitCode.config,
         reason: 'profile-loop',
-        message: 'infinite loop in credential configuration detected: profile "a" has already been visited (a -> b -> a)',
+        message:
+          'infinite loop in credential configuration detected: profile "a" has already been visited (a -> b -> a)',
       },
     },
     {
@@ -278,7 +337,11 @@ describe('planCredentials: role_arn chains', () => {
       from: 'botocore: The source_profile "X" referenced in the profile "Y" does not exist.',
       profileFlag: 'a',
       config: `[profile a]\nrole_arn = ${ARN('a')}\nsource_profile = ghost`,
-      error: { exitCode: ExitCode.config, reason: 'profile-not-found', message: 'the source_profile "ghost" referenced in the profile "a" does not exist' },
+      error: {
+        exitCode: ExitCode.config,
+        reason: 'profile-not-found',
+        message: 'the source_profile "ghost" referenced in the profile "a" does not exist',
+      },
     },
     {
       name: 'role_arn with neither source_profile nor credential_source',
@@ -304,7 +367,11 @@ describe('planCredentials: role_arn chains', () => {
       from: 'botocore: The profile "a" contains both source_profile and credential_source.',
       profileFlag: 'a',
       config: `[profile a]\nrole_arn = ${ARN('a')}\nsource_profile = b\ncredential_source = Environment\n[profile b]\n${KEYS}`,
-      error: { exitCode: ExitCode.config, reason: 'conflicting-source', message: 'profile "a" has both source_profile and credential_source' },
+      error: {
+        exitCode: ExitCode.config,
+        reason: 'conflicting-source',
+        message: 'profile "a" has both source_profile and credential_source',
+      },
     },
     {
       name: 'a source profile with static keys uses them, not its own role_arn',
@@ -377,7 +444,11 @@ describe('planCredentials: role_arn chains', () => {
       from: 'botocore: the source profile chain is built with disable_env_vars=True',
       env: { AWS_WEB_IDENTITY_TOKEN_FILE: '/var/run/token', AWS_ROLE_ARN: ARN('irsa') },
       config: `[default]\nrole_arn = ${ARN('a')}\nsource_profile = empty\n[profile empty]\nregion = us-west-2`,
-      error: { exitCode: ExitCode.config, reason: 'no-credentials', message: 'the source_profile "empty" referenced in the profile "default" has no credentials' },
+      error: {
+        exitCode: ExitCode.config,
+        reason: 'no-credentials',
+        message: 'the source_profile "empty" referenced in the profile "default" has no credentials',
+      },
     },
   ]);
 });
@@ -399,7 +470,11 @@ describe('planCredentials: credential_source', () => {
       from: 'botocore raises CredentialRetrievalError',
       profileFlag: 'a',
       config: config('Environment'),
-      error: { exitCode: ExitCode.credentials, reason: 'no-credentials', message: /credential_source = Environment but AWS_ACCESS_KEY_ID/ },
+      error: {
+        exitCode: ExitCode.credentials,
+        reason: 'no-credentials',
+        message: /credential_source = Environment but AWS_ACCESS_KEY_ID/,
+      },
     },
     {
       name: 'Ec2InstanceMetadata',
@@ -420,7 +495,11 @@ describe('planCredentials: credential_source', () => {
       from: 'botocore: The credential source "X" referenced in profile "a" is not valid.',
       profileFlag: 'a',
       config: config('Ec2Metadata'),
-      error: { exitCode: ExitCode.config, reason: 'bad-setting', message: /credential_source = Ec2Metadata, which is not one of Environment, Ec2InstanceMetadata, EcsContainer/ },
+      error: {
+        exitCode: ExitCode.config,
+        reason: 'bad-setting',
+        message: /credential_source = Ec2Metadata, which is not one of Environment, Ec2InstanceMetadata, EcsContainer/,
+      },
     },
   ]);
 });
@@ -435,36 +514,62 @@ describe('planCredentials: web identity', () => {
       plan: {
         profile: 'wi',
         profileFrom: '--profile',
-        sources: [{ kind: 'web-identity', profile: 'wi', roleArn: ARN('wi'), tokenFile: '/var/run/token', sessionName: 'ci-job', durationSeconds: 7200 }],
+        sources: [
+          {
+            kind: 'web-identity',
+            profile: 'wi',
+            roleArn: ARN('wi'),
+            tokenFile: '/var/run/token',
+            sessionName: 'ci-job',
+            durationSeconds: 7200,
+          },
+        ],
         visited: ['wi'],
       },
     },
     {
       name: 'from the environment (IRSA) with AWS_ROLE_SESSION_NAME',
       from: 'botocore _CONFIG_TO_ENV_VAR',
-      env: { AWS_WEB_IDENTITY_TOKEN_FILE: '/var/run/secrets/eks.amazonaws.com/serviceaccount/token', AWS_ROLE_ARN: ARN('irsa'), AWS_ROLE_SESSION_NAME: 'pod-a' },
+      env: {
+        AWS_WEB_IDENTITY_TOKEN_FILE: '/var/run/secrets/eks.amazonaws.com/serviceaccount/token',
+        AWS_ROLE_ARN: ARN('irsa'),
+        AWS_ROLE_SESSION_NAME: 'pod-a',
+      },
       plan: {
-        sources: [{ kind: 'web-identity', roleArn: ARN('irsa'), tokenFile: '/var/run/secrets/eks.amazonaws.com/serviceaccount/token', sessionName: 'pod-a' }],
+        sources: [
+          {
+            kind: 'web-identity',
+            roleArn: ARN('irsa'),
+            tokenFile: '/var/run/secrets/eks.amazonaws.com/serviceaccount/token',
+            sessionName: 'pod-a',
+          },
+        ],
       },
     },
     {
       name: 'AWS_WEB_IDENTITY_TOKEN_FILE without AWS_ROLE_ARN',
       from: 'botocore raises InvalidConfigError (no role ARN configured)',
       env: { AWS_WEB_IDENTITY_TOKEN_FILE: '/var/run/token' },
-      error: { exitCode: ExitCode.config, reason: 'incomplete-web-identity', message: 'AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not' },
+      error: {
+        exitCode: ExitCode.config,
+        reason: 'incomplete-web-identity',
+        message: 'AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not',
+      },
     },
     {
-      name: 'an environment token file with the profile\'s role_arn',
+      name: "an environment token file with the profile's role_arn",
       from: 'AWS CLI: each setting is read from the environment, else the profile',
       env: { AWS_WEB_IDENTITY_TOKEN_FILE: '/env/token' },
       config: `[default]\nrole_arn = ${ARN('fromprofile')}\nweb_identity_token_file = /profile/token\nrole_session_name = from-profile`,
       plan: {
-        sources: [{ kind: 'web-identity', roleArn: ARN('fromprofile'), tokenFile: '/env/token', sessionName: 'from-profile' }],
+        sources: [
+          { kind: 'web-identity', roleArn: ARN('fromprofile'), tokenFile: '/env/token', sessionName: 'from-profile' },
+        ],
         visited: ['default'],
       },
     },
     {
-      name: 'AWS_ROLE_ARN over the profile\'s role_arn, with the profile\'s token file',
+      name: "AWS_ROLE_ARN over the profile's role_arn, with the profile's token file",
       from: 'botocore _get_config: environment first, key by key',
       env: { AWS_ROLE_ARN: ARN('fromenv') },
       config: `[default]\nrole_arn = ${ARN('fromprofile')}\nweb_identity_token_file = /profile/token`,
@@ -478,7 +583,12 @@ describe('planCredentials: web identity', () => {
       from: 'botocore: web identity provider precedes SharedCredentialProvider',
       env: { AWS_PROFILE: 'dev', AWS_WEB_IDENTITY_TOKEN_FILE: '/var/run/token', AWS_ROLE_ARN: ARN('irsa') },
       credentials: `[dev]\n${KEYS}`,
-      plan: { profile: 'dev', profileFrom: 'AWS_PROFILE', sources: [{ kind: 'web-identity', roleArn: ARN('irsa'), tokenFile: '/var/run/token' }], visited: ['dev'] },
+      plan: {
+        profile: 'dev',
+        profileFrom: 'AWS_PROFILE',
+        sources: [{ kind: 'web-identity', roleArn: ARN('irsa'), tokenFile: '/var/run/token' }],
+        visited: ['dev'],
+      },
     },
     {
       name: 'a role_arn + source_profile profile beats environment web identity',
@@ -498,7 +608,11 @@ describe('planCredentials: web identity', () => {
       from: 'botocore raises InvalidConfigError',
       profileFlag: 'wi',
       config: '[profile wi]\nweb_identity_token_file = /var/run/token',
-      error: { exitCode: ExitCode.config, reason: 'incomplete-web-identity', message: 'profile "wi" has web_identity_token_file but no role_arn' },
+      error: {
+        exitCode: ExitCode.config,
+        reason: 'incomplete-web-identity',
+        message: 'profile "wi" has web_identity_token_file but no role_arn',
+      },
     },
   ]);
 });
@@ -509,14 +623,16 @@ describe('planCredentials: SSO, credential_process and static keys', () => {
       name: 'sso_session',
       from: 'botocore SSOProvider',
       profileFlag: 'sso',
-      config: '[profile sso]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Dev\n[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1',
+      config:
+        '[profile sso]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Dev\n[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1',
       plan: { profile: 'sso', profileFrom: '--profile', sources: [{ kind: 'sso', profile: 'sso' }], visited: ['sso'] },
     },
     {
       name: 'legacy sso_start_url',
       from: 'botocore SSOProvider',
       profileFlag: 'sso',
-      config: '[profile sso]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\nsso_account_id = 111122223333\nsso_role_name = Dev',
+      config:
+        '[profile sso]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\nsso_account_id = 111122223333\nsso_role_name = Dev',
       plan: { profile: 'sso', profileFrom: '--profile', sources: [{ kind: 'sso', profile: 'sso' }], visited: ['sso'] },
     },
     {
@@ -590,7 +706,10 @@ describe('planCredentials: the default chain probes container and instance metad
     {
       name: 'AWS_CONTAINER_CREDENTIALS_FULL_URI (EKS Pod Identity)',
       from: 'botocore ContainerProvider',
-      env: { AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://169.254.170.23/v1/credentials', AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: '/var/run/token' },
+      env: {
+        AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://169.254.170.23/v1/credentials',
+        AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: '/var/run/token',
+      },
       plan: { sources: [{ kind: 'container' }, { kind: 'imds' }], probing: true },
     },
     {
@@ -623,7 +742,8 @@ describe('planCredentials: the default chain probes container and instance metad
 
 describe('planCredentials: duration_seconds', () => {
   // STS AssumeRole accepts 900–43200 seconds; botocore passes any integer and lets STS refuse it.
-  const profile = (value: string) => `[profile a]\nrole_arn = ${ARN('a')}\ncredential_source = Ec2InstanceMetadata\nduration_seconds = ${value}`;
+  const profile = (value: string) =>
+    `[profile a]\nrole_arn = ${ARN('a')}\ncredential_source = Ec2InstanceMetadata\nduration_seconds = ${value}`;
   for (const value of ['900', '43200']) {
     test(`accepts ${value}`, () => {
       assert.equal(run({ profileFlag: 'a', config: profile(value) }).hops[0]?.durationSeconds, Number(value));
@@ -652,6 +772,9 @@ describe('describePlan', () => {
   });
 
   test('lists the probes of the default chain as alternatives', () => {
-    assert.equal(describePlan(run({ env: { AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '/x' } })), 'container credentials, else EC2 instance metadata');
+    assert.equal(
+      describePlan(run({ env: { AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '/x' } })),
+      'container credentials, else EC2 instance metadata',
+    );
   });
 });

@@ -22,7 +22,12 @@ describe('SDK credential sources', () => {
   }
 
   test('refuses a credential_process Expiration that is not a time, naming the field and not the secret', async () => {
-    const files = processProfile({ Version: 1, AccessKeyId: 'AKIDEXAMPLE', SecretAccessKey: SECRET, Expiration: 'not-a-date' });
+    const files = processProfile({
+      Version: 1,
+      AccessKeyId: 'AKIDEXAMPLE',
+      SecretAccessKey: SECRET,
+      Expiration: 'not-a-date',
+    });
     const err = await createSdkSourcesPort(NO_IO)
       .fromProcess('p', files)
       .then(
@@ -35,7 +40,12 @@ describe('SDK credential sources', () => {
   });
 
   test('passes a valid credential_process answer through with its expiry', async () => {
-    const files = processProfile({ Version: 1, AccessKeyId: 'AKIDEXAMPLE', SecretAccessKey: SECRET, Expiration: '2999-01-01T00:00:00Z' });
+    const files = processProfile({
+      Version: 1,
+      AccessKeyId: 'AKIDEXAMPLE',
+      SecretAccessKey: SECRET,
+      Expiration: '2999-01-01T00:00:00Z',
+    });
     const credentials = await createSdkSourcesPort(NO_IO).fromProcess('p', files);
     assert.equal(credentials.accessKeyId, 'AKIDEXAMPLE');
     assert.equal(credentials.expiration?.toISOString(), '2999-01-01T00:00:00.000Z');

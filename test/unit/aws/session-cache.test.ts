@@ -12,7 +12,11 @@ const CONFIG = awsConfig({
   dev: role('arn:aws:iam::111122223333:role/dev', 'base'),
   ops: role('arn:aws:iam::111122223333:role/dev', 'base'),
   admin: role('arn:aws:iam::444455556666:role/admin', 'dev', { mfa_serial: 'arn:aws:iam::111122223333:mfa/me' }),
-  irsa: { role_arn: 'arn:aws:iam::111122223333:role/pod', web_identity_token_file: '/var/run/token', region: 'us-east-1' },
+  irsa: {
+    role_arn: 'arn:aws:iam::111122223333:role/pod',
+    web_identity_token_file: '/var/run/token',
+    region: 'us-east-1',
+  },
 });
 
 interface Case {
@@ -27,12 +31,21 @@ const BASE_ENV: Env = { AWS_REGION: 'us-east-1' };
 
 /** Resolves a call as `eks-auth token` would, without network, and returns its token key and chain keys. */
 function keysOf(c: Case): { token: string; chain: string[] | undefined } {
-  const deps = fakeDeps({ config: c.config ?? CONFIG, env: { ...BASE_ENV, ...c.env }, files: { '/var/run/token': 'jwt-1', ...c.files } });
+  const deps = fakeDeps({
+    config: c.config ?? CONFIG,
+    env: { ...BASE_ENV, ...c.env },
+    files: { '/var/run/token': 'jwt-1', ...c.files },
+  });
   const target = resolveAwsTarget(c.input ?? {}, deps);
   const identity = sourceIdentity(target.plan, target.files, deps);
   assert.notEqual(identity, undefined, 'the source should be identifiable');
   return {
-    token: tokenCacheKey({ clusterId: c.cluster ?? 'demo', endpoint: target.stsEndpoint, plan: target.plan, sourceIdentity: identity }),
+    token: tokenCacheKey({
+      clusterId: c.cluster ?? 'demo',
+      endpoint: target.stsEndpoint,
+      plan: target.plan,
+      sourceIdentity: identity,
+    }),
     chain: chainCacheKeys(target.plan, { files: target.files, endpoint: target.stsEndpoint, interactive: false }, deps),
   };
 }
@@ -41,16 +54,25 @@ const ENV_KEYS: Env = { AWS_ACCESS_KEY_ID: 'AKIAKEYTESTENV000001', AWS_SECRET_AC
 
 describe('role-session (chain step) keys', () => {
   test('are the same for any cluster, so a new cluster reuses the role sessions', () => {
-    assert.deepEqual(keysOf({ input: { profile: 'admin' }, cluster: 'demo' }).chain, keysOf({ input: { profile: 'admin' }, cluster: 'prod' }).chain);
+    assert.deepEqual(
+      keysOf({ input: { profile: 'admin' }, cluster: 'demo' }).chain,
+      keysOf({ input: { profile: 'admin' }, cluster: 'prod' }).chain,
+    );
   });
 
   test('are the same in every region of a partition, so `login` in one region serves clusters in all', () => {
     const east = keysOf({ input: { profile: 'admin', region: 'us-east-1' } }).chain;
     assert.deepEqual(keysOf({ input: { profile: 'admin', region: 'eu-west-1' } }).chain, east);
     assert.notDeepEqual(keysOf({ input: { profile: 'admin', region: 'cn-north-1' } }).chain, east);
-    assert.notDeepEqual(keysOf({ input: { profile: 'admin' }, env: { AWS_ENDPOINT_URL_STS: 'https://127.0.0.1:4566' } }).chain, east);
+    assert.notDeepEqual(
+      keysOf({ input: { profile: 'admin' }, env: { AWS_ENDPOINT_URL_STS: 'https://127.0.0.1:4566' } }).chain,
+      east,
+    );
     // Global-endpoint session tokens are not valid in opt-in regions by default: kept apart.
-    assert.notDeepEqual(keysOf({ input: { profile: 'admin' }, env: { AWS_STS_REGIONAL_ENDPOINTS: 'legacy' } }).chain, east);
+    assert.notDeepEqual(
+      keysOf({ input: { profile: 'admin' }, env: { AWS_STS_REGIONAL_ENDPOINTS: 'legacy' } }).chain,
+      east,
+    );
   });
 
   test('share the prefix of a chain: the hop of profile dev is the first hop of profile admin', () => {
@@ -63,7 +85,8 @@ describe('role-session (chain step) keys', () => {
 
   test('belong to one source identity: other source keys give other sessions', () => {
     const a = keysOf({ input: { profile: 'dev' } }).chain as string[];
-    const b = keysOf({ input: { profile: 'dev' }, config: CONFIG.replace('base/secret+key', 'base/rotated+key') }).chain as string[];
+    const b = keysOf({ input: { profile: 'dev' }, config: CONFIG.replace('base/secret+key', 'base/rotated+key') })
+      .chain as string[];
     assert.notEqual(a[0], b[0]);
   });
 
@@ -79,7 +102,10 @@ describe('role-session (chain step) keys', () => {
     const alice = keysOf({ input: { profile: 'dev' }, env: { USER: 'alice' } }).chain as string[];
     assert.deepEqual(keysOf({ input: { profile: 'dev' }, env: { USER: 'alice' } }).chain, alice);
     assert.notDeepEqual(keysOf({ input: { profile: 'dev' }, env: { USER: 'bob' } }).chain, alice);
-    assert.notDeepEqual(keysOf({ input: { profile: 'irsa' }, env: { USER: 'bob' } }).chain, keysOf({ input: { profile: 'irsa' }, env: { USER: 'alice' } }).chain);
+    assert.notDeepEqual(
+      keysOf({ input: { profile: 'irsa' }, env: { USER: 'bob' } }).chain,
+      keysOf({ input: { profile: 'irsa' }, env: { USER: 'alice' } }).chain,
+    );
     const role = 'arn:aws:iam::111122223333:role/deploy';
     assert.notDeepEqual(
       keysOf({ input: { profile: 'base', roleArn: role }, env: { USER: 'bob' } }).chain,
@@ -94,10 +120,16 @@ describe('role-session (chain step) keys', () => {
 
   test('keep a forwarded session name apart from the default one', () => {
     const role = 'arn:aws:iam::111122223333:role/deploy';
-    const forwarded = keysOf({ input: { profile: 'base', roleArn: role, forwardSessionName: true }, env: { USER: 'alice' } }).chain as string[];
+    const forwarded = keysOf({
+      input: { profile: 'base', roleArn: role, forwardSessionName: true },
+      env: { USER: 'alice' },
+    }).chain as string[];
     assert.notDeepEqual(keysOf({ input: { profile: 'base', roleArn: role }, env: { USER: 'alice' } }).chain, forwarded);
     // The forwarded name follows from the source identity, which the key already covers: not from the user.
-    assert.deepEqual(keysOf({ input: { profile: 'base', roleArn: role, forwardSessionName: true }, env: { USER: 'bob' } }).chain, forwarded);
+    assert.deepEqual(
+      keysOf({ input: { profile: 'base', roleArn: role, forwardSessionName: true }, env: { USER: 'bob' } }).chain,
+      forwarded,
+    );
   });
 
   test('do not exist for plain keys: there is no STS session to cache', () => {

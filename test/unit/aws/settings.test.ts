@@ -7,7 +7,11 @@ import type { Env } from '../../../src/ports';
 import { CONFIG_PATH, HOME, MemoryFiles, dedent } from '../../helpers/fake-deps';
 
 function setup(config: string, name = 'dev'): { files: AwsConfigFiles; profile: Profile | undefined } {
-  const files = loadAwsConfigFiles({ env: {}, homedir: HOME, files: new MemoryFiles({ [CONFIG_PATH]: dedent(config) }) });
+  const files = loadAwsConfigFiles({
+    env: {},
+    homedir: HOME,
+    files: new MemoryFiles({ [CONFIG_PATH]: dedent(config) }),
+  });
   return { files, profile: findProfile(files, name) };
 }
 
@@ -16,7 +20,12 @@ describe('resolveRegion', () => {
   // docs/reference.md §2 (the SDKs, AWS CLI v2 and aws-iam-authenticator): --region, AWS_REGION,
   // AWS_DEFAULT_REGION, the profile. AWS CLI v1 reads only AWS_DEFAULT_REGION from the environment.
   const rows: { flag?: string; env: Env; region: string; source: string }[] = [
-    { flag: 'us-west-2', env: { AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'eu-west-2' }, region: 'us-west-2', source: '--region' },
+    {
+      flag: 'us-west-2',
+      env: { AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'eu-west-2' },
+      region: 'us-west-2',
+      source: '--region',
+    },
     { env: { AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'eu-west-2' }, region: 'eu-west-1', source: 'AWS_REGION' },
     { env: { AWS_DEFAULT_REGION: 'eu-west-2' }, region: 'eu-west-2', source: 'AWS_DEFAULT_REGION' },
     { env: { AWS_REGION: '', AWS_DEFAULT_REGION: '' }, region: 'eu-central-1', source: 'profile "dev"' },
@@ -40,8 +49,12 @@ describe('resolveRegion', () => {
 
   test('names [default] for the default profile and no section when there is no profile', () => {
     const { profile: defaultProfile } = setup('[default]\noutput = json', 'default');
-    assert.throws(() => resolveRegion(undefined, {}, defaultProfile), { hint: /under \[default\] in your AWS config$/ });
-    assert.throws(() => resolveRegion(undefined, {}, undefined), { hint: /add region = <region> in your AWS config profile$/ });
+    assert.throws(() => resolveRegion(undefined, {}, defaultProfile), {
+      hint: /under \[default\] in your AWS config$/,
+    });
+    assert.throws(() => resolveRegion(undefined, {}, undefined), {
+      hint: /add region = <region> in your AWS config profile$/,
+    });
   });
 });
 
@@ -54,7 +67,9 @@ describe('resolveStsSettings', () => {
   test('takes sts_regional_endpoints from AWS_STS_REGIONAL_ENDPOINTS over the profile (botocore configprovider)', () => {
     const { files, profile } = setup('[profile dev]\nsts_regional_endpoints = legacy');
     assert.deepEqual(resolveStsSettings({}, profile, files), { stsRegionalEndpoints: 'legacy' });
-    assert.deepEqual(resolveStsSettings({ AWS_STS_REGIONAL_ENDPOINTS: 'regional' }, profile, files), { stsRegionalEndpoints: 'regional' });
+    assert.deepEqual(resolveStsSettings({ AWS_STS_REGIONAL_ENDPOINTS: 'regional' }, profile, files), {
+      stsRegionalEndpoints: 'regional',
+    });
   });
 
   test('accepts sts_regional_endpoints in any case (botocore wants lower case; a capital is no reason to fail)', () => {
@@ -69,7 +84,10 @@ describe('resolveStsSettings', () => {
       reason: 'bad-setting',
       message: 'sts_regional_endpoints must be "legacy" or "regional", not "global"',
     });
-    assert.throws(() => resolveStsSettings({ AWS_STS_REGIONAL_ENDPOINTS: 'yes' }, undefined, files), { reason: 'bad-setting', message: /not "yes"/ });
+    assert.throws(() => resolveStsSettings({ AWS_STS_REGIONAL_ENDPOINTS: 'yes' }, undefined, files), {
+      reason: 'bad-setting',
+      message: /not "yes"/,
+    });
   });
 
   const booleans = [
@@ -94,7 +112,9 @@ describe('resolveStsSettings', () => {
         message: `${b.env} must be "true" or "false", not "1"`,
       });
       const { files: files2, profile } = setup(`[profile dev]\n${b.key} = yes`);
-      assert.throws(() => resolveStsSettings({}, profile, files2), { message: `${b.key} must be "true" or "false", not "yes"` });
+      assert.throws(() => resolveStsSettings({}, profile, files2), {
+        message: `${b.key} must be "true" or "false", not "yes"`,
+      });
     });
   }
 });
@@ -127,13 +147,43 @@ describe('resolveServiceEndpointUrl', () => {
       env: { AWS_ENDPOINT_URL_STS: 'https://env-sts.example', AWS_ENDPOINT_URL: 'https://env-global.example' },
       sts: 'https://env-sts.example',
     },
-    { name: 'AWS_ENDPOINT_URL beats the services section', profile: 'dev', env: { AWS_ENDPOINT_URL: 'https://env-global.example' }, sts: 'https://env-global.example' },
-    { name: 'the services section beats the profile endpoint_url', profile: 'dev', env: {}, sts: 'https://services-sts.example' },
-    { name: 'AWS_ENDPOINT_URL beats the profile endpoint_url', profile: 'plain', env: { AWS_ENDPOINT_URL: 'https://env-global.example' }, sts: 'https://env-global.example' },
+    {
+      name: 'AWS_ENDPOINT_URL beats the services section',
+      profile: 'dev',
+      env: { AWS_ENDPOINT_URL: 'https://env-global.example' },
+      sts: 'https://env-global.example',
+    },
+    {
+      name: 'the services section beats the profile endpoint_url',
+      profile: 'dev',
+      env: {},
+      sts: 'https://services-sts.example',
+    },
+    {
+      name: 'AWS_ENDPOINT_URL beats the profile endpoint_url',
+      profile: 'plain',
+      env: { AWS_ENDPOINT_URL: 'https://env-global.example' },
+      sts: 'https://env-global.example',
+    },
     { name: 'the profile endpoint_url last', profile: 'plain', env: {}, sts: 'https://profile.example' },
-    { name: 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true ignores every source', profile: 'dev', env: { AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true', AWS_ENDPOINT_URL_STS: 'https://env-sts.example' }, sts: undefined },
-    { name: 'ignore_configured_endpoint_urls in the profile', profile: 'ignoring', env: { AWS_ENDPOINT_URL: 'https://env-global.example' }, sts: undefined },
-    { name: 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=false beats the profile\'s true', profile: 'ignoring', env: { AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'false' }, sts: 'https://profile.example' },
+    {
+      name: 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true ignores every source',
+      profile: 'dev',
+      env: { AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true', AWS_ENDPOINT_URL_STS: 'https://env-sts.example' },
+      sts: undefined,
+    },
+    {
+      name: 'ignore_configured_endpoint_urls in the profile',
+      profile: 'ignoring',
+      env: { AWS_ENDPOINT_URL: 'https://env-global.example' },
+      sts: undefined,
+    },
+    {
+      name: "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=false beats the profile's true",
+      profile: 'ignoring',
+      env: { AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'false' },
+      sts: 'https://profile.example',
+    },
     { name: 'nothing configured', profile: 'none', env: {}, sts: undefined },
   ];
   for (const row of rows) {
@@ -144,10 +194,18 @@ describe('resolveServiceEndpointUrl', () => {
     });
   }
 
-  test('reads the service\'s own entry of the services section and variable', () => {
+  test("reads the service's own entry of the services section and variable", () => {
     const { files, profile } = setup(config, 'dev');
     assert.equal(resolveServiceEndpointUrl('eks', {}, profile, files), 'https://services-eks.example');
-    assert.equal(resolveServiceEndpointUrl('eks', { AWS_ENDPOINT_URL_EKS: 'https://env-eks.example', AWS_ENDPOINT_URL_STS: 'https://x' }, profile, files), 'https://env-eks.example');
+    assert.equal(
+      resolveServiceEndpointUrl(
+        'eks',
+        { AWS_ENDPOINT_URL_EKS: 'https://env-eks.example', AWS_ENDPOINT_URL_STS: 'https://x' },
+        profile,
+        files,
+      ),
+      'https://env-eks.example',
+    );
   });
 
   test('says where the STS endpoint URL was set, for error messages', () => {
@@ -163,7 +221,10 @@ describe('resolveServiceEndpointUrl', () => {
   });
 
   test('skips a services section that does not exist or lacks the service', () => {
-    const { files, profile } = setup('[profile dev]\nservices = missing\nendpoint_url = https://profile.example\n[services other]\ns3 =\n  endpoint_url = https://s3.example', 'dev');
+    const { files, profile } = setup(
+      '[profile dev]\nservices = missing\nendpoint_url = https://profile.example\n[services other]\ns3 =\n  endpoint_url = https://s3.example',
+      'dev',
+    );
     assert.equal(resolveServiceEndpointUrl('sts', {}, profile, files), 'https://profile.example');
   });
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { cacheDirectory, cacheDisabledByEnv } from '../../../src/cache/dir';
 
 describe('cache location and switch', () => {
-  test('lives under $KUBECACHEDIR/eks-auth, else ~/.kube/cache/eks-auth (kubectl\'s cache directory)', () => {
+  test("lives under $KUBECACHEDIR/eks-auth, else ~/.kube/cache/eks-auth (kubectl's cache directory)", () => {
     assert.equal(cacheDirectory({ KUBECACHEDIR: '/var/cache/k' }, '/home/u'), '/var/cache/k/eks-auth');
     assert.equal(cacheDirectory({}, '/home/u'), '/home/u/.kube/cache/eks-auth');
   });

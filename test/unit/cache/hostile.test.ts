@@ -87,20 +87,30 @@ function openStore(log: RecordingLogger, at: string = dir, overrides: Partial<St
 describe('lock paths holding something other than a lock file', { skip: !POSIX && 'POSIX file types' }, () => {
   const lockPath = () => join(dir, `${KEY}.lock`);
 
-  test('a dangling symlink is refused at once with a message that says how to remove it, never spun on', NO_HANG, async () => {
-    symlinkSync(join(root, 'nowhere'), lockPath());
-    const options = lockOptions();
-    await assert.rejects(acquireLock(lockPath(), options), /is a symbolic link, not a lock file; remove it \(`eks-auth cache clean`\)/);
-    assert.equal(options.sleeps.length, 0);
-    assert.equal(existsSync(join(root, 'nowhere')), false, 'the link was not followed to create its target');
-  });
+  test(
+    'a dangling symlink is refused at once with a message that says how to remove it, never spun on',
+    NO_HANG,
+    async () => {
+      symlinkSync(join(root, 'nowhere'), lockPath());
+      const options = lockOptions();
+      await assert.rejects(
+        acquireLock(lockPath(), options),
+        /is a symbolic link, not a lock file; remove it \(`eks-auth cache clean`\)/,
+      );
+      assert.equal(options.sleeps.length, 0);
+      assert.equal(existsSync(join(root, 'nowhere')), false, 'the link was not followed to create its target');
+    },
+  );
 
   test('a FIFO is refused without being opened', NO_HANG, async () => {
     mkfifo(lockPath());
     await assert.rejects(acquireLock(lockPath(), lockOptions()), /is a FIFO, not a lock file/);
   });
 
-  test('a link to /dev/zero is refused without being read', { ...NO_HANG, skip: !existsSync('/dev/zero') && 'no /dev/zero' }, async () => {
+  test('a link to /dev/zero is refused without being read', {
+    ...NO_HANG,
+    skip: !existsSync('/dev/zero') && 'no /dev/zero',
+  }, async () => {
     symlinkSync('/dev/zero', lockPath());
     await assert.rejects(acquireLock(lockPath(), lockOptions()), /is a symbolic link/);
   });
@@ -113,31 +123,47 @@ describe('lock paths holding something other than a lock file', { skip: !POSIX &
     release();
     assert.equal(cache.isActive(), false);
     assert.equal(log.warnings.length, 1);
-    assert.match(log.warnings[0] as string, new RegExp(`not using the cache: cannot lock ${dir}/${KEY}\\.lock: .* is a symbolic link`));
+    assert.match(
+      log.warnings[0] as string,
+      new RegExp(`not using the cache: cannot lock ${dir}/${KEY}\\.lock: .* is a symbolic link`),
+    );
     assert.doesNotMatch(log.warnings[0] as string, /\/proc\/self\/fd/);
   });
 });
 
 describe('a full disk while a lock is written', { skip: !POSIX && 'ulimit' }, () => {
-  test('under `ulimit -f 0` no empty lock is left behind, so the next call takes the lock at once', NO_HANG, async () => {
-    const lockPath = join(dir, `${KEY}.lock`);
-    // A child process takes the lock with a file size limit of 0: its first byte written raises
-    // SIGXFSZ (or EFBIG where ignored). Before, the lock was created empty and then never filled.
-    const script = `require('./src/cache/lock').acquireLock(${JSON.stringify(lockPath)}, { now: Date.now, sleep: async () => {}, isAlive: () => true, pid: 4242, host: 'h', maxWaitMs: 10000, pollMs: 15 })`;
-    const child = spawnSync('sh', ['-c', `ulimit -f 0; exec "${process.execPath}" --import tsx -e "$0"`, script], { cwd: process.cwd(), encoding: 'utf8' });
-    assert.ok(child.status !== 0 || child.signal !== null, `the child could not write, so it must fail: ${child.stderr}`);
-    assert.equal(existsSync(lockPath), false, 'no lock file is left');
-    const options = lockOptions();
-    const held = await acquireLock(lockPath, options);
-    assert.equal(options.sleeps.length, 0, 'nothing to wait for');
-    held.release();
-  });
+  test(
+    'under `ulimit -f 0` no empty lock is left behind, so the next call takes the lock at once',
+    NO_HANG,
+    async () => {
+      const lockPath = join(dir, `${KEY}.lock`);
+      // A child process takes the lock with a file size limit of 0: its first byte written raises
+      // SIGXFSZ (or EFBIG where ignored). Before, the lock was created empty and then never filled.
+      const script = `require('./src/cache/lock').acquireLock(${JSON.stringify(lockPath)}, { now: Date.now, sleep: async () => {}, isAlive: () => true, pid: 4242, host: 'h', maxWaitMs: 10000, pollMs: 15 })`;
+      const child = spawnSync('sh', ['-c', `ulimit -f 0; exec "${process.execPath}" --import tsx -e "$0"`, script], {
+        cwd: process.cwd(),
+        encoding: 'utf8',
+      });
+      assert.ok(
+        child.status !== 0 || child.signal !== null,
+        `the child could not write, so it must fail: ${child.stderr}`,
+      );
+      assert.equal(existsSync(lockPath), false, 'no lock file is left');
+      const options = lockOptions();
+      const held = await acquireLock(lockPath, options);
+      assert.equal(options.sleeps.length, 0, 'nothing to wait for');
+      held.release();
+    },
+  );
 
   test('a write that fails (EFBIG, as ENOSPC would) removes the temp file it made and creates no lock', NO_HANG, () => {
     const lockPath = join(dir, `${KEY}.lock`);
     // With SIGXFSZ ignored the write returns an error instead of killing the process.
     const script = `process.on('SIGXFSZ', () => {}); require('./src/cache/lock').acquireLock(${JSON.stringify(lockPath)}, { now: Date.now, sleep: async () => {}, isAlive: () => true, pid: 4242, host: 'h', maxWaitMs: 10000, pollMs: 15 }).then(() => process.exit(0), (err) => { console.error(err.code); process.exit(7); })`;
-    const child = spawnSync('sh', ['-c', `ulimit -f 0; exec "${process.execPath}" --import tsx -e "$0"`, script], { cwd: process.cwd(), encoding: 'utf8' });
+    const child = spawnSync('sh', ['-c', `ulimit -f 0; exec "${process.execPath}" --import tsx -e "$0"`, script], {
+      cwd: process.cwd(),
+      encoding: 'utf8',
+    });
     assert.equal(child.status, 7, child.stderr);
     assert.match(child.stderr, /EFBIG/);
     assert.deepEqual(readdirSync(dir), [], 'neither a lock nor a temp file is left');
@@ -182,17 +208,26 @@ describe('entry paths holding FIFOs, devices and huge files', { skip: !POSIX && 
 
   test('a cold `token`, `cache list` and `cache clean` finish, and clean removes them all', NO_HANG, async () => {
     plant();
-    const deps = withStore(fakeDeps({
-      config: '[profile base]\naws_access_key_id = AKIAHOSTILE000000001\naws_secret_access_key = s\n[profile dev]\nrole_arn = arn:aws:iam::111111111111:role/dev\nsource_profile = base\n',
-      env: { AWS_REGION: 'us-east-1', KUBECACHEDIR: root },
-    }));
+    const deps = withStore(
+      fakeDeps({
+        config:
+          '[profile base]\naws_access_key_id = AKIAHOSTILE000000001\naws_secret_access_key = s\n[profile dev]\nrole_arn = arn:aws:iam::111111111111:role/dev\nsource_profile = base\n',
+        env: { AWS_REGION: 'us-east-1', KUBECACHEDIR: root },
+      }),
+    );
     deps.cache = openCache(deps, deps.store);
     const out = await getToken({ clusterId: 'demo', output: 'token', profile: 'dev' }, deps);
     assert.match(out, /^k8s-aws-v1\./);
-    const listed = JSON.parse(await listCache({ json: true }, deps)) as { entries: { key: string; kind: string; problem?: string }[] };
+    const listed = JSON.parse(await listCache({ json: true }, deps)) as {
+      entries: { key: string; kind: string; problem?: string }[];
+    };
     assert.deepEqual(
       listed.entries.filter((e) => e.kind === 'invalid').map((e) => e.problem),
-      ['is a FIFO', ...(existsSync('/dev/zero') ? ['is a symbolic link'] : []), `is ${2 ** 31} bytes, more than ${64 * 1024}`],
+      [
+        'is a FIFO',
+        ...(existsSync('/dev/zero') ? ['is a symbolic link'] : []),
+        `is ${2 ** 31} bytes, more than ${64 * 1024}`,
+      ],
     );
     assert.match(await cleanCache({}, deps), /^removed \d+ entries/);
     assert.deepEqual(readdirSync(dir), []);
@@ -222,7 +257,12 @@ describe('the cache directory itself', { skip: !POSIX && 'symlinks and ownership
     cache.write(tokenEntry(OTHER));
     assert.deepEqual(readdirSync(real), [`${KEY}.json`]);
     assert.equal(log.warnings.length, 1);
-    assert.match(log.warnings[0] as string, new RegExp(`not using the cache: ${linked} is a symbolic link; replace it with the directory itself, or set KUBECACHEDIR`));
+    assert.match(
+      log.warnings[0] as string,
+      new RegExp(
+        `not using the cache: ${linked} is a symbolic link; replace it with the directory itself, or set KUBECACHEDIR`,
+      ),
+    );
   });
 
   test('`cache list` warns about a symlinked directory, which `token` does not use', async () => {
@@ -259,6 +299,8 @@ describe('the cache directory itself', { skip: !POSIX && 'symlinks and ownership
 });
 
 /** The fake ports plus the real store options for them, as the cache commands take them. */
-function withStore<D extends Parameters<typeof defaultStoreOptions>[0]>(deps: D): D & { store: ReturnType<typeof defaultStoreOptions> } {
+function withStore<D extends Parameters<typeof defaultStoreOptions>[0]>(
+  deps: D,
+): D & { store: ReturnType<typeof defaultStoreOptions> } {
   return Object.assign(deps, { store: defaultStoreOptions(deps) });
 }

@@ -1,10 +1,27 @@
 /** The last-error file of `token`: written 0600 in a 0700 directory, atomically, never through a symlink; read back with the cache's checks; cleared. */
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { clearLastError, LAST_ERROR_FILE, readLastError, writeLastError, type LastError } from '../../../src/cache/last-error';
+import {
+  clearLastError,
+  LAST_ERROR_FILE,
+  readLastError,
+  writeLastError,
+  type LastError,
+} from '../../../src/cache/last-error';
 
 const root = mkdtempSync(join(tmpdir(), 'eks-auth-last-error-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -51,7 +68,9 @@ test('a symlink planted at the file is replaced, not followed, and its target is
   assert.deepEqual(readLastError(dir, uid), RECORD);
 });
 
-test('a directory open to others is refused for writing and reading, as the cache refuses it', { skip: uid === undefined }, () => {
+test('a directory open to others is refused for writing and reading, as the cache refuses it', {
+  skip: uid === undefined,
+}, () => {
   const dir = fresh();
   writeLastError(dir, RECORD, uid);
   chmodSync(dir, 0o755);

@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import { acquireLock, type LockOptions } from '../../../src/cache/lock';
 
 /** A clock that only moves when the lock "sleeps": no real waiting anywhere in this file. */
-function fakeLockOptions(overrides: Partial<LockOptions> = {}): LockOptions & { sleeps: number[]; clock: { t: number } } {
+function fakeLockOptions(
+  overrides: Partial<LockOptions> = {},
+): LockOptions & { sleeps: number[]; clock: { t: number } } {
   const clock = { t: Date.parse('2026-01-01T00:00:00Z') };
   const sleeps: number[] = [];
   return {
@@ -61,7 +63,10 @@ describe('acquireLock', () => {
     });
     const held = await acquireLock(path, options);
     assert.equal(options.sleeps.length, 5);
-    assert.ok(options.sleeps.every((ms) => ms >= 15 && ms < 30), `polls were ${options.sleeps.join(', ')} ms`);
+    assert.ok(
+      options.sleeps.every((ms) => ms >= 15 && ms < 30),
+      `polls were ${options.sleeps.join(', ')} ms`,
+    );
     assert.equal((JSON.parse(readFileSync(path, 'utf8')) as { pid: number }).pid, 1000);
     held.release();
   });
@@ -110,7 +115,7 @@ describe('acquireLock', () => {
     assert.ok(waited >= 10_000 && waited < 10_100, `waited ${waited} ms`);
   });
 
-  test("release leaves alone a lock that another process broke and took", async () => {
+  test('release leaves alone a lock that another process broke and took', async () => {
     const mine = await acquireLock(path, fakeLockOptions());
     const theirs = lockContent({ pid: 3000, host: 'here', at: 0 });
     writeFileSync(path, theirs);
@@ -124,7 +129,10 @@ describe('acquireLock', () => {
     const order: number[] = [];
     await Promise.all(
       Array.from({ length: 8 }, async (_, n) => {
-        const options = fakeLockOptions({ pid: 5000 + n, sleep: () => new Promise((resolve) => setImmediate(resolve)) });
+        const options = fakeLockOptions({
+          pid: 5000 + n,
+          sleep: () => new Promise((resolve) => setImmediate(resolve)),
+        });
         const held = await acquireLock(path, options);
         holding++;
         most = Math.max(most, holding);

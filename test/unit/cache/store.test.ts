@@ -1,5 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
@@ -18,7 +28,13 @@ const TOKEN_ENTRY: TokenCacheEntry = {
   key: KEY,
   createdAt: FIXED_NOW,
   expiresAt: new Date(FIXED_NOW.getTime() + 14 * 60_000),
-  labels: { profile: 'dev', profiles: ['base', 'dev'], cluster: 'demo', region: 'us-east-1', roleArn: 'arn:aws:iam::111122223333:role/dev' },
+  labels: {
+    profile: 'dev',
+    profiles: ['base', 'dev'],
+    cluster: 'demo',
+    region: 'us-east-1',
+    roleArn: 'arn:aws:iam::111122223333:role/dev',
+  },
   token: 'k8s-aws-v1.aHR0cHM6Ly9zdHMudXMtZWFzdC0xLmFtYXpvbmF3cy5jb20v',
 };
 
@@ -144,7 +160,9 @@ describe('openCache on a real directory', () => {
     cache.write(CREDENTIALS_ENTRY);
     const release = await cache.lock(KEY);
     release();
-    assert.deepEqual(log.warnings, [`not using the cache: ${dir} is accessible to group or others (mode 0755); run \`chmod 700 ${dir}\``]);
+    assert.deepEqual(log.warnings, [
+      `not using the cache: ${dir} is accessible to group or others (mode 0755); run \`chmod 700 ${dir}\``,
+    ]);
     assert.equal(cache.isActive(), false);
     assert.deepEqual(readdirSync(dir), [`${KEY}.json`]);
   });
@@ -155,7 +173,9 @@ describe('openCache on a real directory', () => {
     chmodSync(file, 0o644);
     const cache = open();
     assert.equal(cache.read(KEY), undefined);
-    assert.deepEqual(log.warnings, [`not using the cache: ${file} is accessible to group or others (mode 0644); run \`chmod 600 ${file}\``]);
+    assert.deepEqual(log.warnings, [
+      `not using the cache: ${file} is accessible to group or others (mode 0644); run \`chmod 600 ${file}\``,
+    ]);
     assert.equal(cache.isActive(), false);
   });
 
@@ -182,7 +202,9 @@ describe('openCache on a real directory', () => {
     assert.deepEqual(log.warnings, [`not using the cache: ${join(dir, `${KEY}.json`)} is not a file`]);
   });
 
-  test('a FIFO at the entry path is refused without being opened (opening one would block)', { skip: process.platform === 'win32' && 'no FIFOs' }, () => {
+  test('a FIFO at the entry path is refused without being opened (opening one would block)', {
+    skip: process.platform === 'win32' && 'no FIFOs',
+  }, () => {
     open().write(CREDENTIALS_ENTRY);
     execFileSync('mkfifo', [join(dir, `${KEY}.json`)]);
     const cache = open();
@@ -192,7 +214,14 @@ describe('openCache on a real directory', () => {
 
   test('a key that is not 64 lower-case hex digits never reaches the file system', () => {
     const cache = open();
-    for (const key of ['../escape', KEY.toUpperCase(), KEY.slice(1), `${KEY}0`, `${KEY.slice(1)}g`, `${KEY.slice(1)}/`]) {
+    for (const key of [
+      '../escape',
+      KEY.toUpperCase(),
+      KEY.slice(1),
+      `${KEY}0`,
+      `${KEY.slice(1)}g`,
+      `${KEY.slice(1)}/`,
+    ]) {
       cache.write({ ...TOKEN_ENTRY, key });
       assert.equal(cache.read(key), undefined, key);
     }
@@ -234,7 +263,11 @@ describe('listing and pruning', () => {
   test('the first write of a run prunes expired entries', () => {
     const expiredKey = 'c'.repeat(64);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    writeFileSync(join(dir, `${expiredKey}.json`), serializeEntry({ ...TOKEN_ENTRY, key: expiredKey, expiresAt: new Date(FIXED_NOW.getTime() - 1) }), { mode: 0o600 });
+    writeFileSync(
+      join(dir, `${expiredKey}.json`),
+      serializeEntry({ ...TOKEN_ENTRY, key: expiredKey, expiresAt: new Date(FIXED_NOW.getTime() - 1) }),
+      { mode: 0o600 },
+    );
     open().write(TOKEN_ENTRY);
     assert.deepEqual(readdirSync(dir), [`${KEY}.json`]);
   });

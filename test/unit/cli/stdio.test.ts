@@ -11,8 +11,18 @@ const secretText = fc.stringMatching(/^[A-Za-z0-9/+=]{8,64}$/);
 const noise = fc.stringMatching(/^[ -~]{0,40}$/);
 
 const PRESIGNED = presignGetCallerIdentity({
-  credentials: { accessKeyId: 'ASIAEXAMPLEEXAMPLE01', secretAccessKey: 'unused-secret-key', sessionToken: 'FwoGZXIvYXdzEJr//////////wEaD+abc/def=' },
-  endpoint: { url: 'https://sts.eu-west-1.amazonaws.com', host: 'sts.eu-west-1.amazonaws.com', signingRegion: 'eu-west-1', region: 'eu-west-1', partition: 'aws' },
+  credentials: {
+    accessKeyId: 'ASIAEXAMPLEEXAMPLE01',
+    secretAccessKey: 'unused-secret-key',
+    sessionToken: 'FwoGZXIvYXdzEJr//////////wEaD+abc/def=',
+  },
+  endpoint: {
+    url: 'https://sts.eu-west-1.amazonaws.com',
+    host: 'sts.eu-west-1.amazonaws.com',
+    signingRegion: 'eu-west-1',
+    region: 'eu-west-1',
+    partition: 'aws',
+  },
   clusterId: 'demo',
   signingDate: new Date('2026-01-01T00:00:00Z'),
 });
@@ -20,7 +30,10 @@ const PRESIGNED = presignGetCallerIdentity({
 describe('redact removes tokens', () => {
   test('a token quoted in a message', () => {
     const token = encodeToken(PRESIGNED);
-    assert.equal(redact(`error: the server refused ${token} (401)`), 'error: the server refused k8s-aws-v1.[redacted] (401)');
+    assert.equal(
+      redact(`error: the server refused ${token} (401)`),
+      'error: the server refused k8s-aws-v1.[redacted] (401)',
+    );
   });
 
   test('a token inside ExecCredential JSON', () => {
@@ -54,7 +67,10 @@ describe('redact removes presigned query values', () => {
   });
 
   test('in any letter case, up to a quote or space', () => {
-    assert.equal(redact('x-amz-security-token=abc%2Fdef "x" X-AMZ-SIGNATURE=0123abcd end'), 'x-amz-security-token=[redacted] "x" X-AMZ-SIGNATURE=[redacted] end');
+    assert.equal(
+      redact('x-amz-security-token=abc%2Fdef "x" X-AMZ-SIGNATURE=0123abcd end'),
+      'x-amz-security-token=[redacted] "x" X-AMZ-SIGNATURE=[redacted] end',
+    );
   });
 });
 
@@ -74,15 +90,20 @@ describe('redact removes registered secrets', () => {
 
   test('every registered secret, wherever it appears', () => {
     fc.assert(
-      fc.property(fc.array(secretText, { minLength: 1, maxLength: 4 }), fc.array(noise, { minLength: 1, maxLength: 6 }), (secrets, pieces) => {
-        for (const s of secrets) registerSecret(s);
-        const text = pieces.map((p, i) => `${p}${secrets[i % secrets.length]}`).join('') + encodeURIComponent(secrets[0] ?? '');
-        const out = redact(text);
-        for (const s of secrets) {
-          assert.ok(!out.includes(s), `${s} survived in ${out}`);
-          assert.ok(!out.includes(encodeURIComponent(s)));
-        }
-      }),
+      fc.property(
+        fc.array(secretText, { minLength: 1, maxLength: 4 }),
+        fc.array(noise, { minLength: 1, maxLength: 6 }),
+        (secrets, pieces) => {
+          for (const s of secrets) registerSecret(s);
+          const text =
+            pieces.map((p, i) => `${p}${secrets[i % secrets.length]}`).join('') + encodeURIComponent(secrets[0] ?? '');
+          const out = redact(text);
+          for (const s of secrets) {
+            assert.ok(!out.includes(s), `${s} survived in ${out}`);
+            assert.ok(!out.includes(encodeURIComponent(s)));
+          }
+        },
+      ),
     );
   });
 
@@ -92,7 +113,7 @@ describe('redact removes registered secrets', () => {
     assert.equal(redact('abc is fine'), 'abc is fine');
   });
 
-  test('the stderr logger\'s protect() registers the value', () => {
+  test("the stderr logger's protect() registers the value", () => {
     const log = stderrLogger(false);
     log.protect('session-token-from-the-logger-port');
     assert.equal(redact('token session-token-from-the-logger-port'), 'token [redacted]');

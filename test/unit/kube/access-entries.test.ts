@@ -37,13 +37,27 @@ function who(arn: string, extra: Partial<ClusterIdentity> = {}): ClusterIdentity
   };
 }
 
-const entry = (principalArn: string, fields: Partial<NonNullable<AccessEntryRecord['entry']>> = {}, policies: AccessEntryRecord['policies'] = []): AccessEntryRecord => ({
+const entry = (
+  principalArn: string,
+  fields: Partial<NonNullable<AccessEntryRecord['entry']>> = {},
+  policies: AccessEntryRecord['policies'] = [],
+): AccessEntryRecord => ({
   principalArn,
-  entry: { clusterName: 'demo', principalArn, kubernetesGroups: [], type: 'STANDARD', createdAt: new Date('2025-01-01T00:00:00Z'), ...fields },
+  entry: {
+    clusterName: 'demo',
+    principalArn,
+    kubernetesGroups: [],
+    type: 'STANDARD',
+    createdAt: new Date('2025-01-01T00:00:00Z'),
+    ...fields,
+  },
   policies,
 });
 
-const VIEW = { policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy', accessScope: { type: 'cluster' as const } };
+const VIEW = {
+  policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy',
+  accessScope: { type: 'cluster' as const },
+};
 
 // One principal of each kind the matrix covers.
 const PRINCIPALS = {
@@ -56,9 +70,17 @@ type PrincipalName = keyof typeof PRINCIPALS;
 
 // Entries as the API returns them: a role entry with a path (allowed for entries), one without, a user.
 const ENTRIES: AccessEntryRecord[] = [
-  entry(`arn:aws:iam::${A}:role/eks/Dev`, { username: `arn:aws:sts::${A}:assumed-role/Dev/{{SessionName}}`, kubernetesGroups: ['entry-dev'] }, [VIEW]),
+  entry(
+    `arn:aws:iam::${A}:role/eks/Dev`,
+    { username: `arn:aws:sts::${A}:assumed-role/Dev/{{SessionName}}`, kubernetesGroups: ['entry-dev'] },
+    [VIEW],
+  ),
   entry(`arn:aws:iam::${A}:role/Ops`, { username: 'ops:{{SessionName}}', kubernetesGroups: ['entry-ops'] }, [VIEW]),
-  entry(`arn:aws:iam::${A}:user/ops/bob`, { username: `arn:aws:iam::${A}:user/ops/bob`, kubernetesGroups: ['entry-bob'] }, [VIEW]),
+  entry(
+    `arn:aws:iam::${A}:user/ops/bob`,
+    { username: `arn:aws:iam::${A}:user/ops/bob`, kubernetesGroups: ['entry-bob'] },
+    [VIEW],
+  ),
 ];
 
 const AWS_AUTH = parseAwsAuth(`mapRoles: |
@@ -111,7 +133,8 @@ describe('mapClusterIdentity: mode × source × principal kind', () => {
           });
           let winner = WINNER[mode][source];
           // An entry that cannot exist falls through to aws-auth where aws-auth applies.
-          if (winner === 'entry' && BY_ENTRY[name] === null) winner = source === 'both' && mode !== 'API' ? 'awsAuth' : null;
+          if (winner === 'entry' && BY_ENTRY[name] === null)
+            winner = source === 'both' && mode !== 'API' ? 'awsAuth' : null;
           if (winner === 'entry') {
             const want = BY_ENTRY[name] as { username: string; groups: string[] };
             assert.equal(m.mapped, true);
@@ -145,27 +168,52 @@ describe('mapClusterIdentity: mode × source × principal kind', () => {
 
   test('CONFIG_MAP says access entries are not used; API says aws-auth is ignored', () => {
     const session = PRINCIPALS.session;
-    const c = mapClusterIdentity({ mode: 'CONFIG_MAP', identity: session, awsAuth: { config: parseAwsAuth('mapRoles: ""'), source: 'f' } });
+    const c = mapClusterIdentity({
+      mode: 'CONFIG_MAP',
+      identity: session,
+      awsAuth: { config: parseAwsAuth('mapRoles: ""'), source: 'f' },
+    });
     assert.ok(c.notes.some((n) => n.includes('CONFIG_MAP') && n.includes('access entries are not used')));
-    const a = mapClusterIdentity({ mode: 'API', identity: session, accessEntries: ENTRIES, awsAuth: { config: AWS_AUTH, source: 'aws-auth.yaml' } });
+    const a = mapClusterIdentity({
+      mode: 'API',
+      identity: session,
+      accessEntries: ENTRIES,
+      awsAuth: { config: AWS_AUTH, source: 'aws-auth.yaml' },
+    });
     assert.equal(a.matchedBy, 'accessEntry');
-    assert.ok(a.notes.some((n) => n.includes('mapRoles entry 1 (aws-auth.yaml:2)') && n.includes('mode API ignores aws-auth')));
+    assert.ok(
+      a.notes.some((n) => n.includes('mapRoles entry 1 (aws-auth.yaml:2)') && n.includes('mode API ignores aws-auth')),
+    );
   });
 
   test('API_AND_CONFIG_MAP: an entry wins over the aws-auth line for the same ARN, and says so', () => {
-    const m = mapClusterIdentity({ mode: 'API_AND_CONFIG_MAP', identity: PRINCIPALS.session, accessEntries: ENTRIES, awsAuth: { config: AWS_AUTH, source: 'x' } });
+    const m = mapClusterIdentity({
+      mode: 'API_AND_CONFIG_MAP',
+      identity: PRINCIPALS.session,
+      accessEntries: ENTRIES,
+      awsAuth: { config: AWS_AUTH, source: 'x' },
+    });
     assert.equal(m.matchedBy, 'accessEntry');
     assert.ok(m.notes.some((n) => n.includes('the access entry wins (aws-auth would give username aws-auth-dev)')));
   });
 
   test('API_AND_CONFIG_MAP without aws-auth: not mapped, and says aws-auth was not read', () => {
-    const m = mapClusterIdentity({ mode: 'API_AND_CONFIG_MAP', identity: who(`arn:aws:sts::${A}:assumed-role/Nobody/x`), accessEntries: ENTRIES });
+    const m = mapClusterIdentity({
+      mode: 'API_AND_CONFIG_MAP',
+      identity: who(`arn:aws:sts::${A}:assumed-role/Nobody/x`),
+      accessEntries: ENTRIES,
+    });
     assert.equal(m.mapped, false);
     assert.match(m.message ?? '', /matches none of the cluster's 3 access entries; aws-auth was not read/);
   });
 
   test('a mode that could not be read: aws-auth alone, entries ignored', () => {
-    const m = mapClusterIdentity({ mode: null, identity: PRINCIPALS.user, accessEntries: ENTRIES, awsAuth: { config: AWS_AUTH, source: 'x' } });
+    const m = mapClusterIdentity({
+      mode: null,
+      identity: PRINCIPALS.user,
+      accessEntries: ENTRIES,
+      awsAuth: { config: AWS_AUTH, source: 'x' },
+    });
     assert.equal(m.matchedBy, 'mapUsers');
   });
 
@@ -188,9 +236,17 @@ describe('matchAccessEntry', () => {
     [`arn:aws:iam::${A}:role/Dev`, [`arn:aws:iam::${A}:role/dev`], `arn:aws:iam::${A}:role/dev`],
     [`arn:aws:iam::${A}:role/Dev`, [`arn:aws:iam::${A}:user/Dev`], undefined],
     [`arn:aws:iam::${A}:role/Dev`, [`arn:aws:iam::${OTHER}:role/Dev`], undefined],
-    [`arn:aws-cn:iam::${A}:role/Dev`, [`arn:aws:iam::${A}:role/Dev`, `arn:aws-cn:iam::${A}:role/Dev`], `arn:aws-cn:iam::${A}:role/Dev`],
+    [
+      `arn:aws-cn:iam::${A}:role/Dev`,
+      [`arn:aws:iam::${A}:role/Dev`, `arn:aws-cn:iam::${A}:role/Dev`],
+      `arn:aws-cn:iam::${A}:role/Dev`,
+    ],
     [`arn:aws:iam::${A}:user/Bob`, [`arn:aws:iam::${A}:user/people/bob`], `arn:aws:iam::${A}:user/people/bob`],
-    [`arn:aws:iam::${A}:role/Dev`, [`arn:aws:sts::${A}:assumed-role/Dev/s`, `arn:aws:iam::${A}:instance-profile/Dev`], undefined],
+    [
+      `arn:aws:iam::${A}:role/Dev`,
+      [`arn:aws:sts::${A}:assumed-role/Dev/s`, `arn:aws:iam::${A}:instance-profile/Dev`],
+      undefined,
+    ],
     [`arn:aws:iam::${A}:root`, [`arn:aws:iam::${A}:root`], undefined],
     [
       `arn:aws:iam::${A}:role/AWSReservedSSO_Admin_0123456789abcdef`,
@@ -199,7 +255,8 @@ describe('matchAccessEntry', () => {
     ],
   ];
   for (const [caller, list, want] of cases) {
-    test(`${caller} against ${list.join(', ')}`, () => assert.equal(matchAccessEntry(list, { canonicalArn: caller }), want));
+    test(`${caller} against ${list.join(', ')}`, () =>
+      assert.equal(matchAccessEntry(list, { canonicalArn: caller }), want));
   }
 });
 
@@ -216,7 +273,8 @@ describe('default usernames (creating-access-entries)', () => {
     ['FARGATE_LINUX', role, 'system:node:{{SessionName}}'],
     ['HYBRID_LINUX', role, 'system:node:{{SessionName}}'],
   ];
-  for (const [type, arn, want] of cases) test(`${type ?? '(no type)'} ${arn}`, () => assert.equal(defaultUsername(type, arn), want));
+  for (const [type, arn, want] of cases)
+    test(`${type ?? '(no type)'} ${arn}`, () => assert.equal(defaultUsername(type, arn), want));
 
   test('an entry without a username gets its default, filled in', () => {
     const m = mapClusterIdentity({
@@ -230,7 +288,11 @@ describe('default usernames (creating-access-entries)', () => {
 
   test('templates: {{SessionNameRaw}} keeps @, {{AccountID}}; a role ARN leaves {{SessionName}} with a note', () => {
     const e = [entry(`arn:aws:iam::${A}:role/Dev`, { username: 'dev:{{AccountID}}:{{SessionNameRaw}}' }, [VIEW])];
-    const s = mapClusterIdentity({ mode: 'API', identity: who(`arn:aws:sts::${A}:assumed-role/Dev/a@b`), accessEntries: e });
+    const s = mapClusterIdentity({
+      mode: 'API',
+      identity: who(`arn:aws:sts::${A}:assumed-role/Dev/a@b`),
+      accessEntries: e,
+    });
     assert.equal(s.username, `dev:${A}:a@b`);
     const r = mapClusterIdentity({ mode: 'API', identity: who(`arn:aws:iam::${A}:role/Dev`), accessEntries: e });
     assert.equal(r.username, `dev:${A}:{{SessionNameRaw}}`);
@@ -239,11 +301,19 @@ describe('default usernames (creating-access-entries)', () => {
 
   test('an EC2_LINUX entry: the session must be an instance id', () => {
     const e = [entry(`arn:aws:iam::${A}:role/Node`, { type: 'EC2_LINUX' })];
-    const ok = mapClusterIdentity({ mode: 'API', identity: who(`arn:aws:sts::${A}:assumed-role/Node/i-0123456789abcdef0`), accessEntries: e });
+    const ok = mapClusterIdentity({
+      mode: 'API',
+      identity: who(`arn:aws:sts::${A}:assumed-role/Node/i-0123456789abcdef0`),
+      accessEntries: e,
+    });
     assert.equal(ok.mapped, true);
     assert.equal(ok.username, 'system:node:{{EC2PrivateDNSName}}');
     assert.deepEqual(ok.warnings, []);
-    const bad = mapClusterIdentity({ mode: 'API', identity: who(`arn:aws:sts::${A}:assumed-role/Node/alice`), accessEntries: e });
+    const bad = mapClusterIdentity({
+      mode: 'API',
+      identity: who(`arn:aws:sts::${A}:assumed-role/Node/alice`),
+      accessEntries: e,
+    });
     assert.equal(bad.mapped, false);
     assert.equal(bad.reason, 'template-error');
   });
@@ -269,8 +339,15 @@ describe('access-entry near-misses', () => {
   }
 
   test('ranked: an assumed-role entry before another account, before a typo', () => {
-    const list = [`arn:aws:iam::${A}:role/Dve`, `arn:aws:iam::${OTHER}:role/Dev`, `arn:aws:sts::${A}:assumed-role/Dev/x`];
-    assert.deepEqual(accessEntryNearMisses(list, dev).map((m) => m.kind), ['assumed-role', 'account', 'typo']);
+    const list = [
+      `arn:aws:iam::${A}:role/Dve`,
+      `arn:aws:iam::${OTHER}:role/Dev`,
+      `arn:aws:sts::${A}:assumed-role/Dev/x`,
+    ];
+    assert.deepEqual(
+      accessEntryNearMisses(list, dev).map((m) => m.kind),
+      ['assumed-role', 'account', 'typo'],
+    );
   });
 
   test('an unrelated entry is no near-miss', () => {
@@ -278,29 +355,58 @@ describe('access-entry near-misses', () => {
   });
 
   test('an entry that grants nothing: mapped, with a warning (Forbidden everywhere)', () => {
-    const m = mapClusterIdentity({ mode: 'API', identity: dev, accessEntries: [entry(`arn:aws:iam::${A}:role/Dev`, { username: 'dev' })] });
+    const m = mapClusterIdentity({
+      mode: 'API',
+      identity: dev,
+      accessEntries: [entry(`arn:aws:iam::${A}:role/Dev`, { username: 'dev' })],
+    });
     assert.equal(m.mapped, true);
     assert.equal(m.warnings.length, 1);
     assert.match(m.warnings[0] ?? '', /grants nothing.*Forbidden/);
   });
 
   test('a role newer than its entry: not mapped, kind recreated; older: mapped; unknown: mapped with a note', () => {
-    const e = [entry(`arn:aws:iam::${A}:role/Dev`, { username: 'dev', createdAt: new Date('2025-03-01T00:00:00Z') }, [VIEW])];
-    const newer = mapClusterIdentity({ mode: 'API', identity: dev, accessEntries: e, principalAge: { createdAt: new Date('2025-03-02T00:00:00Z') } });
+    const e = [
+      entry(`arn:aws:iam::${A}:role/Dev`, { username: 'dev', createdAt: new Date('2025-03-01T00:00:00Z') }, [VIEW]),
+    ];
+    const newer = mapClusterIdentity({
+      mode: 'API',
+      identity: dev,
+      accessEntries: e,
+      principalAge: { createdAt: new Date('2025-03-02T00:00:00Z') },
+    });
     assert.equal(newer.mapped, false);
     assert.equal(newer.accessEntryNearMiss?.kind, 'recreated');
-    assert.match(newer.accessEntryNearMiss?.message ?? '', /created 2025-03-01T00:00:00Z.*created 2025-03-02T00:00:00Z/);
-    const older = mapClusterIdentity({ mode: 'API', identity: dev, accessEntries: e, principalAge: { createdAt: new Date('2025-02-01T00:00:00Z') } });
+    assert.match(
+      newer.accessEntryNearMiss?.message ?? '',
+      /created 2025-03-01T00:00:00Z.*created 2025-03-02T00:00:00Z/,
+    );
+    const older = mapClusterIdentity({
+      mode: 'API',
+      identity: dev,
+      accessEntries: e,
+      principalAge: { createdAt: new Date('2025-02-01T00:00:00Z') },
+    });
     assert.equal(older.mapped, true);
-    const unknown = mapClusterIdentity({ mode: 'API', identity: dev, accessEntries: e, principalAge: { unchecked: 'iam:GetRole was denied' } });
+    const unknown = mapClusterIdentity({
+      mode: 'API',
+      identity: dev,
+      accessEntries: e,
+      principalAge: { unchecked: 'iam:GetRole was denied' },
+    });
     assert.equal(unknown.mapped, true);
     assert.ok(unknown.notes.some((n) => n.startsWith('could not check') && n.includes('iam:GetRole was denied')));
   });
 
   test('a recreated role in API_AND_CONFIG_MAP falls back to aws-auth', () => {
-    const e = [entry(`arn:aws:iam::${A}:role/Dev`, { username: 'dev', createdAt: new Date('2025-03-01T00:00:00Z') }, [VIEW])];
+    const e = [
+      entry(`arn:aws:iam::${A}:role/Dev`, { username: 'dev', createdAt: new Date('2025-03-01T00:00:00Z') }, [VIEW]),
+    ];
     const m = mapClusterIdentity({
-      mode: 'API_AND_CONFIG_MAP', identity: dev, accessEntries: e, awsAuth: { config: AWS_AUTH, source: 'x' },
+      mode: 'API_AND_CONFIG_MAP',
+      identity: dev,
+      accessEntries: e,
+      awsAuth: { config: AWS_AUTH, source: 'x' },
       principalAge: { createdAt: new Date('2025-04-01T00:00:00Z') },
     });
     assert.equal(m.matchedBy, 'mapRoles');
@@ -308,9 +414,17 @@ describe('access-entry near-misses', () => {
   });
 
   test('API mode, aws-auth maps nobody: ignored, and says it maps nothing either', () => {
-    const m = mapClusterIdentity({ mode: 'API', identity: dev, accessEntries: [], awsAuth: { config: parseAwsAuth('mapRoles: ""'), source: 'f.yaml' } });
+    const m = mapClusterIdentity({
+      mode: 'API',
+      identity: dev,
+      accessEntries: [],
+      awsAuth: { config: parseAwsAuth('mapRoles: ""'), source: 'f.yaml' },
+    });
     assert.equal(m.accessEntryNearMiss?.kind, 'ignored-by-mode');
-    assert.match(m.accessEntryNearMiss?.message ?? '', /f\.yaml is ignored by this cluster.*does not map this identity either/);
+    assert.match(
+      m.accessEntryNearMiss?.message ?? '',
+      /f\.yaml is ignored by this cluster.*does not map this identity either/,
+    );
   });
 });
 
@@ -318,11 +432,23 @@ describe('access policies in words (access-policy-reference)', () => {
   const arn = (name: string) => `arn:aws:eks::aws:cluster-access-policy/${name}`;
   const cases: [string, { type: 'cluster' | 'namespace'; namespaces?: string[] }, RegExp][] = [
     ['AmazonEKSClusterAdminPolicy', { type: 'cluster' }, /^ClusterAdmin on the whole cluster: everything/],
-    ['AmazonEKSAdminPolicy', { type: 'namespace', namespaces: ['dev'] }, /^Admin in namespace dev: .*Roles and RoleBindings/],
-    ['AmazonEKSEditPolicy', { type: 'namespace', namespaces: ['dev', 'test-*'] }, /^Edit in namespaces dev, test-\* \(`\*` matches any characters\): create, change and delete/],
+    [
+      'AmazonEKSAdminPolicy',
+      { type: 'namespace', namespaces: ['dev'] },
+      /^Admin in namespace dev: .*Roles and RoleBindings/,
+    ],
+    [
+      'AmazonEKSEditPolicy',
+      { type: 'namespace', namespaces: ['dev', 'test-*'] },
+      /^Edit in namespaces dev, test-\* \(`\*` matches any characters\): create, change and delete/,
+    ],
     ['AmazonEKSViewPolicy', { type: 'cluster' }, /^View on the whole cluster: read most objects.*not Secrets/],
     ['AmazonEKSAdminViewPolicy', { type: 'cluster' }, /^AdminView on the whole cluster: read .* Secrets included/],
-    ['AmazonEKSSecretReaderPolicy', { type: 'namespace', namespaces: ['vault'] }, /^SecretReader in namespace vault: read \(get, list, watch\) Secrets/],
+    [
+      'AmazonEKSSecretReaderPolicy',
+      { type: 'namespace', namespaces: ['vault'] },
+      /^SecretReader in namespace vault: read \(get, list, watch\) Secrets/,
+    ],
     ['AmazonEKSAutoNodePolicy', { type: 'cluster' }, /does not describe/],
   ];
   for (const [name, accessScope, want] of cases) {
@@ -351,9 +477,21 @@ describe('IAM Identity Center roles', () => {
     const m = mapClusterIdentity({
       mode: 'API_AND_CONFIG_MAP',
       identity: who(`arn:aws:sts::${A}:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/alice`),
-      accessEntries: [entry(`arn:aws:iam::${A}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123456789abcdef`, { username: 'admin' }, [VIEW])],
+      accessEntries: [
+        entry(
+          `arn:aws:iam::${A}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123456789abcdef`,
+          { username: 'admin' },
+          [VIEW],
+        ),
+      ],
     });
     assert.equal(m.matchedBy, 'accessEntry');
-    assert.ok(m.notes.some((n) => n.includes('permission set Admin') && n.includes(`aws-auth needs arn:aws:iam::${A}:role/AWSReservedSSO_Admin_0123456789abcdef (no path)`)));
+    assert.ok(
+      m.notes.some(
+        (n) =>
+          n.includes('permission set Admin') &&
+          n.includes(`aws-auth needs arn:aws:iam::${A}:role/AWSReservedSSO_Admin_0123456789abcdef (no path)`),
+      ),
+    );
   });
 });

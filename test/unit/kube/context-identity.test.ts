@@ -61,8 +61,14 @@ describe('contextIdentity', () => {
   });
 
   test('says why when the identity cannot be told', () => {
-    assert.match('why' in contextIdentity(files, 'oidc') ? (contextIdentity(files, 'oidc') as { why: string }).why : '', /not an EKS token command/);
+    assert.match(
+      'why' in contextIdentity(files, 'oidc') ? (contextIdentity(files, 'oidc') as { why: string }).why : '',
+      /not an EKS token command/,
+    );
     assert.match((contextIdentity(files, 'nope') as { why: string }).why, /no context named nope/);
-    assert.match((contextIdentity([parseKubeconfig('/x', 'apiVersion: v1\nkind: Config\n')]) as { why: string }).why, /no current context/);
+    assert.match(
+      (contextIdentity([parseKubeconfig('/x', 'apiVersion: v1\nkind: Config\n')]) as { why: string }).why,
+      /no current context/,
+    );
   });
 });

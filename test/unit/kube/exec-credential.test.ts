@@ -1,6 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_EXEC_API_VERSION, formatExecCredential, parseExecInfo, type ExecInfo } from '../../../src/kube/exec-credential';
+import {
+  DEFAULT_EXEC_API_VERSION,
+  formatExecCredential,
+  parseExecInfo,
+  type ExecInfo,
+} from '../../../src/kube/exec-credential';
 
 const V1 = 'client.authentication.k8s.io/v1';
 const V1BETA1 = 'client.authentication.k8s.io/v1beta1';
@@ -8,7 +13,11 @@ const V1BETA1 = 'client.authentication.k8s.io/v1beta1';
 describe('parseExecInfo', () => {
   // Inputs as kubectl sets KUBERNETES_EXEC_INFO (client-go exec.go; docs/reference.md §3).
   const rows: { name: string; raw: string | undefined; expected: ExecInfo }[] = [
-    { name: 'unset: v1beta1, interactivity unknown', raw: undefined, expected: { apiVersion: V1BETA1, interactive: undefined } },
+    {
+      name: 'unset: v1beta1, interactivity unknown',
+      raw: undefined,
+      expected: { apiVersion: V1BETA1, interactive: undefined },
+    },
     { name: 'empty', raw: '', expected: { apiVersion: V1BETA1, interactive: undefined } },
     { name: 'blank', raw: '  \n', expected: { apiVersion: V1BETA1, interactive: undefined } },
     {
@@ -31,7 +40,14 @@ describe('parseExecInfo', () => {
       raw: JSON.stringify({
         kind: 'ExecCredential',
         apiVersion: V1,
-        spec: { cluster: { server: 'https://example.eks.amazonaws.com', 'certificate-authority-data': 'LS0t', config: { region: 'eu-west-1' } }, interactive: true },
+        spec: {
+          cluster: {
+            server: 'https://example.eks.amazonaws.com',
+            'certificate-authority-data': 'LS0t',
+            config: { region: 'eu-west-1' },
+          },
+          interactive: true,
+        },
       }),
       expected: { apiVersion: V1, interactive: true },
     },
@@ -40,7 +56,11 @@ describe('parseExecInfo', () => {
       raw: '{"apiVersion":"client.authentication.k8s.io/v1","spec":{"interactive":"true"}}',
       expected: { apiVersion: V1, interactive: undefined },
     },
-    { name: 'spec null', raw: '{"apiVersion":"client.authentication.k8s.io/v1","spec":null}', expected: { apiVersion: V1, interactive: undefined } },
+    {
+      name: 'spec null',
+      raw: '{"apiVersion":"client.authentication.k8s.io/v1","spec":null}',
+      expected: { apiVersion: V1, interactive: undefined },
+    },
     {
       name: 'not JSON',
       raw: '{apiVersion: v1',
@@ -49,12 +69,20 @@ describe('parseExecInfo', () => {
     {
       name: 'JSON null',
       raw: 'null',
-      expected: { apiVersion: V1BETA1, interactive: undefined, problem: 'KUBERNETES_EXEC_INFO asks for no apiVersion, which eks-auth does not know' },
+      expected: {
+        apiVersion: V1BETA1,
+        interactive: undefined,
+        problem: 'KUBERNETES_EXEC_INFO asks for no apiVersion, which eks-auth does not know',
+      },
     },
     {
       name: 'a JSON string',
       raw: '"client.authentication.k8s.io/v1"',
-      expected: { apiVersion: V1BETA1, interactive: undefined, problem: 'KUBERNETES_EXEC_INFO asks for no apiVersion, which eks-auth does not know' },
+      expected: {
+        apiVersion: V1BETA1,
+        interactive: undefined,
+        problem: 'KUBERNETES_EXEC_INFO asks for no apiVersion, which eks-auth does not know',
+      },
     },
     {
       name: 'an unknown version, keeping spec.interactive',

@@ -60,7 +60,9 @@ function assertEksAuthError(fn: () => unknown, code: number, message: RegExp): v
 describe('kubeconfigPaths', () => {
   const home = '/home/alice';
   test('--kubeconfig wins over KUBECONFIG, with ~ expanded', () => {
-    assert.deepEqual(kubeconfigPaths({ explicit: '~/k/config', env: { KUBECONFIG: '/a' }, homedir: home }), ['/home/alice/k/config']);
+    assert.deepEqual(kubeconfigPaths({ explicit: '~/k/config', env: { KUBECONFIG: '/a' }, homedir: home }), [
+      '/home/alice/k/config',
+    ]);
   });
   test('KUBECONFIG lists every path in order, without empty elements or repeats', () => {
     const env = { KUBECONFIG: ['/a', '', '/b', '/a', ' '].join(delimiter) };
@@ -82,7 +84,12 @@ describe('parse and serialize', () => {
     });
   }
 
-  for (const name of ['aws-iam-authenticator.yaml', 'aws-iam-authenticator-v1alpha1.yaml', 'mixed-users.yaml', 'multi-document.yaml']) {
+  for (const name of [
+    'aws-iam-authenticator.yaml',
+    'aws-iam-authenticator-v1alpha1.yaml',
+    'mixed-users.yaml',
+    'multi-document.yaml',
+  ]) {
     test(`round-trips ${name} to the same content, keeping its comments`, () => {
       const text = fixture(name);
       const out = serializeKubeconfig(parseKubeconfig(name, text));
@@ -118,7 +125,11 @@ describe('parse and serialize', () => {
   });
 
   test('names the file and line of a YAML error', () => {
-    assertEksAuthError(() => parseKubeconfig('/k/config', 'users: [\n'), ExitCode.config, /kubeconfig \/k\/config is not valid YAML: .*line 2/);
+    assertEksAuthError(
+      () => parseKubeconfig('/k/config', 'users: [\n'),
+      ExitCode.config,
+      /kubeconfig \/k\/config is not valid YAML: .*line 2/,
+    );
   });
 
   const badShapes: Array<[string, RegExp]> = [
@@ -161,10 +172,17 @@ describe('setEntry', () => {
     const name = 'arn:aws:eks:us-west-2:111122223333:cluster/demo';
     const context = findEntry(file, 'contexts', 'demo');
     assert.ok(context);
-    setEntry(file, 'contexts', { ...context, name: 'demo', context: { ...(context.context as object), user: 'someone' } });
+    setEntry(file, 'contexts', {
+      ...context,
+      name: 'demo',
+      context: { ...(context.context as object), user: 'someone' },
+    });
     const before = fixture('mixed-users.yaml');
     const after = serializeKubeconfig(file);
-    assert.equal(after, before.replace(`    user: ${name}\n    namespace: apps`, '    user: someone\n    namespace: apps'));
+    assert.equal(
+      after,
+      before.replace(`    user: ${name}\n    namespace: apps`, '    user: someone\n    namespace: apps'),
+    );
   });
 
   test('creates the list when the file has `users: null`', () => {
@@ -231,7 +249,11 @@ describe('writeKubeconfigFile', () => {
     const path = join(dir, 'config');
     mkdirSync(path);
     writeFileSync(join(path, 'keep'), 'x');
-    assertEksAuthError(() => writeKubeconfigFile(path, 'new\n'), ExitCode.config, new RegExp(`cannot write kubeconfig ${path}`));
+    assertEksAuthError(
+      () => writeKubeconfigFile(path, 'new\n'),
+      ExitCode.config,
+      new RegExp(`cannot write kubeconfig ${path}`),
+    );
     assert.deepEqual(readdirSync(dir), ['config']);
     assert.deepEqual(readdirSync(path), ['keep']);
   });
@@ -249,7 +271,11 @@ describe('withKubeconfigLock', () => {
     const path = join(tempDir(), 'config');
     writeFileSync(`${path}.lock`, '');
     let ran = false;
-    assertEksAuthError(() => withKubeconfigLock([path], () => (ran = true)), ExitCode.config, /locked by .*config\.lock/);
+    assertEksAuthError(
+      () => withKubeconfigLock([path], () => (ran = true)),
+      ExitCode.config,
+      /locked by .*config\.lock/,
+    );
     assert.equal(ran, false);
     assert.ok(existsSync(`${path}.lock`));
   });

@@ -10,7 +10,10 @@ function endpoint(host: string, signingRegion: string, scheme = 'https'): StsEnd
   return { url: `${scheme}://${host}`, host, signingRegion, region: signingRegion, partition: 'aws' };
 }
 
-const EXAMPLE: AwsCredentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
+const EXAMPLE: AwsCredentials = {
+  accessKeyId: 'AKIDEXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+};
 const DATE_2024 = new Date('2024-01-02T03:04:05Z');
 
 function presign(overrides: Partial<PresignInput>): URL {
@@ -105,7 +108,10 @@ describe('presignGetCallerIdentity known answers', () => {
   test('signs x-k8s-aws-id as a header and never sends it as a query parameter', () => {
     const url = presign({ clusterId: 'demo' });
     assert.equal(url.searchParams.get('X-Amz-SignedHeaders'), 'host;x-k8s-aws-id');
-    assert.equal([...url.searchParams.keys()].some((k) => k.toLowerCase() === 'x-k8s-aws-id'), false);
+    assert.equal(
+      [...url.searchParams.keys()].some((k) => k.toLowerCase() === 'x-k8s-aws-id'),
+      false,
+    );
     assert.notEqual(signatureOf(url), signatureOf(presign({ clusterId: 'demo2' })));
   });
 });
@@ -168,7 +174,10 @@ describe('presignGetCallerIdentity endpoints and clock', () => {
     });
     assert.ok(url.startsWith('https://127.0.0.1:4566/?Action=GetCallerIdentity&'), url);
     assert.equal(signatureOf(new URL(url)), '83bee461b4c98028f5592053bed1a486f1a1aa12dded3b7c1b63481b7a47311e');
-    assert.notEqual(signatureOf(presign({ endpoint: endpoint('127.0.0.1:4567', 'us-west-2') })), signatureOf(new URL(url)));
+    assert.notEqual(
+      signatureOf(presign({ endpoint: endpoint('127.0.0.1:4567', 'us-west-2') })),
+      signatureOf(new URL(url)),
+    );
   });
 
   test('keeps an http endpoint as given (local test servers)', () => {
@@ -182,7 +191,13 @@ describe('presignGetCallerIdentity endpoints and clock', () => {
   });
 
   test('puts the signing region, not the configured region, in the credential scope', () => {
-    const global: StsEndpoint = { url: 'https://sts.amazonaws.com', host: 'sts.amazonaws.com', signingRegion: 'us-east-1', region: 'eu-west-1', partition: 'aws' };
+    const global: StsEndpoint = {
+      url: 'https://sts.amazonaws.com',
+      host: 'sts.amazonaws.com',
+      signingRegion: 'us-east-1',
+      region: 'eu-west-1',
+      partition: 'aws',
+    };
     const url = presign({ endpoint: global });
     assert.equal(url.searchParams.get('X-Amz-Credential'), 'AKIDEXAMPLE/20240102/us-east-1/sts/aws4_request');
   });
@@ -217,7 +232,10 @@ describe('uriEncode', () => {
   // RFC 3986 section 2.3: only ALPHA, DIGIT and - . _ ~ stay as they are; SigV4 encodes everything else.
   test('encodes the five characters encodeURIComponent leaves', () => {
     assert.equal(uriEncode("a!b'c(d)e*f"), 'a%21b%27c%28d%29e%2Af');
-    assert.equal(uriEncode('AKIDEXAMPLE/20240102/us-east-1/sts/aws4_request'), 'AKIDEXAMPLE%2F20240102%2Fus-east-1%2Fsts%2Faws4_request');
+    assert.equal(
+      uriEncode('AKIDEXAMPLE/20240102/us-east-1/sts/aws4_request'),
+      'AKIDEXAMPLE%2F20240102%2Fus-east-1%2Fsts%2Faws4_request',
+    );
   });
 
   test('leaves exactly the unreserved characters, on any string', () => {

@@ -37,9 +37,15 @@ const add = (key: string, value: string, params = BASE): Params => [...params, [
 const BASE_URL = urlOf(BASE);
 
 /** The botocore-order token of docs/reference.md §1, vector 2, made by the project's presigner. */
-function presigned(options: { region?: string; sessionToken?: string; signingDate?: Date; clusterId?: string } = {}): string {
+function presigned(
+  options: { region?: string; sessionToken?: string; signingDate?: Date; clusterId?: string } = {},
+): string {
   return presignGetCallerIdentity({
-    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: SECRET, ...(options.sessionToken ? { sessionToken: options.sessionToken } : {}) },
+    credentials: {
+      accessKeyId: 'AKIDEXAMPLE',
+      secretAccessKey: SECRET,
+      ...(options.sessionToken ? { sessionToken: options.sessionToken } : {}),
+    },
     endpoint: resolveStsEndpoint({ region: options.region ?? 'us-west-2' }),
     clusterId: options.clusterId ?? 'demo',
     signingDate: options.signingDate ?? SIGNED_AT,
@@ -47,14 +53,22 @@ function presigned(options: { region?: string; sessionToken?: string; signingDat
 }
 
 /** Asserts that validation fails the named check; returns the error. */
-function rejected(token: string, reason: string, message?: RegExp, options: Partial<ValidateOptions> = {}): EksAuthError {
+function rejected(
+  token: string,
+  reason: string,
+  message?: RegExp,
+  options: Partial<ValidateOptions> = {},
+): EksAuthError {
   let caught: unknown;
   try {
     validateToken(token, { now: NOW, ...options });
   } catch (err) {
     caught = err;
   }
-  assert.ok(caught instanceof EksAuthError, `expected rejection "${reason}", got ${caught === undefined ? 'acceptance' : String(caught)}`);
+  assert.ok(
+    caught instanceof EksAuthError,
+    `expected rejection "${reason}", got ${caught === undefined ? 'acceptance' : String(caught)}`,
+  );
   assert.equal(caught.reason, reason, caught.message);
   assert.equal(caught.exitCode, 6);
   assert.match(caught.message, new RegExp(`^token rejected by check "${reason}": `));
@@ -70,20 +84,32 @@ describe('aws-iam-authenticator TestVerifyTokenPreSTSValidations, case for case'
   // pkg/token/token_test.go; each row: its input, its expected error text, our reason. Its URLs use
   // `now` as X-Amz-Date; here that is DATE, 55 s before NOW.
   test('4097 bytes: "token is too large"', () => rejects('\0'.repeat(4097), 'size', /larger than 4096 bytes/));
-  test('k8s-aws-v2. prefix: "missing expected prefix"', () => rejects('k8s-aws-v2.asdfasdfa', 'prefix', /k8s-aws-v1\./));
+  test('k8s-aws-v2. prefix: "missing expected prefix"', () =>
+    rejects('k8s-aws-v2.asdfasdfa', 'prefix', /k8s-aws-v1\./));
   test('k8s-aws-v1.decodingerror: "illegal base64 data"', () => rejects('k8s-aws-v1.decodingerror', 'base64'));
-  test(':ab:cd.af:/asda: "missing protocol scheme"', () => rejects(toToken(':ab:cd.af:/asda'), 'url', /missing protocol scheme/));
+  test(':ab:cd.af:/asda: "missing protocol scheme"', () =>
+    rejects(toToken(':ab:cd.af:/asda'), 'url', /missing protocol scheme/));
   test('http://: "unexpected scheme"', () => rejects(toToken('http://'), 'scheme', /unexpected scheme "http"/));
-  test('https://google.com: unexpected hostname', () => rejects(toToken('https://google.com'), 'host', /unexpected hostname "google\.com"/));
+  test('https://google.com: unexpected hostname', () =>
+    rejects(toToken('https://google.com'), 'host', /unexpected hostname "google\.com"/));
   test('https://sts.cn-north-1.amazonaws.com.cn/abc: "unexpected path"', () =>
     rejects(toToken('https://sts.cn-north-1.amazonaws.com.cn/abc'), 'path', /unexpected path "\/abc"/));
-  test('https://sts.amazonaws.com/abc: "unexpected path"', () => rejects(toToken('https://sts.amazonaws.com/abc'), 'path'));
+  test('https://sts.amazonaws.com/abc: "unexpected path"', () =>
+    rejects(toToken('https://sts.amazonaws.com/abc'), 'path'));
   test('?NoInWhiteList=abc: "non-whitelisted query parameter"', () =>
-    rejects(toToken('https://sts.amazonaws.com/?NoInWhiteList=abc'), 'unknown-parameter', /non-whitelisted query parameter "NoInWhiteList"/));
+    rejects(
+      toToken('https://sts.amazonaws.com/?NoInWhiteList=abc'),
+      'unknown-parameter',
+      /non-whitelisted query parameter "NoInWhiteList"/,
+    ));
   test('?action=get&action=post: "multiple values not supported"', () =>
     rejects(toToken('https://sts.amazonaws.com/?action=get&action=post'), 'multiple-values', /multiple values/));
   test('?action=NotGetCallerIdenity: "unexpected action parameter"', () =>
-    rejects(toToken('https://sts.amazonaws.com/?action=NotGetCallerIdenity'), 'action', /unexpected action "NotGetCallerIdenity"/));
+    rejects(
+      toToken('https://sts.amazonaws.com/?action=NotGetCallerIdenity'),
+      'action',
+      /unexpected action "NotGetCallerIdenity"/,
+    ));
   test('signed headers abc;x-k8s-aws-i;def: "client did not sign the x-k8s-aws-id header"', () =>
     rejects(
       toToken('https://sts.amazonaws.com/?action=GetCallerIdentity&x-amz-signedheaders=abc%3bx-k8s-aws-i%3bdef'),
@@ -92,32 +118,48 @@ describe('aws-iam-authenticator TestVerifyTokenPreSTSValidations, case for case'
     ));
   test('x-amz-expires=9999999: "invalid X-Amz-Expires parameter"', () =>
     rejects(
-      toToken(`https://sts.amazonaws.com/?action=GetCallerIdentity&x-amz-signedheaders=x-k8s-aws-id&x-amz-date=${DATE}&x-amz-expires=9999999`),
+      toToken(
+        `https://sts.amazonaws.com/?action=GetCallerIdentity&x-amz-signedheaders=x-k8s-aws-id&x-amz-date=${DATE}&x-amz-expires=9999999`,
+      ),
       'expires',
       /invalid X-Amz-Expires "9999999"/,
     ));
   test('x-amz-date=xxxxxxx: "error parsing X-Amz-Date parameter"', () =>
     rejects(
-      toToken('https://sts.amazonaws.com/?action=GetCallerIdentity&x-amz-signedheaders=x-k8s-aws-id&x-amz-date=xxxxxxx&x-amz-expires=60'),
+      toToken(
+        'https://sts.amazonaws.com/?action=GetCallerIdentity&x-amz-signedheaders=x-k8s-aws-id&x-amz-date=xxxxxxx&x-amz-expires=60',
+      ),
       'date-format',
       /error parsing X-Amz-Date "xxxxxxx"/,
     ));
   test('x-amz-date=19900422T010203Z: "X-Amz-Date parameter is expired"', () =>
     rejects(
-      toToken('https://sts.amazonaws.com/?action=GetCallerIdentity&x-amz-signedheaders=x-k8s-aws-id&x-amz-date=19900422T010203Z&x-amz-expires=60'),
+      toToken(
+        'https://sts.amazonaws.com/?action=GetCallerIdentity&x-amz-signedheaders=x-k8s-aws-id&x-amz-date=19900422T010203Z&x-amz-expires=60',
+      ),
       'expired',
       /X-Amz-Date 19900422T010203Z is .* old/,
     ));
   test('x-amz-expires=60%gh: "malformed query parameter"', () =>
     rejects(
-      toToken(`https://sts.sa-east-1.amazonaws.com/?action=GetCallerIdentity&x-amz-signedheaders=x-k8s-aws-id&x-amz-date=${DATE}&x-amz-expires=60%gh`),
+      toToken(
+        `https://sts.sa-east-1.amazonaws.com/?action=GetCallerIdentity&x-amz-signedheaders=x-k8s-aws-id&x-amz-date=${DATE}&x-amz-expires=60%gh`,
+      ),
       'query',
       /malformed query parameter/,
     ));
-  for (const host of ['sts.us-east-2.amazonaws.com', 'sts.ap-northeast-2.amazonaws.com', 'sts.ca-central-1.amazonaws.com', 'sts.eu-west-1.amazonaws.com', 'sts.sa-east-1.amazonaws.com']) {
+  for (const host of [
+    'sts.us-east-2.amazonaws.com',
+    'sts.ap-northeast-2.amazonaws.com',
+    'sts.ca-central-1.amazonaws.com',
+    'sts.eu-west-1.amazonaws.com',
+    'sts.sa-east-1.amazonaws.com',
+  ]) {
     test(`its accepted URL on ${host} passes every check it makes, then fails our first extra one (no Version)`, () =>
       rejects(
-        toToken(`https://${host}/?action=GetCallerIdentity&x-amz-signedheaders=x-k8s-aws-id&x-amz-date=${DATE}&x-amz-expires=60`),
+        toToken(
+          `https://${host}/?action=GetCallerIdentity&x-amz-signedheaders=x-k8s-aws-id&x-amz-date=${DATE}&x-amz-expires=60`,
+        ),
         'version',
       ));
   }
@@ -150,7 +192,8 @@ describe('STS hosts (aws-iam-authenticator TestSTSEndpoints, host decides the pa
     ['sts.eusc-de-east-1.amazonaws.eu', 'aws-eusc', 'eusc-de-east-1'],
   ];
   for (const [host, partition, region] of accepted) {
-    test(`accepts ${host} (${partition}, scope ${region})`, () => assert.deepEqual(stsHostInfo(host), { partition, signingRegion: region }));
+    test(`accepts ${host} (${partition}, scope ${region})`, () =>
+      assert.deepEqual(stsHostInfo(host), { partition, signingRegion: region }));
   }
   const refused: [string, string][] = [
     ['sts.amazonaws.com.cn', 'no global host outside partition aws'],
@@ -195,7 +238,10 @@ describe('valid tokens', () => {
 
   test('accepts a session-token token in botocore, Go SDK and smithy parameter orders, keeping each order', () => {
     const url = presigned({ sessionToken: SESSION_TOKEN });
-    const params = new URL(url).search.slice(1).split('&').map((p) => p.split('=', 2) as [string, string]);
+    const params = new URL(url).search
+      .slice(1)
+      .split('&')
+      .map((p) => p.split('=', 2) as [string, string]);
     const tokenParam = params.find(([k]) => k === 'X-Amz-Security-Token') as [string, string];
     const rest = params.filter(([k]) => k !== 'X-Amz-Security-Token');
     const sorted = [...params].sort(([a], [b]) => (a < b ? -1 : 1));
@@ -226,7 +272,9 @@ describe('valid tokens', () => {
   }
 
   test('rebuilds a loosely encoded URL in canonical RFC 3986 form with the same keys and values', () => {
-    const loose = urlOf(set('X-Amz-Credential', 'AKIDEXAMPLE/20240102/us-west-2/sts/aws4_request', set('Action', '%47etCallerIdentity')));
+    const loose = urlOf(
+      set('X-Amz-Credential', 'AKIDEXAMPLE/20240102/us-west-2/sts/aws4_request', set('Action', '%47etCallerIdentity')),
+    );
     assert.equal(validateToken(toToken(loose), { now: NOW }).url, BASE_URL);
   });
 
@@ -305,19 +353,32 @@ describe('hostile tokens: host tricks', () => {
     });
   }
 
-  test('rejects HTTPS in capitals: the scheme must be exactly https', () => rejects(toToken(BASE_URL.replace('https', 'HTTPS')), 'scheme'));
+  test('rejects HTTPS in capitals: the scheme must be exactly https', () =>
+    rejects(toToken(BASE_URL.replace('https', 'HTTPS')), 'scheme'));
 
   test('--sts-endpoint adds exactly one host:port and nothing else', () => {
-    const local = urlOf(set('X-Amz-Credential', 'AKIDEXAMPLE%2F20240102%2Fus-east-1%2Fsts%2Faws4_request'), '127.0.0.1:8443');
+    const local = urlOf(
+      set('X-Amz-Credential', 'AKIDEXAMPLE%2F20240102%2Fus-east-1%2Fsts%2Faws4_request'),
+      '127.0.0.1:8443',
+    );
     rejects(toToken(local), 'host');
     const v = validateToken(toToken(local), { now: NOW, extraHosts: ['127.0.0.1:8443'] });
     assert.equal(v.url, local);
     assert.equal(v.partition, undefined);
     rejects(toToken(local.replace('8443', '8444')), 'host', undefined, { extraHosts: ['127.0.0.1:8443'] });
-    rejects(toToken(local.replace('127.0.0.1:8443', 'user@127.0.0.1:8443')), 'host', /userinfo/, { extraHosts: ['127.0.0.1:8443'] });
-    rejects(toToken(urlOf(set('X-Amz-Credential', 'AKIDEXAMPLE%2F20240102%2Fnowhere%2Fsts%2Faws4_request'), '127.0.0.1:8443')), 'credential-scope', undefined, {
+    rejects(toToken(local.replace('127.0.0.1:8443', 'user@127.0.0.1:8443')), 'host', /userinfo/, {
       extraHosts: ['127.0.0.1:8443'],
     });
+    rejects(
+      toToken(
+        urlOf(set('X-Amz-Credential', 'AKIDEXAMPLE%2F20240102%2Fnowhere%2Fsts%2Faws4_request'), '127.0.0.1:8443'),
+      ),
+      'credential-scope',
+      undefined,
+      {
+        extraHosts: ['127.0.0.1:8443'],
+      },
+    );
   });
 });
 
@@ -345,7 +406,11 @@ describe('hostile tokens: encoding, size and structure', () => {
     ['a CR/LF header injection', BASE_URL.replace('Action=', 'Action=\r\nx-k8s-aws-id: other'), 'url'],
     ['a semicolon separator', BASE_URL.replace('&Version', ';Version'), 'query'],
     ['an empty parameter', BASE_URL.replace('&Version', '&&Version'), 'query'],
-    ['raw non-ASCII in the query', BASE_URL.replace('Action=GetCallerIdentity', 'Action=GetCallerIdentit\u00ff'), 'query'],
+    [
+      'raw non-ASCII in the query',
+      BASE_URL.replace('Action=GetCallerIdentity', 'Action=GetCallerIdentit\u00ff'),
+      'query',
+    ],
     ['an overlong UTF-8 escape', BASE_URL.replace('Action=GetCallerIdentity', 'Action=%C0%AF'), 'query'],
     ['a NUL escape in Action', BASE_URL.replace('Action=GetCallerIdentity', 'Action=GetCallerIdentity%00'), 'action'],
     ['a + (space) in Action', BASE_URL.replace('Action=GetCallerIdentity', 'Action=GetCaller+Identity'), 'action'],
@@ -392,15 +457,43 @@ describe('hostile tokens: parameter values', () => {
     ['SigV4a', set('X-Amz-Algorithm', 'AWS4-ECDSA-P256-SHA256'), 'algorithm'],
     ['no X-Amz-Algorithm', drop('X-Amz-Algorithm'), 'algorithm'],
     ['no X-Amz-Credential', drop('X-Amz-Credential'), 'credential'],
-    ['a credential with six parts', set('X-Amz-Credential', 'AKID%2Fx%2F20240102%2Fus-west-2%2Fsts%2Faws4_request'), 'credential'],
-    ['a credential without aws4_request', set('X-Amz-Credential', 'AKIDEXAMPLE%2F20240102%2Fus-west-2%2Fsts%2Faws4'), 'credential'],
-    ['a credential scope of another day', set('X-Amz-Credential', 'AKIDEXAMPLE%2F20240101%2Fus-west-2%2Fsts%2Faws4_request'), 'credential'],
-    ['an access key id with symbols', set('X-Amz-Credential', 'AKID-EXAMPLE%2F20240102%2Fus-west-2%2Fsts%2Faws4_request'), 'credential'],
+    [
+      'a credential with six parts',
+      set('X-Amz-Credential', 'AKID%2Fx%2F20240102%2Fus-west-2%2Fsts%2Faws4_request'),
+      'credential',
+    ],
+    [
+      'a credential without aws4_request',
+      set('X-Amz-Credential', 'AKIDEXAMPLE%2F20240102%2Fus-west-2%2Fsts%2Faws4'),
+      'credential',
+    ],
+    [
+      'a credential scope of another day',
+      set('X-Amz-Credential', 'AKIDEXAMPLE%2F20240101%2Fus-west-2%2Fsts%2Faws4_request'),
+      'credential',
+    ],
+    [
+      'an access key id with symbols',
+      set('X-Amz-Credential', 'AKID-EXAMPLE%2F20240102%2Fus-west-2%2Fsts%2Faws4_request'),
+      'credential',
+    ],
     // aws-iam-authenticator's own test URLs carry an s3 scope; STS would refuse it.
-    ['a credential scope for s3', set('X-Amz-Credential', 'AKIDEXAMPLE%2F20240102%2Fus-west-2%2Fs3%2Faws4_request'), 'credential-scope'],
-    ['a credential scope for another region', set('X-Amz-Credential', 'AKIDEXAMPLE%2F20240102%2Fus-east-1%2Fsts%2Faws4_request'), 'credential-scope'],
+    [
+      'a credential scope for s3',
+      set('X-Amz-Credential', 'AKIDEXAMPLE%2F20240102%2Fus-west-2%2Fs3%2Faws4_request'),
+      'credential-scope',
+    ],
+    [
+      'a credential scope for another region',
+      set('X-Amz-Credential', 'AKIDEXAMPLE%2F20240102%2Fus-east-1%2Fsts%2Faws4_request'),
+      'credential-scope',
+    ],
     ['only x-k8s-aws-id signed', set('X-Amz-SignedHeaders', 'x-k8s-aws-id'), 'host-not-signed'],
-    ['an extra signed header', set('X-Amz-SignedHeaders', 'host%3Bx-amz-content-sha256%3Bx-k8s-aws-id'), 'signed-headers'],
+    [
+      'an extra signed header',
+      set('X-Amz-SignedHeaders', 'host%3Bx-amz-content-sha256%3Bx-k8s-aws-id'),
+      'signed-headers',
+    ],
     ['signed headers in upper case', set('X-Amz-SignedHeaders', 'host%3BX-K8S-AWS-ID'), 'signed-headers'],
     ['signed headers unsorted', set('X-Amz-SignedHeaders', 'x-k8s-aws-id%3Bhost'), 'signed-headers'],
     ['no X-Amz-Signature', drop('X-Amz-Signature'), 'signature'],
@@ -414,10 +507,15 @@ describe('hostile tokens: parameter values', () => {
 
   test('never puts the signature, the session token or the token itself in a message', () => {
     const params = add('X-Amz-Security-Token', encodeURIComponent(SESSION_TOKEN));
-    for (const p of [set('X-Amz-Expires', '901', params), set('X-Amz-Signature', `${SIG}00`, params), set('Version', 'x', params)]) {
+    for (const p of [
+      set('X-Amz-Expires', '901', params),
+      set('X-Amz-Signature', `${SIG}00`, params),
+      set('Version', 'x', params),
+    ]) {
       const token = toToken(urlOf(p));
       const err = rejected(token, rejectsAny(token) ?? '');
-      for (const secret of [SIG, SESSION_TOKEN, encodeURIComponent(SESSION_TOKEN), token]) assert.ok(!err.message.includes(secret));
+      for (const secret of [SIG, SESSION_TOKEN, encodeURIComponent(SESSION_TOKEN), token])
+        assert.ok(!err.message.includes(secret));
     }
   });
 });

@@ -14,12 +14,23 @@ const NOW = new Date('2024-01-02T03:05:00Z');
 // anything else is a bug.
 const PRE_STS_REASONS: ReadonlySet<string> = new Set(TOKEN_CHECK_REASONS);
 const ALLOWED_KEYS = new Set([
-  'action', 'version', 'x-amz-algorithm', 'x-amz-credential', 'x-amz-date', 'x-amz-expires', 'x-amz-security-token',
-  'x-amz-signature', 'x-amz-signedheaders',
+  'action',
+  'version',
+  'x-amz-algorithm',
+  'x-amz-credential',
+  'x-amz-date',
+  'x-amz-expires',
+  'x-amz-security-token',
+  'x-amz-signature',
+  'x-amz-signedheaders',
 ]);
 
 const VALID_URL = presignGetCallerIdentity({
-  credentials: { accessKeyId: 'ASIAR2TG44V6AS3ZZE7C', secretAccessKey: 'secret', sessionToken: 'IQoJb3JpZ2luX2VjE/token+=' },
+  credentials: {
+    accessKeyId: 'ASIAR2TG44V6AS3ZZE7C',
+    secretAccessKey: 'secret',
+    sessionToken: 'IQoJb3JpZ2luX2VjE/token+=',
+  },
   endpoint: resolveStsEndpoint({ region: 'eu-west-1' }),
   clusterId: 'demo',
   signingDate: new Date('2024-01-02T03:04:05Z'),
@@ -45,21 +56,49 @@ function checkValidate(token: string): void {
   const keys = [...url.searchParams.keys()].map((k) => k.toLowerCase());
   assert.equal(new Set(keys).size, keys.length);
   assert.ok(keys.every((k) => ALLOWED_KEYS.has(k)));
-  assert.equal(url.searchParams.get([...url.searchParams.keys()].find((k) => k.toLowerCase() === 'action') ?? ''), 'GetCallerIdentity');
+  assert.equal(
+    url.searchParams.get([...url.searchParams.keys()].find((k) => k.toLowerCase() === 'action') ?? ''),
+    'GetCallerIdentity',
+  );
   // The rebuilt URL is a fixed point: validating it again gives it back unchanged.
   assert.equal(validateToken(encodeToken(v.url), { now: NOW }).url, v.url);
 }
 
-const HOSTILE_CHARS = fc.constantFrom(...'%&=;#?/@:\\.+ -_~AaZz09\u0000\n\u00ff\u0455\u212a'.split(''), '%2F', '%3B', '%41', '%zz', '%E2%84%AA');
+const HOSTILE_CHARS = fc.constantFrom(
+  ...'%&=;#?/@:\\.+ -_~AaZz09\u0000\n\u00ff\u0455\u212a'.split(''),
+  '%2F',
+  '%3B',
+  '%41',
+  '%zz',
+  '%E2%84%AA',
+);
 
-type Mutation = { kind: 'replace' | 'insert' | 'delete' | 'case'; at: number; text: string } | { kind: 'dup'; at: number; key: string; value: string };
+type Mutation =
+  | { kind: 'replace' | 'insert' | 'delete' | 'case'; at: number; text: string }
+  | { kind: 'dup'; at: number; key: string; value: string };
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ kind: fc.constantFrom('replace', 'insert', 'delete', 'case') as fc.Arbitrary<'replace' | 'insert' | 'delete' | 'case'>, at: fc.nat(), text: HOSTILE_CHARS }),
+  fc.record({
+    kind: fc.constantFrom('replace', 'insert', 'delete', 'case') as fc.Arbitrary<
+      'replace' | 'insert' | 'delete' | 'case'
+    >,
+    at: fc.nat(),
+    text: HOSTILE_CHARS,
+  }),
   fc.record({
     kind: fc.constant('dup' as const),
     at: fc.nat(),
-    key: fc.constantFrom('Action', 'action', 'X-Amz-Credential', 'x-amz-credential', 'X-AMZ-DATE', 'X-Amz-Security-Token', 'x-amz-security-token', 'x-k8s-aws-id', 'X-Amz-Signature'),
+    key: fc.constantFrom(
+      'Action',
+      'action',
+      'X-Amz-Credential',
+      'x-amz-credential',
+      'X-AMZ-DATE',
+      'X-Amz-Security-Token',
+      'x-amz-security-token',
+      'x-k8s-aws-id',
+      'X-Amz-Signature',
+    ),
     value: fc.constantFrom('GetCallerIdentity', 'eve', '20991231T000000Z', ''),
   }),
 );
@@ -92,13 +131,19 @@ describe('decoder and validator on random input', () => {
 
   test('decodeToken throws nothing but EksAuthError on random strings', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), fc.string({ maxLength: 5000 }).map((s) => `k8s-aws-v1.${s}`)), (s) => {
-        try {
-          decodeToken(s);
-        } catch (err) {
-          assert.ok(err instanceof EksAuthError, String(err));
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string({ unit: 'binary', maxLength: 300 }),
+          fc.string({ maxLength: 5000 }).map((s) => `k8s-aws-v1.${s}`),
+        ),
+        (s) => {
+          try {
+            decodeToken(s);
+          } catch (err) {
+            assert.ok(err instanceof EksAuthError, String(err));
+          }
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -109,8 +154,12 @@ describe('decoder and validator on random input', () => {
         fc.oneof(
           fc.string({ unit: 'binary', maxLength: 300 }),
           fc.uint8Array({ maxLength: 3100 }).map((b) => `k8s-aws-v1.${Buffer.from(b).toString('base64url')}`),
-          fc.string({ unit: 'binary', maxLength: 400 }).map((s) => encodeToken(`https://sts.us-west-2.amazonaws.com/?${s}`)),
-          fc.string({ unit: 'binary', maxLength: 200 }).map((s) => encodeToken(`https://${s}/?Action=GetCallerIdentity`)),
+          fc
+            .string({ unit: 'binary', maxLength: 400 })
+            .map((s) => encodeToken(`https://sts.us-west-2.amazonaws.com/?${s}`)),
+          fc
+            .string({ unit: 'binary', maxLength: 200 })
+            .map((s) => encodeToken(`https://${s}/?Action=GetCallerIdentity`)),
         ),
         checkValidate,
       ),
@@ -119,11 +168,35 @@ describe('decoder and validator on random input', () => {
   });
 
   test('validateToken stays sound on random queries built from whitelisted keys', () => {
-    const key = fc.constantFrom('Action', 'action', 'Version', 'X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-SignedHeaders', 'X-Amz-Signature', 'X-Amz-Security-Token', 'x-amz-date');
-    const value = fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom('GetCallerIdentity', '2011-06-15', 'AWS4-HMAC-SHA256', '60', '20240102T030405Z', 'host%3Bx-k8s-aws-id'));
+    const key = fc.constantFrom(
+      'Action',
+      'action',
+      'Version',
+      'X-Amz-Algorithm',
+      'X-Amz-Credential',
+      'X-Amz-Date',
+      'X-Amz-Expires',
+      'X-Amz-SignedHeaders',
+      'X-Amz-Signature',
+      'X-Amz-Security-Token',
+      'x-amz-date',
+    );
+    const value = fc.oneof(
+      fc.string({ maxLength: 30 }),
+      fc.constantFrom(
+        'GetCallerIdentity',
+        '2011-06-15',
+        'AWS4-HMAC-SHA256',
+        '60',
+        '20240102T030405Z',
+        'host%3Bx-k8s-aws-id',
+      ),
+    );
     fc.assert(
       fc.property(fc.array(fc.tuple(key, value), { maxLength: 12 }), (params) =>
-        checkValidate(encodeToken(`https://sts.us-west-2.amazonaws.com/?${params.map(([k, v]) => `${k}=${v}`).join('&')}`)),
+        checkValidate(
+          encodeToken(`https://sts.us-west-2.amazonaws.com/?${params.map(([k, v]) => `${k}=${v}`).join('&')}`),
+        ),
       ),
       { numRuns: 2000 },
     );
@@ -131,14 +204,19 @@ describe('decoder and validator on random input', () => {
 
   test('validateToken stays sound on mutations of a valid token URL', () => {
     fc.assert(
-      fc.property(fc.array(mutation, { minLength: 1, maxLength: 4 }), (ms) => checkValidate(encodeToken(ms.reduce(mutate, VALID_URL)))),
+      fc.property(fc.array(mutation, { minLength: 1, maxLength: 4 }), (ms) =>
+        checkValidate(encodeToken(ms.reduce(mutate, VALID_URL))),
+      ),
       { numRuns: 5000 },
     );
   });
 
   test('validateToken throws nothing but its own rejections on mutations of the encoded token', () => {
     const token = encodeToken(VALID_URL);
-    fc.assert(fc.property(fc.array(mutation, { minLength: 1, maxLength: 3 }), (ms) => checkValidate(ms.reduce(mutate, token))), { numRuns: 3000 });
+    fc.assert(
+      fc.property(fc.array(mutation, { minLength: 1, maxLength: 3 }), (ms) => checkValidate(ms.reduce(mutate, token))),
+      { numRuns: 3000 },
+    );
   });
 
   test('the STS replay turns any answer into an identity or an EksAuthError', async () => {
@@ -146,9 +224,13 @@ describe('decoder and validator on random input', () => {
     const body = fc.oneof(
       fc.string({ unit: 'binary', maxLength: 200 }),
       fc.json(),
-      fc.record({ Arn: fc.oneof(fc.string(), fc.constant('arn:aws:sts::111122223333:assumed-role/R/s')), Account: fc.oneof(fc.string(), fc.constant('111122223333')), UserId: fc.string() }).map((r) =>
-        JSON.stringify({ GetCallerIdentityResponse: { GetCallerIdentityResult: r } }),
-      ),
+      fc
+        .record({
+          Arn: fc.oneof(fc.string(), fc.constant('arn:aws:sts::111122223333:assumed-role/R/s')),
+          Account: fc.oneof(fc.string(), fc.constant('111122223333')),
+          UserId: fc.string(),
+        })
+        .map((r) => JSON.stringify({ GetCallerIdentityResponse: { GetCallerIdentityResult: r } })),
     );
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 0, max: 599 }), body, async (status, text) => {

@@ -43,16 +43,25 @@ function urlOf(params: Params, host = 'sts.us-west-2.amazonaws.com'): string {
 const BASE_URL = urlOf(BASE);
 
 /** The botocore-order token of docs/reference.md §1, vector 2, made by the project's presigner. */
-function presigned(options: { region?: string; sessionToken?: string; signingDate?: Date; clusterId?: string } = {}): string {
+function presigned(
+  options: { region?: string; sessionToken?: string; signingDate?: Date; clusterId?: string } = {},
+): string {
   return presignGetCallerIdentity({
-    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: SECRET, ...(options.sessionToken ? { sessionToken: options.sessionToken } : {}) },
+    credentials: {
+      accessKeyId: 'AKIDEXAMPLE',
+      secretAccessKey: SECRET,
+      ...(options.sessionToken ? { sessionToken: options.sessionToken } : {}),
+    },
     endpoint: resolveStsEndpoint({ region: options.region ?? 'us-west-2' }),
     clusterId: options.clusterId ?? 'demo',
     signingDate: options.signingDate ?? SIGNED_AT,
   });
 }
 
-function fakeSts(status: number, body: string | (() => never)): HttpGet & { calls: { url: string; headers: Record<string, string>; timeoutMs: number }[] } {
+function fakeSts(
+  status: number,
+  body: string | (() => never),
+): HttpGet & { calls: { url: string; headers: Record<string, string>; timeoutMs: number }[] } {
   const calls: { url: string; headers: Record<string, string>; timeoutMs: number }[] = [];
   const get: HttpGet = async (url, headers, limits) => {
     calls.push({ url, headers: { ...headers }, timeoutMs: limits.timeoutMs });
@@ -63,9 +72,19 @@ function fakeSts(status: number, body: string | (() => never)): HttpGet & { call
 }
 
 const identityJson = (Arn: string, Account: string, UserId: string): string =>
-  JSON.stringify({ GetCallerIdentityResponse: { GetCallerIdentityResult: { Arn, Account, UserId }, ResponseMetadata: { RequestId: 'r' } } });
+  JSON.stringify({
+    GetCallerIdentityResponse: {
+      GetCallerIdentityResult: { Arn, Account, UserId },
+      ResponseMetadata: { RequestId: 'r' },
+    },
+  });
 
-async function replayRejects(sts: HttpGet, reason: string, exitCode: number, token = presigned({ sessionToken: SESSION_TOKEN })): Promise<EksAuthError> {
+async function replayRejects(
+  sts: HttpGet,
+  reason: string,
+  exitCode: number,
+  token = presigned({ sessionToken: SESSION_TOKEN }),
+): Promise<EksAuthError> {
   const validated = validateToken(encodeToken(token), { now: NOW });
   const err = await replayToSts(validated, 'demo', sts).then(
     () => undefined,
@@ -74,16 +93,24 @@ async function replayRejects(sts: HttpGet, reason: string, exitCode: number, tok
   assert.ok(err instanceof EksAuthError, String(err));
   assert.equal(err.reason, reason, err.message);
   assert.equal(err.exitCode, exitCode);
-  assert.ok(!err.message.includes(SESSION_TOKEN) && !err.message.includes(encodeURIComponent(SESSION_TOKEN)), err.message);
+  assert.ok(
+    !err.message.includes(SESSION_TOKEN) && !err.message.includes(encodeURIComponent(SESSION_TOKEN)),
+    err.message,
+  );
   return err;
 }
 
 describe('STS replay', () => {
   test('GETs the rebuilt URL with the verifier cluster id, accept JSON and a 10 s timeout', async () => {
-    const sts = fakeSts(200, identityJson('arn:aws:sts::111122223333:assumed-role/Dev/alice', '111122223333', 'AROAEXAMPLE:alice'));
+    const sts = fakeSts(
+      200,
+      identityJson('arn:aws:sts::111122223333:assumed-role/Dev/alice', '111122223333', 'AROAEXAMPLE:alice'),
+    );
     const token = encodeToken(presigned());
     const id = await verifyToken(token, { clusterId: 'demo', now: NOW, httpGet: sts });
-    assert.deepEqual(sts.calls, [{ url: BASE_URL, headers: { 'x-k8s-aws-id': 'demo', accept: 'application/json' }, timeoutMs: 10_000 }]);
+    assert.deepEqual(sts.calls, [
+      { url: BASE_URL, headers: { 'x-k8s-aws-id': 'demo', accept: 'application/json' }, timeoutMs: 10_000 },
+    ]);
     assert.deepEqual(id, {
       arn: 'arn:aws:sts::111122223333:assumed-role/Dev/alice',
       canonicalArn: 'arn:aws:iam::111122223333:role/Dev',
@@ -111,7 +138,11 @@ describe('STS replay', () => {
       ['arn:aws:iam::111122223333:root', '111122223333'],
       ['arn:aws:sts::111122223333:federated-user/Bob', '111122223333:Bob'],
     ]) {
-      const id = await verifyToken(encodeToken(presigned()), { clusterId: 'demo', now: NOW, httpGet: fakeSts(200, identityJson(arn ?? '', '111122223333', userId ?? '')) });
+      const id = await verifyToken(encodeToken(presigned()), {
+        clusterId: 'demo',
+        now: NOW,
+        httpGet: fakeSts(200, identityJson(arn ?? '', '111122223333', userId ?? '')),
+      });
       assert.equal(id.userId, userId);
       assert.equal(id.sessionName, undefined);
       assert.equal(id.canonicalArn, arn);
@@ -119,7 +150,13 @@ describe('STS replay', () => {
   });
 
   test('rejects what STS refuses as "sts-rejected" (exit 6) with a hint, scrubbing secrets from its message', async () => {
-    const body = JSON.stringify({ Error: { Code: 'SignatureDoesNotMatch', Message: `canonical query had X-Amz-Security-Token=${SESSION_TOKEN}`, Type: 'Sender' } });
+    const body = JSON.stringify({
+      Error: {
+        Code: 'SignatureDoesNotMatch',
+        Message: `canonical query had X-Amz-Security-Token=${SESSION_TOKEN}`,
+        Type: 'Sender',
+      },
+    });
     const err = await replayRejects(fakeSts(403, body), 'sts-rejected', 6);
     assert.match(err.message, /HTTP 403, SignatureDoesNotMatch/);
     assert.match(err.hint ?? '', /another cluster id/);
@@ -127,7 +164,11 @@ describe('STS replay', () => {
 
   test('scrubs the percent-encoded session token and signature that an STS echoing the query puts in its message', async () => {
     const echoed = `X-Amz-Security-Token=${encodeURIComponent(SESSION_TOKEN)}&X-Amz-Signature=x`;
-    const err = await replayRejects(fakeSts(403, JSON.stringify({ Error: { Code: 'AccessDenied', Message: echoed } })), 'sts-rejected', 6);
+    const err = await replayRejects(
+      fakeSts(403, JSON.stringify({ Error: { Code: 'AccessDenied', Message: echoed } })),
+      'sts-rejected',
+      6,
+    );
     assert.match(err.message, /X-Amz-Security-Token=\[redacted\]/);
     const short = await replayRejects(
       fakeSts(0, () => {
@@ -140,7 +181,11 @@ describe('STS replay', () => {
   });
 
   test('reads XML error bodies too', async () => {
-    const err = await replayRejects(fakeSts(403, '<ErrorResponse><Error><Code>ExpiredToken</Code><Message>expired</Message></Error></ErrorResponse>'), 'sts-rejected', 6);
+    const err = await replayRejects(
+      fakeSts(403, '<ErrorResponse><Error><Code>ExpiredToken</Code><Message>expired</Message></Error></ErrorResponse>'),
+      'sts-rejected',
+      6,
+    );
     assert.match(err.hint ?? '', /temporary credentials/);
   });
 
@@ -149,14 +194,20 @@ describe('STS replay', () => {
   });
 
   test('reports throttling and 5xx as exit 5', async () => {
-    await replayRejects(fakeSts(400, JSON.stringify({ Error: { Code: 'Throttling', Message: 'Rate exceeded' } })), 'sts-throttled', 5);
+    await replayRejects(
+      fakeSts(400, JSON.stringify({ Error: { Code: 'Throttling', Message: 'Rate exceeded' } })),
+      'sts-throttled',
+      5,
+    );
     await replayRejects(fakeSts(503, ''), 'sts-unavailable', 5);
   });
 
   test('reports a failed connection as "sts-unreachable" (exit 5) without the URL or its secrets', async () => {
     const err = await replayRejects(
       fakeSts(0, () => {
-        throw new Error(`connect ECONNREFUSED while GET ${BASE_URL}&X-Amz-Security-Token=${encodeURIComponent(SESSION_TOKEN)}`);
+        throw new Error(
+          `connect ECONNREFUSED while GET ${BASE_URL}&X-Amz-Security-Token=${encodeURIComponent(SESSION_TOKEN)}`,
+        );
       }),
       'sts-unreachable',
       5,
@@ -167,10 +218,19 @@ describe('STS replay', () => {
   const badBodies: [string, string][] = [
     ['XML although JSON was asked for', '<GetCallerIdentityResponse/>'],
     ['JSON without the result', '{}'],
-    ['a non-string Arn', JSON.stringify({ GetCallerIdentityResponse: { GetCallerIdentityResult: { Arn: 1, Account: '1', UserId: 'x' } } })],
+    [
+      'a non-string Arn',
+      JSON.stringify({ GetCallerIdentityResponse: { GetCallerIdentityResult: { Arn: 1, Account: '1', UserId: 'x' } } }),
+    ],
     ['an invalid ARN (TestVerifyInvalidCanonicalARNError)', identityJson('arn', '1000', 'userid')],
-    ['a malformed UserId (TestVerifyInvalidUserIDError)', identityJson('arn:aws:sts::111122223333:assumed-role/R/s', '111122223333', 'not:valid:userid')],
-    ['an account that is not the ARN account', identityJson('arn:aws:iam::111122223333:user/A', '444455556666', 'AIDA')],
+    [
+      'a malformed UserId (TestVerifyInvalidUserIDError)',
+      identityJson('arn:aws:sts::111122223333:assumed-role/R/s', '111122223333', 'not:valid:userid'),
+    ],
+    [
+      'an account that is not the ARN account',
+      identityJson('arn:aws:iam::111122223333:user/A', '444455556666', 'AIDA'),
+    ],
   ];
   for (const [what, body] of badBodies) {
     test(`rejects a 200 answer with ${what} as "sts-response"`, async () => {
@@ -202,7 +262,9 @@ test('the STS call ends at its deadline even when the server keeps trickling byt
   const started = Date.now();
   await assert.rejects(
     get(`https://127.0.0.1:${port}/`, {}, { timeoutMs: 400, maxBytes: 1 << 20 }),
-    new RegExp(`^EksAuthError: no answer from https://127\\.0\\.0\\.1:${port}: the 0\\.4 s overall call deadline passed$`),
+    new RegExp(
+      `^EksAuthError: no answer from https://127\\.0\\.0\\.1:${port}: the 0\\.4 s overall call deadline passed$`,
+    ),
   );
   assert.ok(Date.now() - started < 3000, `took ${Date.now() - started} ms`);
 });

@@ -29,10 +29,16 @@ describe('aws-auth check', () => {
     assert.equal((await awsAuthCheck({ file: 'system-masters.yaml', strict: true }, { files })).failed, true);
 
     const good = await awsAuthCheck({ file: 'good.yaml', strict: true }, { files });
-    assert.deepEqual([good.failed, summariseAwsAuthCheck(good), formatAwsAuthCheck(good)], [false, 'good.yaml: ok', '']);
+    assert.deepEqual(
+      [good.failed, summariseAwsAuthCheck(good), formatAwsAuthCheck(good)],
+      [false, 'good.yaml: ok', ''],
+    );
   });
 
   test('a missing file is a configuration error (exit 3)', async () => {
-    await assert.rejects(awsAuthCheck({ file: 'missing.yaml', strict: false }, { files }), (e: { exitCode?: number }) => e.exitCode === 3);
+    await assert.rejects(
+      awsAuthCheck({ file: 'missing.yaml', strict: false }, { files }),
+      (e: { exitCode?: number }) => e.exitCode === 3,
+    );
   });
 });

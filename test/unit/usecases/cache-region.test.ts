@@ -37,21 +37,37 @@ async function filled(): Promise<FakeDeps & CacheDeps> {
   return deps as FakeDeps & CacheDeps;
 }
 
-test('the table has a REGION column: the token\'s region, `-` for a role session (it serves every region)', async () => {
+test("the table has a REGION column: the token's region, `-` for a role session (it serves every region)", async () => {
   const table = await listCache({ json: false }, await filled());
   const lines = table.split('\n');
   assert.match(lines[1] as string, /^KEY +KIND +EXPIRES +PROFILE +CLUSTER +REGION +ROLE$/);
-  const rows = lines.slice(2).filter(Boolean).map((line) => line.split(/ {2,}/));
+  const rows = lines
+    .slice(2)
+    .filter(Boolean)
+    .map((line) => line.split(/ {2,}/));
   const regionAt = (lines[1] as string).split(/ {2,}/).indexOf('REGION');
-  assert.deepEqual(rows.map((r) => `${r[1]} ${r[regionAt]}`).sort(), ['credentials -', 'token eu-west-1', 'token us-west-2']);
+  assert.deepEqual(rows.map((r) => `${r[1]} ${r[regionAt]}`).sort(), [
+    'credentials -',
+    'token eu-west-1',
+    'token us-west-2',
+  ]);
 });
 
 test('--json: each token gets `region`; the members it had before are all still there', async () => {
-  const entries = (JSON.parse(await listCache({ json: true }, await filled())) as { entries: Record<string, unknown>[] }).entries;
+  const entries = (
+    JSON.parse(await listCache({ json: true }, await filled())) as { entries: Record<string, unknown>[] }
+  ).entries;
   for (const entry of entries) {
-    for (const member of ['key', 'kind', 'createdAt', 'expiresAt', 'expired', 'labels']) assert.ok(member in entry, `${member} kept`);
+    for (const member of ['key', 'kind', 'createdAt', 'expiresAt', 'expired', 'labels'])
+      assert.ok(member in entry, `${member} kept`);
     if (entry.kind === 'token') assert.equal(entry.region, (entry.labels as { region: string }).region);
     else assert.equal('region' in entry, false);
   }
-  assert.deepEqual(entries.filter((e) => e.kind === 'token').map((e) => e.region).sort(), ['eu-west-1', 'us-west-2']);
+  assert.deepEqual(
+    entries
+      .filter((e) => e.kind === 'token')
+      .map((e) => e.region)
+      .sort(),
+    ['eu-west-1', 'us-west-2'],
+  );
 });

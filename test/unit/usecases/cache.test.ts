@@ -27,7 +27,11 @@ beforeEach(() => {
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 function setup(options: FakeDepsOptions = {}): FakeDeps & CacheDeps {
-  const deps = fakeDeps({ config: CONFIG, ...options, env: { AWS_REGION: 'us-east-1', KUBECACHEDIR: root, ...options.env } });
+  const deps = fakeDeps({
+    config: CONFIG,
+    ...options,
+    env: { AWS_REGION: 'us-east-1', KUBECACHEDIR: root, ...options.env },
+  });
   const store = defaultStoreOptions(deps);
   deps.cache = openCache(deps, store);
   return Object.assign(deps, { store });
@@ -51,7 +55,9 @@ describe('cache list', () => {
   test('shows each entry with kind, expiry and labels, and no token, secret key or session token', async () => {
     const deps = await fill();
     const entries = listing(await listCache({ json: true }, deps));
-    const summary = entries.map((e) => `${e.kind} ${e.labels?.profile} ${e.labels?.cluster ?? '-'} ${e.expiresAt}`).sort();
+    const summary = entries
+      .map((e) => `${e.kind} ${e.labels?.profile} ${e.labels?.cluster ?? '-'} ${e.expiresAt}`)
+      .sort();
     assert.deepEqual(summary, [
       'credentials admin - 2026-01-01T01:00:00Z',
       'credentials dev - 2026-01-01T01:00:00Z',
@@ -61,11 +67,15 @@ describe('cache list', () => {
     ]);
     const table = await listCache({ json: false }, deps);
     assert.match(table, /^KEY +KIND +EXPIRES +PROFILE +CLUSTER +REGION +ROLE$/m);
-    assert.match(table, /token +2026-01-01T00:14:00Z \(in 14m\) +dev +prod +us-east-1 +arn:aws:iam::111111111111:role\/dev/);
+    assert.match(
+      table,
+      /token +2026-01-01T00:14:00Z \(in 14m\) +dev +prod +us-east-1 +arn:aws:iam::111111111111:role\/dev/,
+    );
     const issued = deps.stsFake.assumeRoleCalls().map((c) => c.issued);
     for (const text of [table, JSON.stringify(entries)]) {
       assert.ok(!text.includes('k8s-aws-v1.'), 'a token is listed');
-      for (const c of issued) assert.ok(!text.includes(c.secretAccessKey) && !text.includes(c.sessionToken as string), 'a secret is listed');
+      for (const c of issued)
+        assert.ok(!text.includes(c.secretAccessKey) && !text.includes(c.sessionToken as string), 'a secret is listed');
       assert.ok(!text.includes('base/secret+key'));
     }
   });
@@ -76,7 +86,10 @@ describe('cache list', () => {
     deps.now = () => new Date(FIXED_NOW.getTime() + 20 * 60_000);
     const entries = listing(await listCache({ json: true }, deps));
     assert.equal(entries.filter((e) => e.kind === 'token' && e.expired).length, 3);
-    assert.deepEqual(entries.find((e) => e.kind === 'invalid'), { key: 'e'.repeat(64), kind: 'invalid', problem: 'not valid JSON (corrupt or truncated)' });
+    assert.deepEqual(
+      entries.find((e) => e.kind === 'invalid'),
+      { key: 'e'.repeat(64), kind: 'invalid', problem: 'not valid JSON (corrupt or truncated)' },
+    );
   });
 
   test('says so when the cache is empty or missing', async () => {
@@ -85,7 +98,7 @@ describe('cache list', () => {
 });
 
 describe('cache clean', () => {
-  test('--cluster removes only that cluster\'s tokens', async () => {
+  test("--cluster removes only that cluster's tokens", async () => {
     const deps = await fill();
     assert.match(await cleanCache({ cluster: 'prod' }, deps), /^removed 1 entry for cluster "prod" from /);
     const left = listing(await listCache({ json: true }, deps));
@@ -96,11 +109,12 @@ describe('cache clean', () => {
   test('--profile removes the entries of that profile and of every profile chained through it', async () => {
     const deps = await fill();
     await cleanCache({ profile: 'admin' }, deps);
-    assert.deepEqual(listing(await listCache({ json: true }, deps)).map((e) => `${e.kind} ${e.labels?.profile}`).sort(), [
-      'credentials dev',
-      'token dev',
-      'token dev',
-    ]);
+    assert.deepEqual(
+      listing(await listCache({ json: true }, deps))
+        .map((e) => `${e.kind} ${e.labels?.profile}`)
+        .sort(),
+      ['credentials dev', 'token dev', 'token dev'],
+    );
     await cleanCache({ profile: 'dev' }, deps);
     assert.deepEqual(listing(await listCache({ json: true }, deps)), []);
   });
@@ -109,11 +123,12 @@ describe('cache clean', () => {
     const deps = await fill();
     await cleanCache({ profile: 'dev', cluster: 'demo' }, deps);
     // admin's demo token goes too: admin is chained through dev.
-    assert.deepEqual(listing(await listCache({ json: true }, deps)).map((e) => `${e.kind} ${e.labels?.profile} ${e.labels?.cluster ?? '-'}`).sort(), [
-      'credentials admin -',
-      'credentials dev -',
-      'token dev prod',
-    ]);
+    assert.deepEqual(
+      listing(await listCache({ json: true }, deps))
+        .map((e) => `${e.kind} ${e.labels?.profile} ${e.labels?.cluster ?? '-'}`)
+        .sort(),
+      ['credentials admin -', 'credentials dev -', 'token dev prod'],
+    );
   });
 
   test('without a filter removes every entry, lock and temp file, and leaves foreign files', async () => {

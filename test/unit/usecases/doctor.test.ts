@@ -48,7 +48,11 @@ function kubeconfig(exec: Record<string, unknown>): string {
   return path;
 }
 
-const EXEC = { apiVersion: 'client.authentication.k8s.io/v1beta1', command: 'eks-auth', args: ['token', '--cluster', 'demo'] };
+const EXEC = {
+  apiVersion: 'client.authentication.k8s.io/v1beta1',
+  command: 'eks-auth',
+  args: ['token', '--cluster', 'demo'],
+};
 
 /**
  * Fakes that let every link pass: env keys, an STS whose replay answers alice, a DescribeCluster
@@ -58,7 +62,11 @@ function fakeDeps(over: Partial<DoctorDeps> = {}) {
   const requests: KubeRequest[] = [];
   const log = new RecordingLogger();
   const deps: DoctorDeps = {
-    env: { AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', AWS_REGION: 'eu-west-1' },
+    env: {
+      AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      AWS_REGION: 'eu-west-1',
+    },
     now: () => FIXED_NOW,
     homedir: '/home/tester',
     files: new MemoryFiles(),
@@ -70,17 +78,36 @@ function fakeDeps(over: Partial<DoctorDeps> = {}) {
     serverDate: async () => FIXED_NOW.toUTCString(),
     httpGet: async () => ({
       status: 200,
-      body: JSON.stringify({ GetCallerIdentityResponse: { GetCallerIdentityResult: { Account: '111122223333', Arn: ARN, UserId: 'AIDAALICE' } } }),
+      body: JSON.stringify({
+        GetCallerIdentityResponse: {
+          GetCallerIdentityResult: { Account: '111122223333', Arn: ARN, UserId: 'AIDAALICE' },
+        },
+      }),
     }),
-    describeCluster: async (name, aws) => ({ name, arn: `arn:aws:eks:${aws.region}:111122223333:cluster/${name}`, status: 'ACTIVE', endpoint: `${SERVER.toLowerCase()}/`, isLocalCluster: false }),
+    describeCluster: async (name, aws) => ({
+      name,
+      arn: `arn:aws:eks:${aws.region}:111122223333:cluster/${name}`,
+      status: 'ACTIVE',
+      endpoint: `${SERVER.toLowerCase()}/`,
+      isLocalCluster: false,
+    }),
     kubeApi: async (req) => {
       requests.push(req);
       if (req.path.includes('selfsubjectreviews')) {
-        return { status: 201, body: JSON.stringify({ status: { userInfo: { username: 'alice', groups: ['devs', 'system:authenticated'] } } }) };
+        return {
+          status: 201,
+          body: JSON.stringify({
+            status: { userInfo: { username: 'alice', groups: ['devs', 'system:authenticated'] } },
+          }),
+        };
       }
       return { status: 201, body: JSON.stringify({ status: { allowed: true } }) };
     },
-    explain: async () => ({ mapped: false, message: 'no entry matches', nearMiss: 'mapUsers entry 1 names user/Alice2' }),
+    explain: async () => ({
+      mapped: false,
+      message: 'no entry matches',
+      nearMiss: 'mapUsers entry 1 names user/Alice2',
+    }),
     ...over,
   };
   return { deps, requests, log };
@@ -90,13 +117,18 @@ describe('doctor use case', () => {
   test('every link holds: nine ok steps in order, SelfSubjectAccessReview for list pods in the context namespace', async () => {
     const { deps, requests } = fakeDeps();
     const report = await doctor({ kubeconfig: kubeconfig(EXEC) }, deps);
-    assert.deepEqual(report.steps.map((s) => [s.step, s.status]), DOCTOR_STEPS.map((s) => [s, 'ok']));
+    assert.deepEqual(
+      report.steps.map((s) => [s.step, s.status]),
+      DOCTOR_STEPS.map((s) => [s, 'ok']),
+    );
     assert.equal(report.ok, true);
     assert.equal(report.brokenLink, null);
     assert.equal(report.context, 'ctx');
     const review = requests.find((r) => r.path.endsWith('selfsubjectaccessreviews'));
     assert.ok(review, 'kubectl auth can-i reached the API server');
-    assert.deepEqual((review.body as { spec: unknown }).spec, { resourceAttributes: { namespace: 'team', verb: 'list', group: '', resource: 'pods' } });
+    assert.deepEqual((review.body as { spec: unknown }).spec, {
+      resourceAttributes: { namespace: 'team', verb: 'list', group: '', resource: 'pods' },
+    });
     // The bearer token went to the API server only, never into the report.
     assert.match(review?.token ?? '', /^k8s-aws-v1\./);
     assert.ok(!formatDoctorJson(report).includes('k8s-aws-v1.'));
@@ -104,7 +136,11 @@ describe('doctor use case', () => {
 
   test('an `aws --profile P eks get-token` entry resolves profile P, not the environment keys (the flag beats them)', async () => {
     const { deps } = fakeDeps();
-    const exec = { apiVersion: 'client.authentication.k8s.io/v1beta1', command: 'aws', args: ['--profile', 'prod', '--region', 'eu-west-1', 'eks', 'get-token', '--cluster-name', 'demo'] };
+    const exec = {
+      apiVersion: 'client.authentication.k8s.io/v1beta1',
+      command: 'aws',
+      args: ['--profile', 'prod', '--region', 'eu-west-1', 'eks', 'get-token', '--cluster-name', 'demo'],
+    };
     const report = await doctor({ kubeconfig: kubeconfig(exec) }, deps);
     // No AWS config defines prod: with the flag kept, credentials break on it; env keys would have passed.
     assert.equal(report.brokenLink, 'credentials');
@@ -113,10 +149,16 @@ describe('doctor use case', () => {
 
   test('a v1 entry without interactiveMode breaks the kubeconfig link (kubectl refuses it)', async () => {
     const { deps } = fakeDeps();
-    const report = await doctor({ kubeconfig: kubeconfig({ ...EXEC, apiVersion: 'client.authentication.k8s.io/v1' }) }, deps);
+    const report = await doctor(
+      { kubeconfig: kubeconfig({ ...EXEC, apiVersion: 'client.authentication.k8s.io/v1' }) },
+      deps,
+    );
     assert.equal(report.brokenLink, 'kubeconfig');
     assert.match(report.steps[0]?.hint ?? '', /interactiveMode: IfAvailable/);
-    assert.deepEqual(report.steps.slice(1).map((s) => s.status), Array(8).fill('skipped'));
+    assert.deepEqual(
+      report.steps.slice(1).map((s) => s.status),
+      Array(8).fill('skipped'),
+    );
   });
 
   test('a skew of 6 minutes breaks the clock link; 4 minutes is ok', async () => {
@@ -133,7 +175,10 @@ describe('doctor use case', () => {
   test('DescribeCluster AccessDenied is a warning, not a broken link', async () => {
     const { deps } = fakeDeps({
       describeCluster: async () => {
-        throw new EksAuthError(ExitCode.credentials, 'EKS refused DescribeCluster', { reason: 'eks-access-denied', hint: 'needs eks:DescribeCluster' });
+        throw new EksAuthError(ExitCode.credentials, 'EKS refused DescribeCluster', {
+          reason: 'eks-access-denied',
+          hint: 'needs eks:DescribeCluster',
+        });
       },
     });
     const report = await doctor({ kubeconfig: kubeconfig(EXEC) }, deps);
@@ -151,7 +196,10 @@ describe('doctor use case', () => {
   });
 
   test('401 while explain finds the identity mapped: authentication stays the broken link, mapping warns', async () => {
-    const { deps } = fakeDeps({ kubeApi: async () => ({ status: 401, body: '{}' }), explain: async () => ({ mapped: true, message: 'mapUsers gives alice' }) });
+    const { deps } = fakeDeps({
+      kubeApi: async () => ({ status: 401, body: '{}' }),
+      explain: async () => ({ mapped: true, message: 'mapUsers gives alice' }),
+    });
     const report = await doctor({ kubeconfig: kubeconfig(EXEC) }, deps);
     assert.equal(report.brokenLink, 'authentication');
     assert.equal(report.steps[7]?.status, 'warning');
@@ -160,8 +208,14 @@ describe('doctor use case', () => {
   test('access policies that apply in the namespace are listed with the authorization step', async () => {
     const { deps } = fakeDeps({
       accessPolicies: async () => [
-        { policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy', accessScope: { type: 'namespace', namespaces: ['te*'] } },
-        { policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy', accessScope: { type: 'namespace', namespaces: ['prod'] } },
+        {
+          policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy',
+          accessScope: { type: 'namespace', namespaces: ['te*'] },
+        },
+        {
+          policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy',
+          accessScope: { type: 'namespace', namespaces: ['prod'] },
+        },
       ],
     });
     const report = await doctor({ kubeconfig: kubeconfig(EXEC) }, deps);
@@ -200,8 +254,14 @@ describe('doctor use case', () => {
 
 describe('doctor helpers', () => {
   test('normalizeServer: case, default port and trailing slash do not matter; the host does', () => {
-    assert.equal(normalizeServer('https://ABC.gr7.us-east-1.eks.amazonaws.com/'), normalizeServer('https://abc.gr7.us-east-1.eks.amazonaws.com:443'));
-    assert.notEqual(normalizeServer('https://abc.gr7.us-east-1.eks.amazonaws.com'), normalizeServer('https://abd.gr7.us-east-1.eks.amazonaws.com'));
+    assert.equal(
+      normalizeServer('https://ABC.gr7.us-east-1.eks.amazonaws.com/'),
+      normalizeServer('https://abc.gr7.us-east-1.eks.amazonaws.com:443'),
+    );
+    assert.notEqual(
+      normalizeServer('https://abc.gr7.us-east-1.eks.amazonaws.com'),
+      normalizeServer('https://abd.gr7.us-east-1.eks.amazonaws.com'),
+    );
   });
 
   test('parseResource reads resource.group/subresource as kubectl auth can-i does', () => {
@@ -225,13 +285,28 @@ describe('doctor helpers', () => {
 
 /** explain itself over a fake EKS API, reduced as the CLI reduces it for the mapping and authorization links. */
 describe('doctor over explain with access entries', () => {
-  const VIEW: AssociatedAccessPolicy = { policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy', accessScope: { type: 'namespace', namespaces: ['team'] } };
-  const ADMIN: AssociatedAccessPolicy = { policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminPolicy', accessScope: { type: 'namespace', namespaces: ['prod'] } };
+  const VIEW: AssociatedAccessPolicy = {
+    policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy',
+    accessScope: { type: 'namespace', namespaces: ['team'] },
+  };
+  const ADMIN: AssociatedAccessPolicy = {
+    policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminPolicy',
+    accessScope: { type: 'namespace', namespaces: ['prod'] },
+  };
 
-  function clusterApi(mode: AuthenticationMode, entries: Record<string, { entry: AccessEntry; policies: AssociatedAccessPolicy[] }>): () => Promise<ClusterApi> {
+  function clusterApi(
+    mode: AuthenticationMode,
+    entries: Record<string, { entry: AccessEntry; policies: AssociatedAccessPolicy[] }>,
+  ): () => Promise<ClusterApi> {
     return async () => ({
       eks: {
-        describeCluster: async (name) => ({ name, arn: `arn:aws:eks:eu-west-1:111122223333:cluster/${name}`, status: 'ACTIVE', isLocalCluster: false, authenticationMode: mode }),
+        describeCluster: async (name) => ({
+          name,
+          arn: `arn:aws:eks:eu-west-1:111122223333:cluster/${name}`,
+          status: 'ACTIVE',
+          isLocalCluster: false,
+          authenticationMode: mode,
+        }),
         listAccessEntries: async () => Object.keys(entries),
         describeAccessEntry: async (_c, arn) => entries[arn]?.entry as AccessEntry,
         listAssociatedAccessPolicies: async (_c, arn) => entries[arn]?.policies ?? [],
@@ -241,10 +316,18 @@ describe('doctor over explain with access entries', () => {
     });
   }
 
-  function runExplain(mode: AuthenticationMode, entries: Record<string, { entry: AccessEntry; policies: AssociatedAccessPolicy[] }>, arn: string) {
+  function runExplain(
+    mode: AuthenticationMode,
+    entries: Record<string, { entry: AccessEntry; policies: AssociatedAccessPolicy[] }>,
+    arn: string,
+  ) {
     const kubectlCalls: string[][] = [];
     const report = explain(
-      { identity: { kind: 'arn', arn }, cluster: { name: 'demo', aws: { region: 'eu-west-1' } }, awsAuth: { kind: 'cluster', context: 'ctx' } },
+      {
+        identity: { kind: 'arn', arn },
+        cluster: { name: 'demo', aws: { region: 'eu-west-1' } },
+        awsAuth: { kind: 'cluster', context: 'ctx' },
+      },
       {
         files: new MemoryFiles(),
         kubectl: {
@@ -266,13 +349,20 @@ describe('doctor over explain with access entries', () => {
 
   test('mode API, no entry for the caller: mapping is broken by the access entries alone, aws-auth never read', async () => {
     const other = 'arn:aws:iam::111122223333:user/bob';
-    const { report, kubectlCalls } = runExplain('API', { [other]: { entry: { principalArn: other, type: 'STANDARD' }, policies: [VIEW] } }, ARN);
+    const { report, kubectlCalls } = runExplain(
+      'API',
+      { [other]: { entry: { principalArn: other, type: 'STANDARD' }, policies: [VIEW] } },
+      ARN,
+    );
     const verdict = explainVerdict(await report);
     assert.deepEqual(kubectlCalls, []);
     const { deps } = fakeDeps({ kubeApi: async () => ({ status: 401, body: '{}' }), explain: async () => verdict });
     const doc = await doctor({ kubeconfig: kubeconfig(EXEC) }, deps);
     assert.equal(doc.brokenLink, 'mapping');
-    assert.match(doc.steps[7]?.message ?? '', /is not mapped: .*access entries of cluster demo, authentication mode API/);
+    assert.match(
+      doc.steps[7]?.message ?? '',
+      /is not mapped: .*access entries of cluster demo, authentication mode API/,
+    );
   });
 
   test('an access entry maps the caller: the verdict names it and its policies reach the authorization step', async () => {
@@ -280,7 +370,10 @@ describe('doctor over explain with access entries', () => {
     const r = await report;
     const verdict = explainVerdict(r);
     assert.equal(verdict.mapped, true);
-    assert.match(verdict.message, new RegExp(`the access entry ${ARN} of cluster demo gives username alice-entry, authentication mode API`));
+    assert.match(
+      verdict.message,
+      new RegExp(`the access entry ${ARN} of cluster demo gives username alice-entry, authentication mode API`),
+    );
     assert.deepEqual(explainedPolicies(r), [
       { policyArn: VIEW.policyArn, accessScope: VIEW.accessScope },
       { policyArn: ADMIN.policyArn, accessScope: ADMIN.accessScope },
@@ -294,7 +387,11 @@ describe('doctor over explain with access entries', () => {
 
   test('mapped through aws-auth, not an access entry: no access policies apply', async () => {
     const r = await explain(
-      { identity: { kind: 'arn', arn: ARN }, cluster: { name: 'demo', aws: {} }, awsAuth: { kind: 'file', path: 'aws-auth.yaml' } },
+      {
+        identity: { kind: 'arn', arn: ARN },
+        cluster: { name: 'demo', aws: {} },
+        awsAuth: { kind: 'file', path: 'aws-auth.yaml' },
+      },
       {
         files: new MemoryFiles({ 'aws-auth.yaml': `mapUsers: |\n  - userarn: ${ARN}\n    username: alice\n` }),
         kubectl: { run: async () => assert.fail('a file was given') },
@@ -304,7 +401,10 @@ describe('doctor over explain with access entries', () => {
         clusterApi: clusterApi('CONFIG_MAP', {}),
       },
     );
-    assert.match(explainVerdict(r).message, /^mapUsers of aws-auth\.yaml gives username alice, authentication mode CONFIG_MAP$/);
+    assert.match(
+      explainVerdict(r).message,
+      /^mapUsers of aws-auth\.yaml gives username alice, authentication mode CONFIG_MAP$/,
+    );
     assert.equal(explainedPolicies(r), undefined);
   });
 });

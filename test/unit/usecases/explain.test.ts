@@ -30,7 +30,13 @@ describe('explain use case', () => {
   };
 
   test('explains a session of a role given with a path as the path-less role STS reports', async () => {
-    const report = await explain({ awsAuth: { kind: 'file', path: 'aws-auth.yaml' }, identity: { kind: 'arn', arn: 'arn:aws:iam::111122223333:role/team/Developer' } }, { files, kubectl: noKubectl, log: quiet, ...noLookups });
+    const report = await explain(
+      {
+        awsAuth: { kind: 'file', path: 'aws-auth.yaml' },
+        identity: { kind: 'arn', arn: 'arn:aws:iam::111122223333:role/team/Developer' },
+      },
+      { files, kubectl: noKubectl, log: quiet, ...noLookups },
+    );
     assert.equal(report.canonicalArn, 'arn:aws:iam::111122223333:role/Developer');
     assert.ok(report.result.mapped);
     assert.match(report.notes.join('\n'), /STS drops the role path/);
@@ -42,7 +48,9 @@ describe('explain use case', () => {
       canonicalArn: 'arn:aws:iam::111122223333:role/Developer',
       matchedBy: 'mapRoles',
       entry: { section: 'mapRoles', index: 1, line: 14, arn: 'arn:aws:iam::111122223333:role/Developer' },
-      notes: ['sessions of this role reach EKS as arn:aws:iam::111122223333:role/Developer: STS drops the role path (aws-iam-authenticator#268)'],
+      notes: [
+        'sessions of this role reach EKS as arn:aws:iam::111122223333:role/Developer: STS drops the role path (aws-iam-authenticator#268)',
+      ],
       // No --cluster: the EKS API was not read.
       authenticationMode: null,
       accessEntry: null,
@@ -52,7 +60,13 @@ describe('explain use case', () => {
   });
 
   test('turns a miss into exit 7 with the near-miss as hint', async () => {
-    const report = await explain({ awsAuth: { kind: 'file', path: 'aws-auth.yaml' }, identity: { kind: 'arn', arn: 'arn:aws:sts::999999999999:assumed-role/Developer/a' } }, { files, kubectl: noKubectl, log: quiet, ...noLookups });
+    const report = await explain(
+      {
+        awsAuth: { kind: 'file', path: 'aws-auth.yaml' },
+        identity: { kind: 'arn', arn: 'arn:aws:sts::999999999999:assumed-role/Developer/a' },
+      },
+      { files, kubectl: noKubectl, log: quiet, ...noLookups },
+    );
     const err = notMappedError(report);
     assert.equal(err?.exitCode, 7);
     assert.equal(err?.reason, 'not-mapped');
@@ -62,14 +76,34 @@ describe('explain use case', () => {
 
   test('reads the ConfigMap with kubectl get -o json, passing --kubeconfig and --context', async () => {
     const k = kubectl(0, fixture('kubectl-get.json'));
-    const report = await explain({ awsAuth: { kind: 'cluster', kubeconfig: '/k', context: 'c' }, identity: { kind: 'arn', arn: ALICE_ARN } }, { files, kubectl: k, log: quiet, ...noLookups });
-    assert.deepEqual(k.calls, [['get', 'configmap', 'aws-auth', '--namespace', 'kube-system', '--output', 'json', '--kubeconfig', '/k', '--context', 'c']]);
+    const report = await explain(
+      { awsAuth: { kind: 'cluster', kubeconfig: '/k', context: 'c' }, identity: { kind: 'arn', arn: ALICE_ARN } },
+      { files, kubectl: k, log: quiet, ...noLookups },
+    );
+    assert.deepEqual(k.calls, [
+      [
+        'get',
+        'configmap',
+        'aws-auth',
+        '--namespace',
+        'kube-system',
+        '--output',
+        'json',
+        '--kubeconfig',
+        '/k',
+        '--context',
+        'c',
+      ],
+    ]);
     assert.ok(report.result.mapped && report.result.username === 'alice');
     // Lines count within the section (alice is the first line of mapUsers), not in kubectl's JSON,
     // where everything sits on the line of its string.
     assert.equal(report.result.entry?.line, 1);
     assert.match(formatExplainText(report), /^matched: {3}mapUsers entry 1 \(kube-system\/aws-auth mapUsers line 1\)/m);
-    const roles = await explain({ awsAuth: { kind: 'cluster' }, identity: { kind: 'arn', arn: 'arn:aws:iam::111122223333:role/Developr' } }, { files, kubectl: kubectl(0, fixture('kubectl-get.json')), log: quiet, ...noLookups });
+    const roles = await explain(
+      { awsAuth: { kind: 'cluster' }, identity: { kind: 'arn', arn: 'arn:aws:iam::111122223333:role/Developr' } },
+      { files, kubectl: kubectl(0, fixture('kubectl-get.json')), log: quiet, ...noLookups },
+    );
     assert.match(!roles.result.mapped ? (roles.result.nearMiss?.message ?? '') : '', /mapRoles entry 1 \(line 1\)/);
   });
 
@@ -82,16 +116,25 @@ describe('explain use case', () => {
   for (const [what, stderr, exitCode, reason] of failures) {
     test(`maps a kubectl failure (${what}) to exit ${exitCode}`, async () => {
       await assert.rejects(
-        explain({ awsAuth: { kind: 'cluster' }, identity: { kind: 'arn', arn: ALICE_ARN } }, { files, kubectl: kubectl(1, '', stderr), log: quiet, ...noLookups }),
+        explain(
+          { awsAuth: { kind: 'cluster' }, identity: { kind: 'arn', arn: ALICE_ARN } },
+          { files, kubectl: kubectl(1, '', stderr), log: quiet, ...noLookups },
+        ),
         (e: unknown) => e instanceof EksAuthError && e.exitCode === exitCode && e.reason === reason,
       );
     });
   }
 
   test('a --aws-auth file that is not YAML is exit 3 naming the file and line, not "not mapped"', async () => {
-    const broken = { readText: (path: string) => (path === 'broken.yaml' ? 'data:\n  mapRoles: |\n    - rolearn: x\n  bad: [unclosed\n' : undefined) };
+    const broken = {
+      readText: (path: string) =>
+        path === 'broken.yaml' ? 'data:\n  mapRoles: |\n    - rolearn: x\n  bad: [unclosed\n' : undefined,
+    };
     await assert.rejects(
-      explain({ awsAuth: { kind: 'file', path: 'broken.yaml' }, identity: { kind: 'arn', arn: ALICE_ARN } }, { files: broken, kubectl: noKubectl, log: quiet, ...noLookups }),
+      explain(
+        { awsAuth: { kind: 'file', path: 'broken.yaml' }, identity: { kind: 'arn', arn: ALICE_ARN } },
+        { files: broken, kubectl: noKubectl, log: quiet, ...noLookups },
+      ),
       (e: unknown) => e instanceof EksAuthError && e.exitCode === 3 && /^broken\.yaml:\d+: YAML error/.test(e.message),
     );
   });
@@ -100,10 +143,17 @@ describe('explain use case', () => {
     const seen: unknown[] = [];
     const verify = async (input: unknown) => {
       seen.push(input);
-      return { arn: 'arn:aws:sts::111122223333:assumed-role/Developer/bob', accessKeyId: 'ASIAEXAMPLE', sessionName: 'bob' } as never;
+      return {
+        arn: 'arn:aws:sts::111122223333:assumed-role/Developer/bob',
+        accessKeyId: 'ASIAEXAMPLE',
+        sessionName: 'bob',
+      } as never;
     };
     const report = await explain(
-      { awsAuth: { kind: 'file', path: 'aws-auth.yaml' }, identity: { kind: 'token', token: 'k8s-aws-v1.x', clusterId: 'dev', stsEndpoint: 'https://127.0.0.1:1' } },
+      {
+        awsAuth: { kind: 'file', path: 'aws-auth.yaml' },
+        identity: { kind: 'token', token: 'k8s-aws-v1.x', clusterId: 'dev', stsEndpoint: 'https://127.0.0.1:1' },
+      },
       { files, kubectl: noKubectl, log: quiet, ...noLookups, verify },
     );
     assert.deepEqual(seen, [{ token: 'k8s-aws-v1.x', clusterId: 'dev', stsEndpoint: 'https://127.0.0.1:1' }]);
@@ -128,7 +178,10 @@ describe('explain use case', () => {
 
   test('a missing --aws-auth file is exit 3', async () => {
     await assert.rejects(
-      explain({ awsAuth: { kind: 'file', path: 'nope.yaml' }, identity: { kind: 'arn', arn: ALICE_ARN } }, { files, kubectl: noKubectl, log: quiet, ...noLookups }),
+      explain(
+        { awsAuth: { kind: 'file', path: 'nope.yaml' }, identity: { kind: 'arn', arn: ALICE_ARN } },
+        { files, kubectl: noKubectl, log: quiet, ...noLookups },
+      ),
       (e: unknown) => e instanceof EksAuthError && e.exitCode === 3,
     );
   });

@@ -33,7 +33,14 @@ function mode(path: string): number {
 describe('kubeconfig migrate command', () => {
   const logDeps = (home: string, env: Record<string, string> = {}) => {
     const warnings: string[] = [];
-    return { deps: { env, homedir: home, log: { warn: (m: string) => warnings.push(m), verbose: () => {}, protect: () => {} } }, warnings };
+    return {
+      deps: {
+        env,
+        homedir: home,
+        log: { warn: (m: string) => warnings.push(m), verbose: () => {}, protect: () => {} },
+      },
+      warnings,
+    };
   };
 
   test('rewrites aws get-token and v1alpha1 aws-iam-authenticator users across KUBECONFIG files, printing a diff', async () => {
@@ -63,11 +70,17 @@ describe('kubeconfig migrate command', () => {
       ].join('\n'),
     );
     // Everything but the users' exec is as it was.
-    for (const [path, name] of [[a, 'update-kubeconfig.yaml'], [b, 'aws-iam-authenticator-v1alpha1.yaml']] as const) {
+    for (const [path, name] of [
+      [a, 'update-kubeconfig.yaml'],
+      [b, 'aws-iam-authenticator-v1alpha1.yaml'],
+    ] as const) {
       const before = parse(fixture(name));
       const after = parse(readFileSync(path, 'utf8'));
       assert.deepEqual({ ...after, users: undefined }, { ...before, users: undefined });
-      assert.deepEqual(after.users.map((u: { name: string }) => u.name), before.users.map((u: { name: string }) => u.name));
+      assert.deepEqual(
+        after.users.map((u: { name: string }) => u.name),
+        before.users.map((u: { name: string }) => u.name),
+      );
       for (const user of after.users) {
         assert.equal(user.user.exec.apiVersion, 'client.authentication.k8s.io/v1');
         assert.equal(user.user.exec.interactiveMode, 'IfAvailable');
@@ -76,7 +89,13 @@ describe('kubeconfig migrate command', () => {
     }
     // Idempotent: nothing left to do.
     const again = await kubeconfigMigrate({}, deps);
-    assert.equal(again, [`No aws eks get-token or aws-iam-authenticator users to migrate in ${a}`, `No aws eks get-token or aws-iam-authenticator users to migrate in ${b}`].join('\n'));
+    assert.equal(
+      again,
+      [
+        `No aws eks get-token or aws-iam-authenticator users to migrate in ${a}`,
+        `No aws eks get-token or aws-iam-authenticator users to migrate in ${b}`,
+      ].join('\n'),
+    );
   });
 
   test('touches only the users it can translate and keeps comments and other users byte for byte', async () => {
@@ -85,14 +104,20 @@ describe('kubeconfig migrate command', () => {
     const { deps } = logDeps(dir);
     const out = await kubeconfigMigrate({ kubeconfig: path }, deps);
     // aws-iam-authenticator's --forward-session-name is eks-auth's too.
-    assert.match(out, /^user forwarded:\n- .*\n\+ eks-auth token --cluster demo --role-arn arn:aws:iam::111122223333:role\/dev --forward-session-name \(client.authentication.k8s.io\/v1\)$/m);
+    assert.match(
+      out,
+      /^user forwarded:\n- .*\n\+ eks-auth token --cluster demo --role-arn arn:aws:iam::111122223333:role\/dev --forward-session-name \(client.authentication.k8s.io\/v1\)$/m,
+    );
     assert.match(out, /Migrated 2 users in /);
     const text = readFileSync(path, 'utf8');
     const before = fixture('mixed-users.yaml');
     // The users between and after the two migrated ones are unchanged text.
     const between = (t: string) => t.slice(t.indexOf('- name: gke_proj'), t.indexOf('- name: forwarded'));
     assert.equal(between(text), between(before));
-    assert.equal(text.slice(text.indexOf('- name: static-token')), before.slice(before.indexOf('- name: static-token')));
+    assert.equal(
+      text.slice(text.indexOf('- name: static-token')),
+      before.slice(before.indexOf('- name: static-token')),
+    );
     assert.ok(text.startsWith(before.slice(0, before.indexOf('users:'))));
     const exec = parse(text).users[0].user.exec;
     // AWS_STS_REGIONAL_ENDPOINTS keeps its meaning for eks-auth: carried over.
@@ -104,7 +129,10 @@ describe('kubeconfig migrate command', () => {
     const path = copyFixture('aws-iam-authenticator.yaml', dir, 'config');
     const { deps } = logDeps(dir);
     const out = await kubeconfigMigrate({ kubeconfig: path, dryRun: true }, deps);
-    assert.match(out, /^\+ eks-auth token --cluster demo --role-arn arn:aws:iam::111122223333:role\/KubernetesAdmin \(client.authentication.k8s.io\/v1\)$/m);
+    assert.match(
+      out,
+      /^\+ eks-auth token --cluster demo --role-arn arn:aws:iam::111122223333:role\/KubernetesAdmin \(client.authentication.k8s.io\/v1\)$/m,
+    );
     assert.match(out, new RegExp(`Would migrate 2 users in ${path} \\(dry run: nothing written\\)$`));
     assert.equal(readFileSync(path, 'utf8'), fixture('aws-iam-authenticator.yaml'));
   });
@@ -115,7 +143,10 @@ describe('kubeconfig migrate command', () => {
     const { deps, warnings } = logDeps(dir);
     await kubeconfigMigrate({ kubeconfig: path }, deps);
     const text = readFileSync(path, 'utf8');
-    assert.equal(text.slice(text.indexOf('\n---\n')), fixture('multi-document.yaml').slice(fixture('multi-document.yaml').indexOf('\n---\n')));
+    assert.equal(
+      text.slice(text.indexOf('\n---\n')),
+      fixture('multi-document.yaml').slice(fixture('multi-document.yaml').indexOf('\n---\n')),
+    );
     assert.match(warnings[0] ?? '', /1 more YAML document\(s\) after the first; kubectl reads only the first/);
   });
 

@@ -49,7 +49,12 @@ interface Recorder {
   warnings: string[];
 }
 
-function fakeDeps(options: { home: string; env?: Record<string, string>; cluster?: Partial<EksCluster>; region?: string }): Recorder {
+function fakeDeps(options: {
+  home: string;
+  env?: Record<string, string>;
+  cluster?: Partial<EksCluster>;
+  region?: string;
+}): Recorder {
   const lookups: Recorder['lookups'] = [];
   const warnings: string[] = [];
   const deps: KubeconfigDeps = {
@@ -83,7 +88,12 @@ describe('kubeconfig command', () => {
     assert.deepEqual(lookups, [{ name: 'demo', aws: { region: 'us-west-2' } }]);
     const config = parse(readFileSync(path, 'utf8'));
     // Names and cluster entry as `aws eks update-kubeconfig` writes them (docs/reference.md §3).
-    assert.deepEqual(config.clusters, [{ name: DEMO.arn, cluster: { 'certificate-authority-data': DEMO.certificateAuthorityData, server: DEMO.endpoint } }]);
+    assert.deepEqual(config.clusters, [
+      {
+        name: DEMO.arn,
+        cluster: { 'certificate-authority-data': DEMO.certificateAuthorityData, server: DEMO.endpoint },
+      },
+    ]);
     assert.deepEqual(config.contexts, [{ name: DEMO.arn, context: { cluster: DEMO.arn, user: DEMO.arn } }]);
     assert.equal(config['current-context'], DEMO.arn);
     assert.deepEqual(config.users, [
@@ -107,7 +117,11 @@ describe('kubeconfig command', () => {
   test('a second run changes nothing and says it is up to date', async () => {
     const home = tempDir();
     const { deps } = fakeDeps({ home, env: { AWS_PROFILE: 'dev' } });
-    const input: KubeconfigInput = { cluster: 'demo', region: 'us-west-2', roleArn: 'arn:aws:iam::111122223333:role/admin' };
+    const input: KubeconfigInput = {
+      cluster: 'demo',
+      region: 'us-west-2',
+      roleArn: 'arn:aws:iam::111122223333:role/admin',
+    };
     await kubeconfig(input, deps);
     const path = join(home, '.kube', 'config');
     const before = readFileSync(path, 'utf8');
@@ -121,15 +135,41 @@ describe('kubeconfig command', () => {
     const home = tempDir();
     const { deps, lookups } = fakeDeps({ home, env: { AWS_PROFILE: 'from-env' } });
     await kubeconfig(
-      { cluster: 'demo', region: 'us-west-2', profile: 'ops', roleArn: 'arn:aws:iam::1:role/r', sessionName: 's', externalId: 'e', alias: 'demo-ops' },
+      {
+        cluster: 'demo',
+        region: 'us-west-2',
+        profile: 'ops',
+        roleArn: 'arn:aws:iam::1:role/r',
+        sessionName: 's',
+        externalId: 'e',
+        alias: 'demo-ops',
+      },
       deps,
     );
     // The lookup runs as the identity the token will use.
-    assert.deepEqual(lookups[0]?.aws, { profile: 'ops', region: 'us-west-2', roleArn: 'arn:aws:iam::1:role/r', externalId: 'e', sessionName: 's' });
+    assert.deepEqual(lookups[0]?.aws, {
+      profile: 'ops',
+      region: 'us-west-2',
+      roleArn: 'arn:aws:iam::1:role/r',
+      externalId: 'e',
+      sessionName: 's',
+    });
     const config = parse(readFileSync(join(home, '.kube', 'config'), 'utf8'));
     const exec = config.users[0].user.exec;
     assert.equal(config.users[0].name, 'demo-ops');
-    assert.deepEqual(exec.args, ['token', '--cluster', 'demo', '--region', 'us-west-2', '--role-arn', 'arn:aws:iam::1:role/r', '--session-name', 's', '--external-id', 'e']);
+    assert.deepEqual(exec.args, [
+      'token',
+      '--cluster',
+      'demo',
+      '--region',
+      'us-west-2',
+      '--role-arn',
+      'arn:aws:iam::1:role/r',
+      '--session-name',
+      's',
+      '--external-id',
+      'e',
+    ]);
     assert.deepEqual(exec.env, [{ name: 'AWS_PROFILE', value: 'ops' }]);
     assert.deepEqual(config.contexts, [{ name: 'demo-ops', context: { cluster: DEMO.arn, user: 'demo-ops' } }]);
 
@@ -141,7 +181,11 @@ describe('kubeconfig command', () => {
 
   test('writes the region the lookup resolved when --region is not given', async () => {
     const home = tempDir();
-    const { deps } = fakeDeps({ home, region: 'eu-north-1', cluster: { arn: 'arn:aws:eks:eu-north-1:1:cluster/demo' } });
+    const { deps } = fakeDeps({
+      home,
+      region: 'eu-north-1',
+      cluster: { arn: 'arn:aws:eks:eu-north-1:1:cluster/demo' },
+    });
     await kubeconfig({ cluster: 'demo' }, deps);
     const exec = parse(readFileSync(join(home, '.kube', 'config'), 'utf8')).users[0].user.exec;
     assert.deepEqual(exec.args, ['token', '--cluster', 'demo', '--region', 'eu-north-1']);
@@ -155,7 +199,10 @@ describe('kubeconfig command', () => {
     assert.deepEqual(exec.args.slice(0, 3), ['token', '--cluster', '6b1b7e2c-1111-2222-3333-444455556666']);
   });
 
-  for (const [status, hint] of [['CREATING', /aws eks wait cluster-active --name demo --region us-west-2/], ['FAILED', /describe-cluster/]] as const) {
+  for (const [status, hint] of [
+    ['CREATING', /aws eks wait cluster-active --name demo --region us-west-2/],
+    ['FAILED', /describe-cluster/],
+  ] as const) {
     test(`refuses a ${status} cluster with a hint, writing nothing`, async () => {
       const home = tempDir();
       const { deps } = fakeDeps({ home, cluster: { status } });
@@ -206,14 +253,21 @@ describe('kubeconfig command', () => {
     const { deps } = fakeDeps({ home: dir });
     await kubeconfig({ cluster: 'demo', region: 'us-west-2', kubeconfig: path }, deps);
     const config = parse(readFileSync(path, 'utf8'));
-    assert.deepEqual(config.clusters[0].cluster, { server: DEMO.endpoint, 'proxy-url': 'http://proxy:3128', 'certificate-authority-data': DEMO.certificateAuthorityData });
+    assert.deepEqual(config.clusters[0].cluster, {
+      server: DEMO.endpoint,
+      'proxy-url': 'http://proxy:3128',
+      'certificate-authority-data': DEMO.certificateAuthorityData,
+    });
     assert.equal(config.contexts[0].context.namespace, 'apps');
   });
 
   test('--no-switch leaves current-context alone', async () => {
     const dir = tempDir();
     const path = copyFixture('mixed-users.yaml', dir, 'config');
-    const { deps } = fakeDeps({ home: dir, cluster: { arn: 'arn:aws:eks:us-west-2:111122223333:cluster/other', name: 'other' } });
+    const { deps } = fakeDeps({
+      home: dir,
+      cluster: { arn: 'arn:aws:eks:us-west-2:111122223333:cluster/other', name: 'other' },
+    });
     await kubeconfig({ cluster: 'other', region: 'us-west-2', kubeconfig: path, switchContext: false }, deps);
     assert.equal(parse(readFileSync(path, 'utf8'))['current-context'], 'demo');
   });
@@ -222,7 +276,10 @@ describe('kubeconfig command', () => {
     const dir = tempDir();
     const path = copyFixture('mixed-users.yaml', dir, 'config');
     const { deps } = fakeDeps({ home: dir });
-    const out = await kubeconfig({ cluster: 'demo', region: 'us-west-2', kubeconfig: path, dryRun: true, alias: 'x' }, deps);
+    const out = await kubeconfig(
+      { cluster: 'demo', region: 'us-west-2', kubeconfig: path, dryRun: true, alias: 'x' },
+      deps,
+    );
     assert.equal(readFileSync(path, 'utf8'), fixture('mixed-users.yaml'));
     const printed = parse(out);
     assert.equal(printed['current-context'], 'x');
@@ -239,15 +296,26 @@ describe('kubeconfig command', () => {
     const { deps } = fakeDeps({
       home: dir,
       env: { KUBECONFIG: [users, clusters].join(delimiter) },
-      cluster: { name: 'shared', arn, endpoint: shared.server, certificateAuthorityData: shared['certificate-authority-data'] },
+      cluster: {
+        name: 'shared',
+        arn,
+        endpoint: shared.server,
+        certificateAuthorityData: shared['certificate-authority-data'],
+      },
     });
     const out = await kubeconfig({ cluster: 'shared', region: 'eu-west-1' }, deps);
-    assert.equal(out, [`Added context ${arn} in ${clusters}`, `Switched current-context to ${arn} in ${users}`].join('\n'));
+    assert.equal(
+      out,
+      [`Added context ${arn} in ${clusters}`, `Switched current-context to ${arn} in ${users}`].join('\n'),
+    );
     assert.equal(parse(readFileSync(users, 'utf8'))['current-context'], arn);
     assert.deepEqual(parse(readFileSync(users, 'utf8')).users, parse(fixture('split-users.yaml')).users);
     const written = parse(readFileSync(clusters, 'utf8'));
     assert.equal(written['current-context'], undefined);
-    assert.deepEqual(written.contexts.map((c: { name: string }) => c.name), ['shared', arn]);
+    assert.deepEqual(
+      written.contexts.map((c: { name: string }) => c.name),
+      ['shared', arn],
+    );
   });
 
   test('warns when an earlier KUBECONFIG file defines the same user, which kubectl would use instead', async () => {
@@ -258,7 +326,9 @@ describe('kubeconfig command', () => {
     writeFileSync(second, `clusters:\n- name: ${DEMO.arn}\n  cluster: {server: https://old}\n`);
     const { deps, warnings } = fakeDeps({ home: dir, env: { KUBECONFIG: [first, second].join(delimiter) } });
     await kubeconfig({ cluster: 'demo', region: 'us-west-2' }, deps);
-    assert.deepEqual(warnings, [`user ${DEMO.arn} is also defined in ${first}, which kubectl reads first: that entry wins`]);
+    assert.deepEqual(warnings, [
+      `user ${DEMO.arn} is also defined in ${first}, which kubectl reads first: that entry wins`,
+    ]);
   });
 
   test('--server with --ca-data skips the lookup and names the entries after the cluster', async () => {
@@ -269,7 +339,9 @@ describe('kubeconfig command', () => {
     assert.deepEqual(lookups, []);
     assert.equal(out, `Added context demo in ${join(home, '.kube', 'config')}`);
     const config = parse(readFileSync(join(home, '.kube', 'config'), 'utf8'));
-    assert.deepEqual(config.clusters, [{ name: 'demo', cluster: { 'certificate-authority-data': caData, server: 'https://127.0.0.1:6443' } }]);
+    assert.deepEqual(config.clusters, [
+      { name: 'demo', cluster: { 'certificate-authority-data': caData, server: 'https://127.0.0.1:6443' } },
+    ]);
     // The region comes from the environment as `eks-auth token` would take it.
     assert.deepEqual(config.users[0].user.exec.args, ['token', '--cluster', 'demo', '--region', 'eu-west-3']);
   });
@@ -279,22 +351,48 @@ describe('kubeconfig command', () => {
     const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
     writeFileSync(join(home, 'ca.pem'), pem);
     const { deps } = fakeDeps({ home });
-    await kubeconfig({ cluster: 'demo', region: 'us-west-2', server: 'https://k', certificateAuthorityFile: join(home, 'ca.pem') }, deps);
+    await kubeconfig(
+      { cluster: 'demo', region: 'us-west-2', server: 'https://k', certificateAuthorityFile: join(home, 'ca.pem') },
+      deps,
+    );
     const config = parse(readFileSync(join(home, '.kube', 'config'), 'utf8'));
     assert.equal(Buffer.from(config.clusters[0].cluster['certificate-authority-data'], 'base64').toString(), pem);
   });
 
   const manualErrors: Array<[string, Partial<KubeconfigInput>, number, RegExp]> = [
     ['a plain http server', { server: 'http://k', caData: 'eA==' }, ExitCode.usage, /not an https:\/\/ URL/],
-    ['--server without a CA', { server: 'https://k' }, ExitCode.usage, /--server needs --certificate-authority FILE or --ca-data/],
-    ['--ca-data that is not a PEM certificate', { server: 'https://k', caData: 'bm9wZQ==' }, ExitCode.usage, /--ca-data is not a PEM certificate/],
-    ['a missing CA file', { server: 'https://k', certificateAuthorityFile: '/nonexistent/ca.pem' }, ExitCode.config, /\/nonexistent\/ca.pem does not exist/],
-    ['no region anywhere', { server: 'https://k', caData: Buffer.from('-----BEGIN CERTIFICATE-----').toString('base64'), region: undefined }, ExitCode.config, /no AWS region/],
+    [
+      '--server without a CA',
+      { server: 'https://k' },
+      ExitCode.usage,
+      /--server needs --certificate-authority FILE or --ca-data/,
+    ],
+    [
+      '--ca-data that is not a PEM certificate',
+      { server: 'https://k', caData: 'bm9wZQ==' },
+      ExitCode.usage,
+      /--ca-data is not a PEM certificate/,
+    ],
+    [
+      'a missing CA file',
+      { server: 'https://k', certificateAuthorityFile: '/nonexistent/ca.pem' },
+      ExitCode.config,
+      /\/nonexistent\/ca.pem does not exist/,
+    ],
+    [
+      'no region anywhere',
+      { server: 'https://k', caData: Buffer.from('-----BEGIN CERTIFICATE-----').toString('base64'), region: undefined },
+      ExitCode.config,
+      /no AWS region/,
+    ],
   ];
   for (const [name, extra, code, message] of manualErrors) {
     test(`--server mode refuses ${name}`, async () => {
       const home = tempDir();
-      const { deps } = fakeDeps({ home, env: { AWS_CONFIG_FILE: join(home, 'none'), AWS_SHARED_CREDENTIALS_FILE: join(home, 'none') } });
+      const { deps } = fakeDeps({
+        home,
+        env: { AWS_CONFIG_FILE: join(home, 'none'), AWS_SHARED_CREDENTIALS_FILE: join(home, 'none') },
+      });
       await assert.rejects(kubeconfig({ cluster: 'demo', region: 'us-west-2', ...extra }, deps), (err: unknown) => {
         assert.ok(err instanceof EksAuthError);
         assert.equal(err.exitCode, code);
@@ -306,12 +404,15 @@ describe('kubeconfig command', () => {
 
   test('refuses --session-name or --external-id without --role-arn, as `eks-auth token` would', async () => {
     const { deps, lookups } = fakeDeps({ home: tempDir() });
-    await assert.rejects(kubeconfig({ cluster: 'demo', region: 'us-west-2', sessionName: 's' }, deps), (err: unknown) => {
-      assert.ok(err instanceof EksAuthError);
-      assert.equal(err.exitCode, ExitCode.usage);
-      assert.match(err.message, /apply to --role-arn/);
-      return true;
-    });
+    await assert.rejects(
+      kubeconfig({ cluster: 'demo', region: 'us-west-2', sessionName: 's' }, deps),
+      (err: unknown) => {
+        assert.ok(err instanceof EksAuthError);
+        assert.equal(err.exitCode, ExitCode.usage);
+        assert.match(err.message, /apply to --role-arn/);
+        return true;
+      },
+    );
     assert.deepEqual(lookups, []);
   });
 
@@ -319,18 +420,51 @@ describe('kubeconfig command', () => {
     const home = tempDir();
     const { deps } = fakeDeps({ home });
     await kubeconfig({ cluster: 'demo', region: 'us-west-2', absoluteCommand: '/opt/eks-auth/eks-auth' }, deps);
-    assert.equal(parse(readFileSync(join(home, '.kube', 'config'), 'utf8')).users[0].user.exec.command, '/opt/eks-auth/eks-auth');
+    assert.equal(
+      parse(readFileSync(join(home, '.kube', 'config'), 'utf8')).users[0].user.exec.command,
+      '/opt/eks-auth/eks-auth',
+    );
   });
 });
 
 describe('kubeconfig refuses control characters in what it writes', () => {
-  const rows: { name: string; input: Parameters<typeof kubeconfig>[0]; env?: Record<string, string>; message: RegExp }[] = [
-    { name: 'an escape in --cluster', input: { cluster: 'demo\u001b[2J', region: 'us-west-2' }, message: /^--cluster "demo\\u001b\[2J" contains a control character \(U\+001B at position 5\)$/ },
-    { name: 'a newline in --alias', input: { cluster: 'demo', region: 'us-west-2', alias: 'a\nb' }, message: /^--alias "a\\nb" contains a control character \(U\+000A/ },
-    { name: 'a NUL in --user-alias', input: { cluster: 'demo', region: 'us-west-2', userAlias: 'u\u0000' }, message: /^--user-alias .* \(U\+0000/ },
-    { name: 'a C1 CSI in --role-arn', input: { cluster: 'demo', region: 'us-west-2', roleArn: 'arn:aws:iam::111122223333:role/r\u009b' }, message: /^--role-arn .* \(U\+009B/ },
-    { name: 'a DEL in --profile', input: { cluster: 'demo', region: 'us-west-2', profile: 'dev\u007f' }, message: /^--profile .* \(U\+007F/ },
-    { name: 'a tab in AWS_PROFILE', input: { cluster: 'demo', region: 'us-west-2' }, env: { AWS_PROFILE: 'de\tv' }, message: /^AWS_PROFILE "de\\tv" .* \(U\+0009/ },
+  const rows: {
+    name: string;
+    input: Parameters<typeof kubeconfig>[0];
+    env?: Record<string, string>;
+    message: RegExp;
+  }[] = [
+    {
+      name: 'an escape in --cluster',
+      input: { cluster: 'demo\u001b[2J', region: 'us-west-2' },
+      message: /^--cluster "demo\\u001b\[2J" contains a control character \(U\+001B at position 5\)$/,
+    },
+    {
+      name: 'a newline in --alias',
+      input: { cluster: 'demo', region: 'us-west-2', alias: 'a\nb' },
+      message: /^--alias "a\\nb" contains a control character \(U\+000A/,
+    },
+    {
+      name: 'a NUL in --user-alias',
+      input: { cluster: 'demo', region: 'us-west-2', userAlias: 'u\u0000' },
+      message: /^--user-alias .* \(U\+0000/,
+    },
+    {
+      name: 'a C1 CSI in --role-arn',
+      input: { cluster: 'demo', region: 'us-west-2', roleArn: 'arn:aws:iam::111122223333:role/r\u009b' },
+      message: /^--role-arn .* \(U\+009B/,
+    },
+    {
+      name: 'a DEL in --profile',
+      input: { cluster: 'demo', region: 'us-west-2', profile: 'dev\u007f' },
+      message: /^--profile .* \(U\+007F/,
+    },
+    {
+      name: 'a tab in AWS_PROFILE',
+      input: { cluster: 'demo', region: 'us-west-2' },
+      env: { AWS_PROFILE: 'de\tv' },
+      message: /^AWS_PROFILE "de\\tv" .* \(U\+0009/,
+    },
   ];
   for (const row of rows) {
     test(`${row.name}: exit 2, and nothing written or looked up`, async () => {

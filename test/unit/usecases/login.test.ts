@@ -31,7 +31,11 @@ beforeEach(() => {
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 function setup(options: FakeDepsOptions = {}): FakeDeps & CacheDeps {
-  const deps = fakeDeps({ config: CONFIG, ...options, env: { AWS_REGION: 'us-east-1', KUBECACHEDIR: root, ...options.env } });
+  const deps = fakeDeps({
+    config: CONFIG,
+    ...options,
+    env: { AWS_REGION: 'us-east-1', KUBECACHEDIR: root, ...options.env },
+  });
   // A person runs login: stdin is a terminal unless a test says otherwise.
   deps.stdinIsTerminal = () => options.stdinIsTerminal ?? true;
   const store = defaultStoreOptions(deps);
@@ -47,7 +51,10 @@ describe('login', () => {
   test('prompts for the MFA code once and caches the chain; kubectl calls then need no prompt', async () => {
     const deps = setup({ promptAnswers: ['123456'] });
     const message = await login({ profile: 'admin', force: false }, deps);
-    assert.equal(message, 'profile "admin": the session of arn:aws:iam::222222222222:role/admin is cached until 2026-01-01T01:00:00Z; eks-auth token reuses it without a prompt until then\n');
+    assert.equal(
+      message,
+      'profile "admin": the session of arn:aws:iam::222222222222:role/admin is cached until 2026-01-01T01:00:00Z; eks-auth token reuses it without a prompt until then\n',
+    );
     assert.deepEqual(deps.promptFake?.questions, ['Enter MFA code for arn:aws:iam::111111111111:mfa/me: ']);
     await getToken({ clusterId: 'demo', output: 'json', profile: 'admin', execInfo: NOT_INTERACTIVE }, deps);
     await getToken({ clusterId: 'prod', output: 'json', profile: 'admin', execInfo: NOT_INTERACTIVE }, deps);
@@ -60,13 +67,22 @@ describe('login', () => {
     await login({ profile: 'admin', force: false }, deps);
     assert.equal(deps.promptFake?.questions.length, 1);
     await login({ profile: 'admin', force: true }, deps);
-    assert.deepEqual(deps.stsFake.assumeRoleCalls().map((c) => c.request.tokenCode ?? '-'), ['-', '123456', '-', '654321']);
+    assert.deepEqual(
+      deps.stsFake.assumeRoleCalls().map((c) => c.request.tokenCode ?? '-'),
+      ['-', '123456', '-', '654321'],
+    );
   });
 
   test('without a terminal for the MFA code: exit 4, and only the hop below the MFA hop is cached', async () => {
     const deps = setup({ stdinIsTerminal: false });
-    await assert.rejects(login({ profile: 'admin', force: false }, deps), (err: EksAuthError) => err.exitCode === ExitCode.credentials);
-    assert.deepEqual(listing(await listCache({ json: true }, deps)).map((e) => `${e.kind} ${e.labels?.profile}`), ['credentials dev']);
+    await assert.rejects(
+      login({ profile: 'admin', force: false }, deps),
+      (err: EksAuthError) => err.exitCode === ExitCode.credentials,
+    );
+    assert.deepEqual(
+      listing(await listCache({ json: true }, deps)).map((e) => `${e.kind} ${e.labels?.profile}`),
+      ['credentials dev'],
+    );
   });
 
   test('with the cache turned off: a usage error that names the switch', async () => {

@@ -23,7 +23,11 @@ const CONFIG = awsConfig({
   hop3: role('arn:aws:iam::333333333333:role/hop3', 'hop2'),
   mfa: role('arn:aws:iam::444444444444:role/mfa', 'base', { mfa_serial: 'arn:aws:iam::111111111111:mfa/me' }),
   'above-mfa': role('arn:aws:iam::555555555555:role/above', 'mfa'),
-  irsa: { role_arn: 'arn:aws:iam::666666666666:role/pod', web_identity_token_file: '/var/run/token', region: 'us-east-1' },
+  irsa: {
+    role_arn: 'arn:aws:iam::666666666666:role/pod',
+    web_identity_token_file: '/var/run/token',
+    region: 'us-east-1',
+  },
 });
 
 let dir: string;
@@ -38,7 +42,12 @@ interface Clock {
 
 /** Fake deps over a real cache directory, with a clock the test moves; STS sessions last one hour. */
 function setup(clock: Clock, options: FakeDepsOptions = {}): FakeDeps {
-  const deps = fakeDeps({ config: CONFIG, files: { '/var/run/token': 'jwt-1' }, env: { AWS_REGION: 'us-east-1' }, ...options });
+  const deps = fakeDeps({
+    config: CONFIG,
+    files: { '/var/run/token': 'jwt-1' },
+    env: { AWS_REGION: 'us-east-1' },
+    ...options,
+  });
   deps.now = () => new Date(clock.t);
   // Sessions issued "now" by the moving clock, for one hour.
   const sts = deps.stsFake;
@@ -55,7 +64,15 @@ function setup(clock: Clock, options: FakeDepsOptions = {}): FakeDeps {
   deps.cache = openCache(deps, {
     dir,
     uid: process.getuid?.(),
-    lock: { now: () => clock.t, sleep: async () => {}, isAlive: () => true, pid: 1000, host: 'here', maxWaitMs: 10_000, pollMs: 15 },
+    lock: {
+      now: () => clock.t,
+      sleep: async () => {},
+      isAlive: () => true,
+      pid: 1000,
+      host: 'here',
+      maxWaitMs: 10_000,
+      pollMs: 15,
+    },
   });
   return deps;
 }
@@ -98,7 +115,13 @@ describe('token cache', () => {
     await getToken(input({ profile: 'hop3' }), deps);
     const loads = { ...deps.loads };
     const v1 = parse(
-      await getToken(input({ profile: 'hop3', execInfo: '{"apiVersion":"client.authentication.k8s.io/v1","spec":{"interactive":false}}' }), deps),
+      await getToken(
+        input({
+          profile: 'hop3',
+          execInfo: '{"apiVersion":"client.authentication.k8s.io/v1","spec":{"interactive":false}}',
+        }),
+        deps,
+      ),
     );
     assert.equal(v1.apiVersion, 'client.authentication.k8s.io/v1');
     assert.deepEqual(deps.loads, loads);
@@ -127,7 +150,11 @@ describe('token cache', () => {
     const clock = { t: FIXED_NOW.getTime() };
     const deps = setup(clock);
     const tokens = new Set<string>();
-    for (const [profile, clusterId] of [['hop1', 'demo'], ['hop1', 'prod'], ['hop2', 'demo']] as const) {
+    for (const [profile, clusterId] of [
+      ['hop1', 'demo'],
+      ['hop1', 'prod'],
+      ['hop2', 'demo'],
+    ] as const) {
       tokens.add(parse(await getToken(input({ profile, clusterId }), deps)).status.token);
     }
     assert.equal(tokens.size, 3);
@@ -150,7 +177,9 @@ describe('token cache', () => {
     const clock = { t: FIXED_NOW.getTime() };
     const deps = setup(clock);
     await getToken(input({ profile: 'hop1' }), deps);
-    const tokenFile = readdirSync(dir).find((name) => readFileSync(join(dir, name), 'utf8').includes('"kind":"token"')) as string;
+    const tokenFile = readdirSync(dir).find((name) =>
+      readFileSync(join(dir, name), 'utf8').includes('"kind":"token"'),
+    ) as string;
     writeFileSync(join(dir, tokenFile), '{"version":1,"kind":"token","tok', { mode: 0o600 });
     clock.t += 1000;
     const output = parse(await getToken(input({ profile: 'hop1' }), deps));
@@ -169,7 +198,9 @@ describe('token cache', () => {
 
   test('environment and static keys are not cached: signing costs less than a cache read, and no token lands on disk', async () => {
     const clock = { t: FIXED_NOW.getTime() };
-    const deps = setup(clock, { env: { AWS_ACCESS_KEY_ID: 'AKIACACHETESTENV0001', AWS_SECRET_ACCESS_KEY: 'env/secret', AWS_REGION: 'us-east-1' } });
+    const deps = setup(clock, {
+      env: { AWS_ACCESS_KEY_ID: 'AKIACACHETESTENV0001', AWS_SECRET_ACCESS_KEY: 'env/secret', AWS_REGION: 'us-east-1' },
+    });
     await getToken(input(), deps);
     await getToken(input({ profile: 'base' }), deps);
     assert.deepEqual(readdirSync(dir), []);
@@ -210,8 +241,17 @@ describe('role-session cache', () => {
   test('margins never exceed half a lifetime: a 900 s session is still reused for 7.5 minutes', () => {
     const createdAt = FIXED_NOW;
     const expiresAt = new Date(createdAt.getTime() + 15 * MINUTE);
-    assert.equal(usableUntil({ createdAt, expiresAt }, SIGNING_CREDENTIALS_MARGIN_MS).getTime(), createdAt.getTime() + 7.5 * MINUTE);
-    assert.equal(usableUntil({ createdAt, expiresAt: new Date(createdAt.getTime() + 14 * MINUTE) }, TOKEN_REFRESH_MARGIN_MS).getTime(), createdAt.getTime() + 9 * MINUTE);
+    assert.equal(
+      usableUntil({ createdAt, expiresAt }, SIGNING_CREDENTIALS_MARGIN_MS).getTime(),
+      createdAt.getTime() + 7.5 * MINUTE,
+    );
+    assert.equal(
+      usableUntil(
+        { createdAt, expiresAt: new Date(createdAt.getTime() + 14 * MINUTE) },
+        TOKEN_REFRESH_MARGIN_MS,
+      ).getTime(),
+      createdAt.getTime() + 9 * MINUTE,
+    );
   });
 
   test('renews only the hops that expired, each from the cached session below it', async () => {
@@ -224,7 +264,11 @@ describe('role-session cache', () => {
     await getToken(input({ profile: 'hop2', clusterId: 'x' }), deps);
     const calls = deps.stsFake.assumeRoleCalls();
     assert.deepEqual(assumedRoles(deps), ['hop1', 'hop2', 'hop2']);
-    assert.equal(calls[2]?.source.accessKeyId, calls[0]?.issued.accessKeyId, 'hop2 renewed from the cached hop1 session');
+    assert.equal(
+      calls[2]?.source.accessKeyId,
+      calls[0]?.issued.accessKeyId,
+      'hop2 renewed from the cached hop1 session',
+    );
   });
 
   test('a profile chained through another reuses its cached hop', async () => {
@@ -244,7 +288,10 @@ describe('role-session cache', () => {
     deps.files.set('/var/run/token', 'jwt-2');
     await getToken(input({ profile: 'irsa', clusterId: 'other' }), deps);
     const calls = deps.stsFake.webIdentityCalls();
-    assert.deepEqual(calls.map((c) => c.request.webIdentityToken), ['jwt-1', 'jwt-2']);
+    assert.deepEqual(
+      calls.map((c) => c.request.webIdentityToken),
+      ['jwt-1', 'jwt-2'],
+    );
   });
 
   test('a miss reads the web identity token once to key the cache and once to send it; a hit reads it once', async () => {
@@ -262,10 +309,12 @@ describe('role-session cache', () => {
     const clock = { t: FIXED_NOW.getTime() };
     const deps = setup(clock);
     await getToken(input({ profile: 'hop1' }), deps);
-    for (const name of readdirSync(dir)) writeFileSync(join(dir, name), readFileSync(join(dir, name), 'utf8').slice(0, 40), { mode: 0o600 });
+    for (const name of readdirSync(dir))
+      writeFileSync(join(dir, name), readFileSync(join(dir, name), 'utf8').slice(0, 40), { mode: 0o600 });
     await getToken(input({ profile: 'hop1' }), deps);
     assert.deepEqual(assumedRoles(deps), ['hop1', 'hop1']);
-    for (const name of readdirSync(dir)) assert.doesNotThrow(() => JSON.parse(readFileSync(join(dir, name), 'utf8')), name);
+    for (const name of readdirSync(dir))
+      assert.doesNotThrow(() => JSON.parse(readFileSync(join(dir, name), 'utf8')), name);
   });
 
   test('cache entries never reach the log: no token, secret key or session token on stderr', async () => {
@@ -323,9 +372,15 @@ describe('MFA with the cache', () => {
     // The token cannot outlive the session: expiry is the session's minus 60 s.
     assert.equal(late.status.expirationTimestamp, '2026-01-01T00:59:00Z');
     assert.equal(deps.log.warnings.length, 1);
-    assert.match(deps.log.warnings[0] as string, /MFA session of profile "mfa" expires at 2026-01-01T01:00:00.000Z; run `eks-auth login --profile mfa`/);
+    assert.match(
+      deps.log.warnings[0] as string,
+      /MFA session of profile "mfa" expires at 2026-01-01T01:00:00.000Z; run `eks-auth login --profile mfa`/,
+    );
     clock.t = FIXED_NOW.getTime() + 58 * MINUTE;
-    await assert.rejects(getToken(input({ profile: 'mfa', clusterId: 'too-late', execInfo: NOT_INTERACTIVE }), deps), /needs an MFA code/);
+    await assert.rejects(
+      getToken(input({ profile: 'mfa', clusterId: 'too-late', execInfo: NOT_INTERACTIVE }), deps),
+      /needs an MFA code/,
+    );
     assert.deepEqual(assumedRoles(deps), ['mfa']);
   });
 
@@ -335,6 +390,9 @@ describe('MFA with the cache', () => {
     await getToken(input({ profile: 'mfa', execInfo: INTERACTIVE }), deps);
     clock.t = FIXED_NOW.getTime() + 50 * MINUTE;
     await getToken(input({ profile: 'mfa', clusterId: 'x', execInfo: INTERACTIVE }), deps);
-    assert.deepEqual(deps.stsFake.assumeRoleCalls().map((c) => c.request.tokenCode), ['123456', '654321']);
+    assert.deepEqual(
+      deps.stsFake.assumeRoleCalls().map((c) => c.request.tokenCode),
+      ['123456', '654321'],
+    );
   });
 });

@@ -60,7 +60,10 @@ describe('getToken output', () => {
 
   test('--output token prints the bare token and a newline', async () => {
     const deps = setup();
-    assert.equal(await getToken(input({ output: 'token' }), deps), `k8s-aws-v1.${Buffer.from(VECTOR_URL_NO_SESSION).toString('base64url')}\n`);
+    assert.equal(
+      await getToken(input({ output: 'token' }), deps),
+      `k8s-aws-v1.${Buffer.from(VECTOR_URL_NO_SESSION).toString('base64url')}\n`,
+    );
   });
 
   test('registers the token itself as a secret', async () => {
@@ -73,8 +76,15 @@ describe('getToken output', () => {
 
 describe('getToken answers in the apiVersion kubectl asks for', () => {
   const rows: { execInfo: string | undefined; apiVersion: string; warning?: string }[] = [
-    { execInfo: '{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","spec":{"interactive":false}}', apiVersion: 'client.authentication.k8s.io/v1' },
-    { execInfo: '{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1beta1","spec":{"interactive":false}}', apiVersion: 'client.authentication.k8s.io/v1beta1' },
+    {
+      execInfo: '{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","spec":{"interactive":false}}',
+      apiVersion: 'client.authentication.k8s.io/v1',
+    },
+    {
+      execInfo:
+        '{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1beta1","spec":{"interactive":false}}',
+      apiVersion: 'client.authentication.k8s.io/v1beta1',
+    },
     { execInfo: undefined, apiVersion: 'client.authentication.k8s.io/v1beta1' },
     {
       execInfo: 'garbage',
@@ -85,7 +95,9 @@ describe('getToken answers in the apiVersion kubectl asks for', () => {
   for (const row of rows) {
     test(`KUBERNETES_EXEC_INFO ${row.execInfo === undefined ? 'unset' : row.execInfo} → ${row.apiVersion}`, async () => {
       const deps = setup();
-      const output = JSON.parse(await getToken(input({ ...(row.execInfo !== undefined ? { execInfo: row.execInfo } : {}) }), deps));
+      const output = JSON.parse(
+        await getToken(input({ ...(row.execInfo !== undefined ? { execInfo: row.execInfo } : {}) }), deps),
+      );
       assert.equal(output.apiVersion, row.apiVersion);
       assert.equal(output.kind, 'ExecCredential');
       assert.deepEqual(deps.log.warnings, row.warning ? [row.warning] : []);
@@ -98,21 +110,45 @@ describe('getToken expiry', () => {
   // that is sooner (a token outliving its credentials gets 401: aws-iam-authenticator #590).
   const rows: { name: string; credentialsExpire?: string; expected: string; warns: boolean }[] = [
     { name: 'long-term keys', expected: '2024-01-02T03:18:05Z', warns: false },
-    { name: 'credentials valid for an hour', credentialsExpire: '2024-01-02T04:04:05Z', expected: '2024-01-02T03:18:05Z', warns: false },
-    { name: 'credentials expiring in 10 minutes', credentialsExpire: '2024-01-02T03:14:05Z', expected: '2024-01-02T03:13:05Z', warns: false },
-    { name: 'credentials expiring in 90 seconds', credentialsExpire: '2024-01-02T03:05:35Z', expected: '2024-01-02T03:04:35Z', warns: true },
+    {
+      name: 'credentials valid for an hour',
+      credentialsExpire: '2024-01-02T04:04:05Z',
+      expected: '2024-01-02T03:18:05Z',
+      warns: false,
+    },
+    {
+      name: 'credentials expiring in 10 minutes',
+      credentialsExpire: '2024-01-02T03:14:05Z',
+      expected: '2024-01-02T03:13:05Z',
+      warns: false,
+    },
+    {
+      name: 'credentials expiring in 90 seconds',
+      credentialsExpire: '2024-01-02T03:05:35Z',
+      expected: '2024-01-02T03:04:35Z',
+      warns: true,
+    },
   ];
   for (const row of rows) {
     test(`${row.name} → ${row.expected}`, async () => {
-      const deps = setup({ env: row.credentialsExpire ? { AWS_SESSION_TOKEN: 'SESSIONTOKEN', AWS_CREDENTIAL_EXPIRATION: row.credentialsExpire } : {} });
+      const deps = setup({
+        env: row.credentialsExpire
+          ? { AWS_SESSION_TOKEN: 'SESSIONTOKEN', AWS_CREDENTIAL_EXPIRATION: row.credentialsExpire }
+          : {},
+      });
       const output = JSON.parse(await getToken(input(), deps));
       assert.equal(output.status.expirationTimestamp, row.expected);
-      assert.equal(deps.log.warnings.some((w) => w.includes('expire within two minutes')), row.warns);
+      assert.equal(
+        deps.log.warnings.some((w) => w.includes('expire within two minutes')),
+        row.warns,
+      );
     });
   }
 
   test('credentials that have already expired are an error (exit 4), not a token STS would refuse', async () => {
-    const deps = setup({ env: { AWS_SESSION_TOKEN: 'SESSIONTOKEN', AWS_CREDENTIAL_EXPIRATION: '2024-01-02T03:04:04Z' } });
+    const deps = setup({
+      env: { AWS_SESSION_TOKEN: 'SESSIONTOKEN', AWS_CREDENTIAL_EXPIRATION: '2024-01-02T03:04:04Z' },
+    });
     await assert.rejects(getToken(input(), deps), (err: { exitCode?: number; reason?: string; message?: string }) => {
       assert.equal(err.exitCode, ExitCode.credentials);
       assert.equal(err.reason, 'credentials-expired');
@@ -132,34 +168,58 @@ describe('getToken expiry', () => {
 describe('getToken with a role', () => {
   test('assumes --role-arn on top of the environment keys and signs with the role credentials', async () => {
     const deps = setup();
-    const output = await getToken(input({ roleArn: 'arn:aws:iam::111122223333:role/admin', externalId: 'ext', sessionName: 'me' }), deps);
+    const output = await getToken(
+      input({ roleArn: 'arn:aws:iam::111122223333:role/admin', externalId: 'ext', sessionName: 'me' }),
+      deps,
+    );
     const [call] = deps.stsFake.assumeRoleCalls();
-    assert.deepEqual(call?.request, { roleArn: 'arn:aws:iam::111122223333:role/admin', roleSessionName: 'me', externalId: 'ext' });
+    assert.deepEqual(call?.request, {
+      roleArn: 'arn:aws:iam::111122223333:role/admin',
+      roleSessionName: 'me',
+      externalId: 'ext',
+    });
     assert.deepEqual(call?.source, { accessKeyId: AKID, secretAccessKey: SECRET });
     assert.equal(call?.endpoint.host, 'sts.us-west-2.amazonaws.com');
     const url = new URL(decodeToken(tokenOf(output)));
-    assert.equal(url.searchParams.get('X-Amz-Credential'), `${call?.issued.accessKeyId}/20240102/us-west-2/sts/aws4_request`);
+    assert.equal(
+      url.searchParams.get('X-Amz-Credential'),
+      `${call?.issued.accessKeyId}/20240102/us-west-2/sts/aws4_request`,
+    );
     assert.equal(url.searchParams.get('X-Amz-Security-Token'), call?.issued.sessionToken);
     assertNothingSecretLogged(deps, [SECRET, call?.issued.secretAccessKey ?? '?', call?.issued.sessionToken ?? '?']);
   });
 
   test('prompts for MFA when kubectl says the session is interactive', async () => {
     const deps = setup({
-      config: '[profile mfa]\nrole_arn = arn:aws:iam::111122223333:role/mfa\nsource_profile = base\nmfa_serial = arn:aws:iam::111122223333:mfa/me\n[profile base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret',
+      config:
+        '[profile mfa]\nrole_arn = arn:aws:iam::111122223333:role/mfa\nsource_profile = base\nmfa_serial = arn:aws:iam::111122223333:mfa/me\n[profile base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret',
       promptAnswers: ['654321'],
     });
-    await getToken(input({ profile: 'mfa', execInfo: '{"apiVersion":"client.authentication.k8s.io/v1","spec":{"interactive":true}}' }), deps);
+    await getToken(
+      input({
+        profile: 'mfa',
+        execInfo: '{"apiVersion":"client.authentication.k8s.io/v1","spec":{"interactive":true}}',
+      }),
+      deps,
+    );
     assert.equal(deps.stsFake.assumeRoleCalls()[0]?.request.tokenCode, '654321');
   });
 
-  test('trusts kubectl\'s interactive=false over a terminal on stdin', async () => {
+  test("trusts kubectl's interactive=false over a terminal on stdin", async () => {
     const deps = setup({
-      config: '[profile mfa]\nrole_arn = arn:aws:iam::111122223333:role/mfa\nsource_profile = base\nmfa_serial = arn:aws:iam::111122223333:mfa/me\n[profile base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret',
+      config:
+        '[profile mfa]\nrole_arn = arn:aws:iam::111122223333:role/mfa\nsource_profile = base\nmfa_serial = arn:aws:iam::111122223333:mfa/me\n[profile base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret',
       promptAnswers: ['654321'],
     });
     deps.stdinIsTerminal = () => true;
     await assert.rejects(
-      getToken(input({ profile: 'mfa', execInfo: '{"apiVersion":"client.authentication.k8s.io/v1","spec":{"interactive":false}}' }), deps),
+      getToken(
+        input({
+          profile: 'mfa',
+          execInfo: '{"apiVersion":"client.authentication.k8s.io/v1","spec":{"interactive":false}}',
+        }),
+        deps,
+      ),
       { exitCode: ExitCode.credentials, reason: 'mfa-required' },
     );
     assert.deepEqual(deps.promptFake?.questions, []);
@@ -173,7 +233,10 @@ describe('getToken warnings and failures', () => {
     const token = tokenOf(await getToken(input(), deps));
     assert.ok(Buffer.byteLength(token) > MAX_TOKEN_BYTES);
     assert.equal(deps.log.warnings.length, 1);
-    assert.match(deps.log.warnings[0] ?? '', new RegExp(`^the token is ${Buffer.byteLength(token)} bytes, over the 4096 bytes that EKS accepts`));
+    assert.match(
+      deps.log.warnings[0] ?? '',
+      new RegExp(`^the token is ${Buffer.byteLength(token)} bytes, over the 4096 bytes that EKS accepts`),
+    );
     assertNothingSecretLogged(deps, [SECRET, sessionToken, token.slice(11, 60)]);
   });
 
@@ -188,19 +251,35 @@ describe('getToken warnings and failures', () => {
     await getToken(input({ roleArn: 'arn:aws:iam::111122223333:role/admin' }), deps);
     assert.ok(deps.log.verboseLines.length > 0);
     const issued = deps.stsFake.assumeRoleCalls()[0]?.issued;
-    assertNothingSecretLogged(deps, [SECRET, 'SESSIONTOKEN-long-enough', issued?.secretAccessKey ?? '?', issued?.sessionToken ?? '?']);
+    assertNothingSecretLogged(deps, [
+      SECRET,
+      'SESSIONTOKEN-long-enough',
+      issued?.secretAccessKey ?? '?',
+      issued?.sessionToken ?? '?',
+    ]);
   });
 
   test('fails with exit 3 and a hint when no region is set, before any network call', async () => {
     const deps = setup({ env: { AWS_REGION: '' } });
-    await assert.rejects(getToken(input(), deps), { exitCode: ExitCode.config, reason: 'no-region', hint: /pass --region/ });
+    await assert.rejects(getToken(input(), deps), {
+      exitCode: ExitCode.config,
+      reason: 'no-region',
+      hint: /pass --region/,
+    });
     assert.deepEqual(deps.loads, { sts: 0, sdkSources: 0 });
   });
 
   test('fails with exit 2 without a cluster or with control characters in it', async () => {
-    await assert.rejects(getToken(input({ clusterId: '' }), setup()), { exitCode: ExitCode.usage, message: 'no cluster given' });
+    await assert.rejects(getToken(input({ clusterId: '' }), setup()), {
+      exitCode: ExitCode.usage,
+      message: 'no cluster given',
+    });
     for (const clusterId of ['demo\r\nx-evil: 1', 'demo\u0000', '\u001fdemo', 'de\u007fmo', '\t']) {
-      await assert.rejects(getToken(input({ clusterId }), setup()), { exitCode: ExitCode.usage, message: /control characters/ }, JSON.stringify(clusterId));
+      await assert.rejects(
+        getToken(input({ clusterId }), setup()),
+        { exitCode: ExitCode.usage, message: /control characters/ },
+        JSON.stringify(clusterId),
+      );
     }
   });
 });

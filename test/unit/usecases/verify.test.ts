@@ -42,16 +42,25 @@ const set = (key: string, value: string, params = BASE): Params => params.map(([
 const BASE_URL = urlOf(BASE);
 
 /** The botocore-order token of docs/reference.md §1, vector 2, made by the project's presigner. */
-function presigned(options: { region?: string; sessionToken?: string; signingDate?: Date; clusterId?: string } = {}): string {
+function presigned(
+  options: { region?: string; sessionToken?: string; signingDate?: Date; clusterId?: string } = {},
+): string {
   return presignGetCallerIdentity({
-    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: SECRET, ...(options.sessionToken ? { sessionToken: options.sessionToken } : {}) },
+    credentials: {
+      accessKeyId: 'AKIDEXAMPLE',
+      secretAccessKey: SECRET,
+      ...(options.sessionToken ? { sessionToken: options.sessionToken } : {}),
+    },
     endpoint: resolveStsEndpoint({ region: options.region ?? 'us-west-2' }),
     clusterId: options.clusterId ?? 'demo',
     signingDate: options.signingDate ?? SIGNED_AT,
   });
 }
 
-function fakeSts(status: number, body: string | (() => never)): HttpGet & { calls: { url: string; headers: Record<string, string>; timeoutMs: number }[] } {
+function fakeSts(
+  status: number,
+  body: string | (() => never),
+): HttpGet & { calls: { url: string; headers: Record<string, string>; timeoutMs: number }[] } {
   const calls: { url: string; headers: Record<string, string>; timeoutMs: number }[] = [];
   const get: HttpGet = async (url, headers, limits) => {
     calls.push({ url, headers: { ...headers }, timeoutMs: limits.timeoutMs });
@@ -62,44 +71,86 @@ function fakeSts(status: number, body: string | (() => never)): HttpGet & { call
 }
 
 const identityJson = (Arn: string, Account: string, UserId: string): string =>
-  JSON.stringify({ GetCallerIdentityResponse: { GetCallerIdentityResult: { Arn, Account, UserId }, ResponseMetadata: { RequestId: 'r' } } });
+  JSON.stringify({
+    GetCallerIdentityResponse: {
+      GetCallerIdentityResult: { Arn, Account, UserId },
+      ResponseMetadata: { RequestId: 'r' },
+    },
+  });
 
 const quietLog: Logger = { warn: () => {}, verbose: () => {}, protect: () => {} };
 
 describe('verify use case and output', () => {
-  const sts = () => fakeSts(200, identityJson('arn:aws:sts::111122223333:assumed-role/Dev/alice', '111122223333', 'AROAEXAMPLE:alice'));
+  const sts = () =>
+    fakeSts(200, identityJson('arn:aws:sts::111122223333:assumed-role/Dev/alice', '111122223333', 'AROAEXAMPLE:alice'));
 
   test('takes the token out of an ExecCredential JSON or surrounding whitespace', () => {
     const token = encodeToken(BASE_URL);
     assert.equal(extractToken(`  ${token}\n`), token);
-    assert.equal(extractToken(JSON.stringify({ kind: 'ExecCredential', status: { token, expirationTimestamp: 'x' } })), token);
-    assert.throws(() => extractToken('{"kind":"x"}'), (e: unknown) => e instanceof EksAuthError && e.exitCode === 2);
-    assert.throws(() => extractToken(' \n'), (e: unknown) => e instanceof EksAuthError && e.reason === 'no-token');
+    assert.equal(
+      extractToken(JSON.stringify({ kind: 'ExecCredential', status: { token, expirationTimestamp: 'x' } })),
+      token,
+    );
+    assert.throws(
+      () => extractToken('{"kind":"x"}'),
+      (e: unknown) => e instanceof EksAuthError && e.exitCode === 2,
+    );
+    assert.throws(
+      () => extractToken(' \n'),
+      (e: unknown) => e instanceof EksAuthError && e.reason === 'no-token',
+    );
   });
 
   test('--sts-endpoint takes only a loopback https origin', () => {
     assert.equal(stsEndpointHost('https://127.0.0.1:8443'), '127.0.0.1:8443');
     assert.equal(stsEndpointHost('https://localhost:9000/'), 'localhost:9000');
-    for (const bad of ['http://127.0.0.1:8443', 'https://sts.evil.com', 'https://127.0.0.1:8443/path', 'https://u@127.0.0.1:1', 'https://127.0.0.2:1', 'nonsense']) {
-      assert.throws(() => stsEndpointHost(bad), (e: unknown) => e instanceof EksAuthError && e.exitCode === 2, bad);
+    for (const bad of [
+      'http://127.0.0.1:8443',
+      'https://sts.evil.com',
+      'https://127.0.0.1:8443/path',
+      'https://u@127.0.0.1:1',
+      'https://127.0.0.2:1',
+      'nonsense',
+    ]) {
+      assert.throws(
+        () => stsEndpointHost(bad),
+        (e: unknown) => e instanceof EksAuthError && e.exitCode === 2,
+        bad,
+      );
     }
   });
 
   test('registers the token, signature and session token as secrets for the stderr redactor', async () => {
     const protectedValues: (string | undefined)[] = [];
     const token = encodeToken(presigned({ sessionToken: SESSION_TOKEN }));
-    await verify({ token, clusterId: 'demo' }, { now: () => NOW, httpGet: sts(), log: { ...quietLog, protect: (v) => protectedValues.push(v) } });
+    await verify(
+      { token, clusterId: 'demo' },
+      { now: () => NOW, httpGet: sts(), log: { ...quietLog, protect: (v) => protectedValues.push(v) } },
+    );
     assert.deepEqual(protectedValues.slice(0, 1), [token]);
     assert.ok(protectedValues.includes(SESSION_TOKEN));
-    assert.ok(protectedValues.includes(new URL(presigned({ sessionToken: SESSION_TOKEN })).searchParams.get('X-Amz-Signature') ?? 'missing'));
+    assert.ok(
+      protectedValues.includes(
+        new URL(presigned({ sessionToken: SESSION_TOKEN })).searchParams.get('X-Amz-Signature') ?? 'missing',
+      ),
+    );
   });
 
   test('rejects a cluster id with control characters before anything else', async () => {
-    await assert.rejects(verify({ token: encodeToken(BASE_URL), clusterId: 'demo\r\nx: y' }, { now: () => NOW, httpGet: sts(), log: quietLog }), (e: unknown) => e instanceof EksAuthError && e.exitCode === 2);
+    await assert.rejects(
+      verify(
+        { token: encodeToken(BASE_URL), clusterId: 'demo\r\nx: y' },
+        { now: () => NOW, httpGet: sts(), log: quietLog },
+      ),
+      (e: unknown) => e instanceof EksAuthError && e.exitCode === 2,
+    );
   });
 
   test('prints the identity, its age and expiry as text and as stable JSON', async () => {
-    const report = await verify({ token: encodeToken(BASE_URL), clusterId: 'demo' }, { now: () => NOW, httpGet: sts(), log: quietLog });
+    const report = await verify(
+      { token: encodeToken(BASE_URL), clusterId: 'demo' },
+      { now: () => NOW, httpGet: sts(), log: quietLog },
+    );
     assert.equal(
       formatVerifyText(report),
       [
@@ -136,7 +187,10 @@ describe('verify use case and output', () => {
 
   test('shapes a rejection as {"valid":false,"reason",...} and never calls STS for a pre-STS failure', async () => {
     const recorder = sts();
-    const err = await verify({ token: toToken(urlOf(set('Version', 'x'))), clusterId: 'demo' }, { now: () => NOW, httpGet: recorder, log: quietLog }).then(
+    const err = await verify(
+      { token: toToken(urlOf(set('Version', 'x'))), clusterId: 'demo' },
+      { now: () => NOW, httpGet: recorder, log: quietLog },
+    ).then(
       () => undefined,
       (e: unknown) => e,
     );

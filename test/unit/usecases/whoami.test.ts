@@ -6,9 +6,16 @@ import { EksAuthError } from '../../../src/errors';
 import type { StsEndpoint } from '../../../src/ports';
 import { fakeDeps } from '../../helpers/fake-deps';
 
-const ENDPOINT = { url: 'https://sts.us-east-1.amazonaws.com', host: 'sts.us-east-1.amazonaws.com', signingRegion: 'us-east-1' } as StsEndpoint;
+const ENDPOINT = {
+  url: 'https://sts.us-east-1.amazonaws.com',
+  host: 'sts.us-east-1.amazonaws.com',
+  signingRegion: 'us-east-1',
+} as StsEndpoint;
 const accessDenied = (): Error =>
-  Object.assign(new Error('User is not authorized to perform: sts:GetCallerIdentity'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+  Object.assign(new Error('User is not authorized to perform: sts:GetCallerIdentity'), {
+    name: 'AccessDenied',
+    $metadata: { httpStatusCode: 403 },
+  });
 
 describe('whoami', () => {
   test('names the profile and credential source when STS refuses GetCallerIdentity', async () => {

@@ -23,7 +23,14 @@ describe('formatters agree with toISOString', () => {
   // Every millisecond from 1970 to 9999, plus the edges of the hand-written range and beyond it.
   const anyDate = fc.oneof(
     fc.integer({ min: 0, max: 253_402_300_799_999 }),
-    fc.constantFrom(-30_610_224_000_000, -30_610_224_000_001, 253_402_300_800_000, -62_198_755_200_000, 8.64e15, -8.64e15),
+    fc.constantFrom(
+      -30_610_224_000_000,
+      -30_610_224_000_001,
+      253_402_300_800_000,
+      -62_198_755_200_000,
+      8.64e15,
+      -8.64e15,
+    ),
   );
 
   test('formatTimestamp is toISOString without milliseconds', () => {

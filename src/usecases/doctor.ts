@@ -32,6 +32,8 @@ import type { HttpGet } from '../ports';
 import type { KubeApiPort } from '../kube/api-request';
 import { stsEndpointHost, verify, type VerifyReport } from './verify';
 import { notMappedError, type ExplainReport } from './explain';
+import type { EksEndpoint } from '../aws/endpoint';
+import type { HttpSettings } from '../types';
 
 /** The links, in the order they are checked (the `--json` contract names them so). */
 export const DOCTOR_STEPS = [
@@ -125,7 +127,13 @@ export interface DoctorDeps extends Deps {
   httpGet: HttpGet;
   describeCluster(
     name: string,
-    aws: { region: string; credentials: AwsCredentials; endpoint?: string },
+    aws: {
+      region: string;
+      credentials: AwsCredentials;
+      endpoint?: string;
+      resolved?: EksEndpoint;
+      http?: HttpSettings;
+    },
   ): Promise<EksCluster>;
   kubeApi: KubeApiPort;
   /** The explain use case behind a narrow interface. */
@@ -586,6 +594,9 @@ async function checkClusterName(
       region,
       credentials: aws.credentials,
       ...(endpoint ? { endpoint } : {}),
+      // The same FIPS / dual-stack host, deadlines, proxy and CA bundle as every other EKS call.
+      resolved: aws.eksEndpoint(region),
+      http: aws.http,
     });
   } catch (err) {
     if (isEksAuthError(err) && err.reason === 'cluster-not-found') {

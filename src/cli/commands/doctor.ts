@@ -25,7 +25,7 @@ import {
   type DoctorExplainVerdict,
 } from '../../usecases/doctor';
 import { SESSION_CACHE_OPTION } from '../aws-options';
-import { createDeps, withCache } from '../deps';
+import { createDeps, verifierHttpSettings, withCache } from '../deps';
 import { redact, writeStdout } from '../stdio';
 import { runAction } from '../run';
 import { authenticatorArgv, parseTokenArgv, toTokenOptions } from '../token-args';
@@ -246,8 +246,8 @@ export const doctorCommand: CommandModule<object, DoctorArgs> = {
         ...withSessions,
         findCommand: (command) => findCommand(command),
         parseTokenArgs,
-        serverDate: (url) => fetchServerDate(url),
-        httpGet: createHttpsGet(),
+        serverDate: (url) => fetchServerDate(url, verifierHttpSettings(base)),
+        httpGet: createHttpsGet(verifierHttpSettings(base)),
         describeCluster: async (name, aws) => {
           const { createEksPort } = await import('../../aws/eks-client');
           const eks = createEksPort(aws);

@@ -95,7 +95,7 @@ describe('aws login profiles', () => {
       timeoutMs: 60_000,
     });
     assert.equal(verbose.code, 0, verbose.stderr);
-    assert.match(verbose.stderr, /credentials: using aws login session of profile p/);
+    assert.match(verbose.stderr, /credentials: using aws login session of profile "p"/);
 
     const moved = `${cacheFile}.away`;
     writeFileSync(moved, readFileSync(cacheFile));
